@@ -1,0 +1,211 @@
+"""BibTeX <-> `Paper`, through bibtexparser's v2 API.
+
+Our entries carry, besides the standard fields, `venue` (short form such as "ICML 2023"), `code`,
+`taxonomy` (node ids, comma-separated), `topic` (facets, semicolon-separated), `relation`, `summary`,
+`note` and `cites` (keys, comma-separated); see data/README.md. Blocks bibtexparser cannot parse, and
+duplicate keys, become `Problem`s with their line, so one broken entry never loses the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import bibtexparser
+from bibtexparser.library import Library
+from bibtexparser.middlewares import RemoveEnclosingMiddleware
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field
+
+from .errors import BibliographyError
+from .latex import decode, escape
+from .model import Paper, Problem
+
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_LIST_FIELDS = {"taxonomy": ",", "cites": ",", "topic": ";"}
+_RAW_FIELDS = ("eprint", "doi", "url", "code", "relation")
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """Papers that parsed, and the problems of those that did not."""
+
+    papers: list[Paper]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+def split_authors(value: str) -> list[str]:
+    """Split a BibTeX author list into "First Last" names.
+
+    >>> split_authors("Leviathan, Yaniv and Matan Kalman and M{\\\\\\"u}ller, Hans")
+    ['Yaniv Leviathan', 'Matan Kalman', 'Hans Müller']
+    """
+    names, depth, start, i = [], 0, 0, 0
+    lowered = value.lower()
+    while i < len(value):
+        ch = value[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and lowered.startswith(" and ", i):
+            names.append(value[start:i])
+            i += 5
+            start = i
+            continue
+        i += 1
+    names.append(value[start:])
+    out = []
+    for raw in names:
+        name = decode(raw)
+        if not name:
+            continue
+        if "," in name:  # "Last, First" or "Last, Jr, First"
+            parts = [p.strip() for p in name.split(",")]
+            name = " ".join([parts[-1], *parts[:-1]]) if len(parts) > 1 else parts[0]
+        out.append(" ".join(name.split()))
+    return out
+
+
+def _split_list(value: str, sep: str) -> tuple[str, ...]:
+    return tuple(item for item in (decode(v) for v in value.split(sep)) if item)
+
+
+def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list[Problem]]:
+    """Convert one parsed entry; a year that is not a number is a problem, not a crash."""
+    line = entry.start_line + 1
+    fields = {name.lower(): str(f.value) for name, f in entry.fields_dict.items()}
+    problems: list[Problem] = []
+    year: int | None = None
+    raw_year = fields.get("year", "").strip()
+    if raw_year:
+        if re.fullmatch(r"\d{4}", raw_year):
+            year = int(raw_year)
+        else:
+            problems.append(
+                Problem(f"year {raw_year!r} is not a four-digit year", source, line, entry.key, "year", "write e.g. year = {2024}")
+            )
+    paper = Paper(
+        key=entry.key,
+        entry_type=entry.entry_type.lower(),
+        title=decode(fields.get("title", "")),
+        authors=tuple(split_authors(fields.get("author", ""))),
+        year=year,
+        venue=decode(fields.get("venue", "")),
+        booktitle=decode(fields.get("booktitle", "")),
+        journal=decode(fields.get("journal", "")),
+        arxiv=fields.get("eprint", "").strip(),
+        doi=fields.get("doi", "").strip(),
+        url=fields.get("url", "").strip(),
+        code=fields.get("code", "").strip(),
+        relation=fields.get("relation", "").strip(),
+        taxonomy=tuple(t.strip() for t in fields.get("taxonomy", "").split(",") if t.strip()),
+        topics=_split_list(fields.get("topic", ""), ";"),
+        summary=decode(fields.get("summary", "")),
+        note=decode(fields.get("note", "")),
+        cites=tuple(c.strip() for c in fields.get("cites", "").split(",") if c.strip()),
+        line=line,
+    )
+    return paper, problems
+
+
+def _failed_block_problem(block, source: str) -> Problem:
+    line = block.start_line + 1
+    first = block.raw.strip().splitlines()[0][:80] if block.raw.strip() else ""
+    if isinstance(block, DuplicateBlockKeyBlock):
+        return Problem(
+            f"duplicate key {block.key!r}: an earlier entry already uses it",
+            source, line, block.key, "key", "give this entry its own key, e.g. add a letter: 'leviathan2023fastb'",
+        )
+    reason = str(getattr(block, "error", "")).splitlines()[0] if getattr(block, "error", None) else "cannot be parsed"
+    return Problem(
+        f"entry starting {first!r} cannot be parsed: {reason}",
+        source, line, "", "", "check that every '{' has its '}' and fields are separated by commas",
+    )
+
+
+def parse_bibtex(text: str, source: str = "input") -> ParseResult:
+    """Parse BibTeX text into papers; every failed block becomes a `Problem` with its line.
+
+    >>> r = parse_bibtex("@misc{a2024x, title={A}, year={2024}}\\n@misc{b, title={oops}")
+    >>> [p.key for p in r.papers], [p.line for p in r.problems]
+    (['a2024x'], [2])
+    """
+    library = bibtexparser.parse_string(text, parse_stack=[RemoveEnclosingMiddleware()])
+    papers: list[Paper] = []
+    problems = [_failed_block_problem(b, source) for b in library.failed_blocks]
+    for entry in library.entries:
+        paper, entry_problems = paper_from_entry(entry, source)
+        problems.extend(entry_problems)
+        if paper is not None:
+            papers.append(paper)
+    if not papers and not problems and text.strip():
+        problems.append(Problem("no BibTeX entry found", source, 1, hint="entries start with '@article{key,' or similar"))
+    return ParseResult(papers, sorted(problems, key=lambda p: p.line or 0))
+
+
+def load_bibliography(path: str | Path) -> ParseResult:
+    """Read a `.bib` file; raise `BibliographyError` only if the file itself cannot be read."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise BibliographyError(f"{path}: file not found; set SURVEY_DATA_DIR to the folder with papers.bib") from exc
+    except UnicodeDecodeError as exc:
+        raise BibliographyError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    return parse_bibtex(text, source=path.name)
+
+
+def entry_from_paper(paper: Paper) -> Entry:
+    """The BibTeX entry of a paper, every text value escaped so that it cannot break out of its braces."""
+    values: list[tuple[str, str]] = [
+        ("title", escape(paper.title)),
+        ("author", " and ".join(escape(a) for a in paper.authors)),
+        ("year", str(paper.year) if paper.year else ""),
+        ("booktitle", escape(paper.booktitle)),
+        ("journal", escape(paper.journal)),
+        ("venue", escape(paper.venue)),
+        ("eprint", paper.arxiv),
+        ("archiveprefix", "arXiv" if paper.arxiv else ""),
+        ("doi", paper.doi),
+        ("url", paper.url),
+        ("code", paper.code),
+        ("taxonomy", ", ".join(paper.taxonomy)),
+        ("topic", "; ".join(escape(t) for t in paper.topics)),
+        ("relation", paper.relation),
+        ("cites", ", ".join(paper.cites)),
+        ("summary", escape(paper.summary)),
+        ("note", escape(paper.note)),
+    ]
+    fields = [Field(name, "{" + value + "}") for name, value in values if value]
+    return Entry(paper.entry_type or "misc", paper.key, fields)
+
+
+def format_bibtex(papers: Iterable[Paper]) -> str:
+    """Write papers as BibTeX text that `parse_bibtex` reads back to equal papers."""
+    library = Library([entry_from_paper(p) for p in papers])
+    fmt = bibtexparser.BibtexFormat()
+    fmt.indent = "  "
+    fmt.block_separator = "\n"
+    return bibtexparser.write_string(library, unparse_stack=[], bibtex_format=fmt)
+
+
+def append_papers(path: str | Path, papers: Iterable[Paper]) -> None:
+    """Append papers to a `.bib` file atomically: the file is replaced only once the new text parses cleanly.
+
+    Raises `BibliographyError` (and leaves the file untouched) if the result would not parse back.
+    """
+    path = Path(path)
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    new = old.rstrip("\n") + ("\n\n" if old.strip() else "") + format_bibtex(papers)
+    check = parse_bibtex(new, path.name)
+    if not check.ok:
+        raise BibliographyError(f"{path}: refusing to write, the result would not parse: {check.problems[0]}")
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(new, encoding="utf-8")
+    tmp.replace(path)

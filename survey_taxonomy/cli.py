@@ -1,0 +1,227 @@
+"""The maintainers' command line: `python -m survey_taxonomy COMMAND ...`.
+
+Commands print to stdout and exit 0 on success, 1 when the data or the input has problems (each printed
+on stderr with its file, line and fix), 2 on wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .bibliography import append_papers, parse_bibtex
+from .config import Settings
+from .corpus import load_corpus
+from .duplicates import DuplicateIndex
+from .errors import SurveyDataError
+from .export import FORMATS, export
+from .model import RELATIONS, Paper, Problem
+from .query import Selection
+from .search import SearchIndex
+from .validation import validate_paper
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data) if getattr(args, "data", None) else Settings.from_env().data_dir
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        print(f"{problem.severity}: {problem}", file=sys.stderr)
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    corpus = load_corpus(_data_dir(args))
+    _print_problems(corpus.problems)
+    errors = len(corpus.errors)
+    print(f"{len(corpus)} papers, {len(corpus.taxonomy.nodes)} taxonomy nodes, {len(corpus.edges())} citation edges: "
+          f"{errors} error(s), {len(corpus.problems) - errors} warning(s)")
+    return 1 if errors else 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .query import node_counts
+
+    corpus = load_corpus(_data_dir(args))
+    stats = {
+        "papers": len(corpus),
+        "relation": dict(Counter(p.relation for p in corpus.papers).most_common()),
+        "year": {str(y): n for y, n in sorted(Counter(p.year for p in corpus.papers if p.year).items())},
+        "node": {k: v for k, v in node_counts(corpus.frame, corpus.taxonomy).items()},
+        "with_code": sum(bool(p.code) for p in corpus.papers),
+    }
+    if args.format == "json":
+        print(json.dumps(stats, indent=2))
+        return 0
+    print(f"{stats['papers']} papers, {stats['with_code']} with code")
+    for title in ("relation", "year"):
+        print(f"\nby {title}:")
+        for k, v in stats[title].items():
+            print(f"  {k:<20} {v}")
+    print("\nby taxonomy node (a node counts its subtree):")
+    for node in corpus.taxonomy.walk():
+        print(f"  {'  ' * node.depth}{node.label:<{60 - 2 * node.depth}} {stats['node'][node.id]}")
+    return 0
+
+
+def cmd_taxonomy(args: argparse.Namespace) -> int:
+    corpus = load_corpus(_data_dir(args))
+    nodes = [
+        {"id": n.id, "label": n.label, "parent": n.parent, "section": n.section or None,
+         "description": n.description, "facets": list(n.facets)}
+        for n in corpus.taxonomy.walk()
+    ]
+    if args.format == "json":
+        print(json.dumps(nodes, ensure_ascii=False, indent=2))
+    else:
+        for n in corpus.taxonomy.walk():
+            section = f"§{n.section} " if n.section else ""
+            print(f"{'  ' * n.depth}{section}{n.label}  [{n.id}]")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    corpus = load_corpus(_data_dir(args))
+    if args.node and args.node not in corpus.taxonomy:
+        print(f"error: no taxonomy node {args.node!r}; list them with `python -m survey_taxonomy taxonomy`", file=sys.stderr)
+        return 2
+    frame = Selection(node=args.node, query=args.query or "").filter(corpus.frame)
+    by_key = corpus.by_key
+    papers = [by_key[k] for k in frame["key"]] if (args.node or args.query) else list(corpus.papers)
+    _write(export(papers, args.format, corpus.taxonomy), args.out)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    corpus = load_corpus(_data_dir(args))
+    hits = SearchIndex.build(corpus.papers).search(args.text, k=args.k)
+    if args.format == "json":
+        print(json.dumps([{"key": p.key, "title": p.title, "score": round(s, 4)} for p, s in hits], ensure_ascii=False, indent=2))
+    else:
+        for paper, score in hits:
+            print(f"{score:.3f}  {paper.key:<28} {paper.title}")
+    return 0
+
+
+def check_new_papers(papers: Sequence[Paper], corpus_papers: Sequence[Paper], taxonomy_ids: set[str],
+                     source: str) -> list[Problem]:
+    """Validation and duplicate problems of papers about to be added (shared by import and submissions)."""
+    problems: list[Problem] = []
+    index = DuplicateIndex(corpus_papers)
+    seen: dict[str, Paper] = {}
+    for paper in papers:
+        problems += validate_paper(paper, taxonomy_ids, source=source)
+        if not paper.taxonomy:
+            problems.append(Problem("no taxonomy node", source, paper.line, paper.key, "taxonomy",
+                                    "add taxonomy = {node id} or pass --node ID"))
+        if paper.key in {p.key for p in corpus_papers}:
+            problems.append(Problem(f"key {paper.key!r} is already used in the dataset", source, paper.line, paper.key, "key",
+                                    "choose another key"))
+        for match in index.matches(paper):
+            problems.append(Problem(f"looks like a duplicate: {match.describe()}", source, paper.line, paper.key,
+                                    "title" if match.kind == "title" else match.kind, "drop this entry or fix the existing one"))
+        seen[paper.key] = paper
+    return problems
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    data = _data_dir(args)
+    corpus = load_corpus(data)
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {path}: {exc}", file=sys.stderr)
+        return 1
+    if args.node and args.node not in corpus.taxonomy:
+        print(f"error: no taxonomy node {args.node!r}; list them with `python -m survey_taxonomy taxonomy`", file=sys.stderr)
+        return 2
+    parsed = parse_bibtex(text, path.name)
+    papers = []
+    for paper in parsed.papers:
+        updates = {}
+        if args.node and not paper.taxonomy:
+            updates["taxonomy"] = (args.node,)
+        if not paper.relation:
+            updates["relation"] = args.relation
+        papers.append(_replace(paper, **updates))
+    problems = [*parsed.problems, *check_new_papers(papers, corpus.papers, set(corpus.taxonomy.nodes), path.name)]
+    errors = [p for p in problems if p.severity == "error"]
+    _print_problems(problems)
+    if errors:
+        print(f"{len(errors)} problem(s) in {path}; nothing was written to {data / 'papers.bib'}", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(f"{len(papers)} entr{'y' if len(papers) == 1 else 'ies'} would be added (dry run: nothing written)")
+        return 0
+    append_papers(data / "papers.bib", papers)
+    print(f"added {len(papers)} entr{'y' if len(papers) == 1 else 'ies'} to {data / 'papers.bib'}")
+    return 0
+
+
+def _replace(paper: Paper, **changes) -> Paper:
+    from dataclasses import replace
+
+    return replace(paper, **changes) if changes else paper
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m survey_taxonomy", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="data folder (default: SURVEY_DATA_DIR or the repository's data/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check the dataset; exit 1 if it has errors")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("stats", help="counts per taxonomy node, relation and year")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("taxonomy", help="list the taxonomy nodes")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_taxonomy)
+    p = sub.add_parser("export", help="write papers as bibtex, csv, json or markdown")
+    p.add_argument("--format", choices=FORMATS, default="json")
+    p.add_argument("--node", help="only this taxonomy node and its subtree")
+    p.add_argument("--query", help="only papers matching all these words")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("search", help="rank papers by relevance to a text")
+    p.add_argument("text")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_search)
+    p = sub.add_parser("import", help="add the entries of a .bib file after checking them all")
+    p.add_argument("file")
+    p.add_argument("--node", help="taxonomy node for entries that name none")
+    p.add_argument("--relation", choices=RELATIONS, default="curated", help="relation for entries that name none")
+    p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+    p.set_defaults(func=cmd_import)
+    for register in EXTENSIONS:
+        register(sub)
+    return parser
+
+
+# Other modules add their commands here (submissions, models) so this file stays the one entry point.
+EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SurveyDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,227 @@
+"""The corpus: the taxonomy, the papers and the citation edges, checked together, as objects and a frame.
+
+Terms:
+- *edge*: `citing -> cited`, both dataset keys. Edges come from `citations.csv` (each with the public
+  source that shows it), from `cites` fields, and implicitly from `relation` (the survey cites every
+  `cited-by-survey` paper; every `cites-survey` paper cites the survey).
+- *frame*: one row per paper with list columns kept as tuples and precomputed lowercase text columns
+  (`search_text`, `taxonomy_text`, `topics_text`) so that filters are vectorised string tests.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from .bibliography import load_bibliography
+from .config import Settings
+from .model import Paper, Problem
+from .taxonomy import Taxonomy, load_taxonomy
+from .validation import validate_paper
+
+CITATION_COLUMNS = ("citing", "cited", "source", "evidence")
+UNCLASSIFIED = "Unclassified"
+
+
+@dataclass(frozen=True)
+class Citation:
+    citing: str
+    cited: str
+    source: str = ""
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Everything the app shows; build it with `load_corpus` or `build_corpus`."""
+
+    taxonomy: Taxonomy
+    papers: tuple[Paper, ...]
+    citations: tuple[Citation, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    @property
+    def by_key(self) -> dict[str, Paper]:
+        return {p.key: p for p in self.papers}
+
+    def get(self, key: str) -> Paper | None:
+        return self.by_key.get(key)
+
+    @property
+    def survey(self) -> Paper | None:
+        return next((p for p in self.papers if p.relation == "survey"), None)
+
+    def edges(self) -> list[tuple[str, str]]:
+        """All known citation edges (citing, cited) between dataset papers, without repeats."""
+        out: dict[tuple[str, str], None] = {}
+        survey = self.survey
+        keys = self.by_key
+        for p in self.papers:
+            if survey is not None and p.relation == "cited-by-survey":
+                out[(survey.key, p.key)] = None
+            if survey is not None and p.relation == "cites-survey":
+                out[(p.key, survey.key)] = None
+            for cited in p.cites:
+                if cited in keys:
+                    out[(p.key, cited)] = None
+        return list(out)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def category_of(taxonomy: Taxonomy, paper: Paper) -> str:
+    return taxonomy.category(paper.taxonomy[0]) if paper.taxonomy and paper.taxonomy[0] in taxonomy else UNCLASSIFIED
+
+
+def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
+    """One row per paper; list fields as tuples, plus lowercase text columns for fast filtering."""
+    rows = {
+        "key": [p.key for p in papers],
+        "title": [p.title for p in papers],
+        "authors": [p.authors for p in papers],
+        "authors_text": [", ".join(p.authors) for p in papers],
+        "year": pd.array([p.year for p in papers], dtype="Int64"),
+        "venue": [p.venue for p in papers],
+        "venue_name": [venue_name(p.venue) for p in papers],
+        "relation": [p.relation for p in papers],
+        "taxonomy": [p.taxonomy for p in papers],
+        "topics": [p.topics for p in papers],
+        "category": [category_of(taxonomy, p) for p in papers],
+        "arxiv": [p.arxiv for p in papers],
+        "doi": [p.doi for p in papers],
+        "url": [p.link for p in papers],
+        "code": [p.code for p in papers],
+        "has_code": [bool(p.code) for p in papers],
+        "summary": [p.summary for p in papers],
+        "cites": [p.cites for p in papers],
+        "taxonomy_text": ["|" + "|".join(p.taxonomy) + "|" for p in papers],
+        "topics_text": ["|" + "|".join(t.lower() for t in p.topics) + "|" for p in papers],
+        "search_text": [
+            " ".join((p.key, p.title, " ".join(p.authors), p.summary, " ".join(p.topics), p.venue)).lower() for p in papers
+        ],
+    }
+    return pd.DataFrame(rows, index=pd.Index(rows["key"], name="_key"))
+
+
+def venue_name(venue: str) -> str:
+    """The venue without its year, for the venue facet.
+
+    >>> venue_name("Findings of ACL 2024"), venue_name("arXiv 2023"), venue_name("")
+    ('Findings of ACL', 'arXiv', '')
+    """
+    parts = venue.split()
+    if parts and parts[-1].isdigit() and len(parts[-1]) == 4:
+        parts = parts[:-1]
+    return " ".join(parts)
+
+
+def read_citations(path: Path) -> tuple[list[Citation], list[Problem]]:
+    """Read `citations.csv`; a missing file means no extra edges."""
+    if not path.exists():
+        return [], []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in CITATION_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+        if missing:
+            return [], [Problem(f"missing columns {missing}", path.name, 1, hint="header must be " + ",".join(CITATION_COLUMNS))]
+        rows = [(i + 2, r) for i, r in enumerate(reader)]
+    citations, problems = [], []
+    for line, row in rows:
+        citing, cited, source = (row.get(c, "").strip() for c in CITATION_COLUMNS[:3])
+        if not (citing and cited and source):
+            problems.append(Problem("needs citing, cited and source", path.name, line, hint="every edge names the page that shows it"))
+            continue
+        citations.append(Citation(citing, cited, source, (row.get("evidence") or "").strip()))
+    return citations, problems
+
+
+def check_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Iterable[Citation], source: str) -> list[Problem]:
+    """Problems that need the whole dataset: unknown keys in edges, repeated arXiv ids or DOIs, no survey entry."""
+    problems: list[Problem] = []
+    ids = set(taxonomy.nodes)
+    for p in papers:
+        problems += validate_paper(p, ids, source=source, strict=False)
+    keys = {p.key for p in papers}
+    for p in papers:
+        for cited in p.cites:
+            if cited not in keys:
+                problems.append(Problem(f"cites unknown key {cited!r}", source, p.line, p.key, "cites", "cite only keys of this dataset"))
+    for c in citations:
+        for role, key in (("citing", c.citing), ("cited", c.cited)):
+            if key not in keys:
+                problems.append(Problem(f"{role} key {key!r} is not in the dataset", "citations.csv", None, key, role, "fix the key or add the paper"))
+    for attr in ("arxiv", "doi"):
+        seen: dict[str, str] = {}
+        for p in papers:
+            value = getattr(p, attr).lower()
+            if value and value in seen:
+                problems.append(Problem(f"same {attr} {value!r} as {seen[value]!r}", source, p.line, p.key, attr,
+                                        "merge the two entries", severity="warning"))
+            elif value:
+                seen[value] = p.key
+    if not any(p.relation == "survey" for p in papers):
+        problems.append(Problem("no entry has relation = survey", source, hint="add the survey's own entry", severity="warning"))
+    return problems
+
+
+def build_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Sequence[Citation] = (),
+                 problems: Sequence[Problem] = (), source: str = "papers.bib") -> Corpus:
+    """Join papers with the edges of `citations`, check everything, and build the frame."""
+    extra: dict[str, list[str]] = {}
+    for c in citations:
+        extra.setdefault(c.citing, []).append(c.cited)
+    joined = [
+        replace(p, cites=tuple(dict.fromkeys([*p.cites, *extra.get(p.key, [])]))) if p.key in extra else p for p in papers
+    ]
+    all_problems = [*problems, *check_corpus(taxonomy, joined, citations, source)]
+    return Corpus(taxonomy, tuple(joined), tuple(citations), tuple(all_problems), build_frame(joined, taxonomy))
+
+
+_CACHE: dict[tuple, Corpus] = {}
+
+
+def _signature(paths: Iterable[Path]) -> tuple:
+    out = []
+    for path in paths:
+        try:
+            st = path.stat()
+            out.append((str(path), st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            out.append((str(path), None, None))
+    return tuple(out)
+
+
+def load_corpus(data_dir: str | Path | None = None, extra_papers: Sequence[Paper] = ()) -> Corpus:
+    """Load taxonomy, papers and citations from `data_dir`, plus `extra_papers` (approved submissions).
+
+    Parsing is cached in-process on each file's size and modification time, so a repeated call on
+    unchanged files costs only the join with `extra_papers`.
+    """
+    settings = Settings.from_env()
+    data = Path(data_dir) if data_dir is not None else settings.data_dir
+    paths = (data / "taxonomy.yaml", data / "papers.bib", data / "citations.csv")
+    sig = _signature(paths)
+    base = _CACHE.get(sig)
+    if base is None:
+        taxonomy = load_taxonomy(paths[0])
+        parsed = load_bibliography(paths[1])
+        citations, cite_problems = read_citations(paths[2])
+        base = build_corpus(taxonomy, parsed.papers, citations, [*parsed.problems, *cite_problems])
+        _CACHE.clear()
+        _CACHE[sig] = base
+    if not extra_papers:
+        return base
+    known = {p.key for p in base.papers}
+    extra = [p for p in extra_papers if p.key not in known]
+    papers = (*base.papers, *extra)
+    return Corpus(base.taxonomy, papers, base.citations, base.problems, build_frame(papers, base.taxonomy))

@@ -1,0 +1,26 @@
+"""The one exception hierarchy of the library.
+
+Expected data problems (a broken BibTeX entry, a bad year) are returned as `Problem` values, not raised;
+these exceptions are for the cases where nothing sensible can be returned (a missing file, an unreadable
+taxonomy, a store that cannot be reached).
+"""
+
+
+class SurveyDataError(Exception):
+    """Base class: something about the survey data or its services is wrong."""
+
+
+class TaxonomyError(SurveyDataError):
+    """The taxonomy file cannot be read or is not a tree of well-formed nodes."""
+
+
+class BibliographyError(SurveyDataError):
+    """A bibliography file cannot be read at all."""
+
+
+class SubmissionError(SurveyDataError):
+    """A submission cannot be stored or reviewed (invalid, duplicate, unknown id, not allowed)."""
+
+
+class ModelError(SurveyDataError):
+    """A model cannot be loaded or reached, or its answer cannot be used."""

@@ -1,0 +1,57 @@
+"""LaTeX in BibTeX values: decode to Unicode on the way in, escape on the way out.
+
+Decoding is lazy: most values hold no backslash and only lose their case-protecting braces, so the slow
+general decoder (pylatexenc, which bibtexparser already depends on) runs only on values that need it.
+Escaping produces only the few sequences `decode` reverses exactly, so write -> parse round-trips.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+}
+_UNESCAPES = {v: k for k, v in _ESCAPES.items()} | {r"\{": "{", r"\}": "}"}
+_TOKEN = re.compile(r"\\textbackslash\{\}|\\textbrace(?:left|right)\{\}|\\[&%$#_{}]|[{}]")
+_ONLY_OURS = re.compile(r"\\(?!textbackslash\{\}|textbrace(?:left|right)\{\}|[&%$#_{}])")
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _general_decoder():  # imported lazily: pylatexenc costs ~0.1 s to set up
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+
+
+def decode(value: str) -> str:
+    """Turn a BibTeX value into plain Unicode text with single spaces.
+
+    >>> decode("The {BERT} model \\& friends")
+    'The BERT model & friends'
+    >>> decode('M{\\\\"u}ller')
+    'Müller'
+    """
+    if "\\" in value and _ONLY_OURS.search(value):
+        text = _general_decoder().latex_to_text(value)
+    else:
+        text = _TOKEN.sub(lambda m: _UNESCAPES.get(m.group(0), ""), value)
+    return _SPACE.sub(" ", text).strip()
+
+
+def escape(text: str) -> str:
+    """Escape plain text so that it is one safe, brace-balanced BibTeX value.
+
+    >>> escape("a}, author = {x")
+    'a\\\\textbraceright{}, author = \\\\textbraceleft{}x'
+    """
+    return "".join(_ESCAPES.get(ch, ch) for ch in text)

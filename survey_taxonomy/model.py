@@ -1,0 +1,102 @@
+"""Plain, frozen records shared by every module.
+
+Terms:
+- *paper*: one entry of the bibliography, identified by its citation `key`.
+- *relation*: how a paper stands to the survey: `survey` (the survey itself), `cited-by-survey`
+  (in the survey's own paper list), `cites-survey` (a later paper citing the survey), `curated`
+  (added by this project's maintainers, e.g. the Competition papers), `community` (a submission a
+  maintainer approved).
+- *problem*: a recoverable defect found while loading or validating, kept as data so that one bad entry
+  never hides the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RELATIONS: tuple[str, ...] = ("survey", "cited-by-survey", "cites-survey", "curated", "community")
+RELATION_LABELS: dict[str, str] = {
+    "survey": "The survey itself",
+    "cited-by-survey": "Cited by the survey",
+    "cites-survey": "Cites the survey",
+    "curated": "Curated by this project",
+    "community": "Submitted by the community",
+}
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper; text fields hold decoded Unicode, never LaTeX."""
+
+    key: str
+    title: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str = ""
+    booktitle: str = ""
+    journal: str = ""
+    entry_type: str = "misc"
+    arxiv: str = ""
+    doi: str = ""
+    url: str = ""
+    code: str = ""
+    taxonomy: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    relation: str = "curated"
+    summary: str = ""
+    note: str = ""
+    cites: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def link(self) -> str:
+        """The best link to read the paper: its URL, else its arXiv or DOI page."""
+        if self.url:
+            return self.url
+        if self.arxiv:
+            return f"https://arxiv.org/abs/{self.arxiv}"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return ""
+
+
+@dataclass(frozen=True)
+class TaxonomyNode:
+    """A node of the survey's taxonomy; `id` is a slash path whose prefix is its parent's id."""
+
+    id: str
+    label: str
+    description: str
+    parent: str | None = None
+    section: str = ""
+    facets: tuple[str, ...] = ()
+    children: tuple[str, ...] = ()
+
+    @property
+    def depth(self) -> int:
+        return self.id.count("/")
+
+    def is_leaf(self) -> bool:
+        return not self.children
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A defect in the data: where it is, what is wrong and how to fix it."""
+
+    message: str
+    source: str = ""
+    line: int | None = None
+    key: str = ""
+    field: str = ""
+    hint: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.source or "input"
+        if self.line is not None:
+            where += f":{self.line}"
+        who = f" [{self.key}]" if self.key else ""
+        what = f" {self.field}:" if self.field else ""
+        hint = f" (fix: {self.hint})" if self.hint else ""
+        return f"{where}{who}{what} {self.message}{hint}"

@@ -1,0 +1,198 @@
+"""Selections: the filter state of the explorer, applied to the corpus frame.
+
+A `Selection` is a value: every filter is optional and filters combine with AND. Within one filter,
+`venues` and `relations` are alternatives (OR); `facets` must all be present (AND), so adding a facet can
+only narrow the result. The taxonomy filter is tree-aware: a node selects its whole subtree. The same
+state round-trips through URL query parameters, which is how views are shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+import pandas as pd
+
+from .model import RELATION_LABELS, RELATIONS
+from .taxonomy import Taxonomy
+
+_PARAM_LISTS = ("facet", "venue", "relation")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user asked to see."""
+
+    node: str | None = None
+    facets: tuple[str, ...] = ()
+    year_min: int | None = None
+    year_max: int | None = None
+    venues: tuple[str, ...] = ()
+    relations: tuple[str, ...] = ()
+    has_code: bool = False
+    query: str = ""
+
+    def mask(self, frame: pd.DataFrame) -> pd.Series:
+        """A boolean mask over `frame` (a corpus frame) for this selection."""
+        mask = pd.Series(True, index=frame.index)
+        if self.node:
+            text = frame["taxonomy_text"]
+            mask &= text.str.contains("|" + self.node + "|", regex=False) | text.str.contains("|" + self.node + "/", regex=False)
+        for facet in self.facets:
+            mask &= frame["topics_text"].str.contains("|" + facet.lower() + "|", regex=False)
+        if self.year_min is not None:
+            mask &= (frame["year"] >= self.year_min).fillna(False)
+        if self.year_max is not None:
+            mask &= (frame["year"] <= self.year_max).fillna(False)
+        if self.venues:
+            mask &= frame["venue_name"].isin(self.venues)
+        if self.relations:
+            mask &= frame["relation"].isin(self.relations)
+        if self.has_code:
+            mask &= frame["has_code"]
+        for term in self.query.lower().split():
+            mask &= frame["search_text"].str.contains(term, regex=False)
+        return mask.astype(bool)
+
+    def filter(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of `frame` this selection keeps, sorted newest first, then by title."""
+        out = frame[self.mask(frame)]
+        return out.sort_values(["year", "title"], ascending=[False, True], na_position="last")
+
+    def describe(self, count: int, taxonomy: Taxonomy | None = None) -> str:
+        """The selection in one English phrase.
+
+        >>> Selection(year_min=2023, has_code=True).describe(12)
+        '12 papers since 2023 with code'
+        >>> Selection(query="draft", year_min=2020, year_max=2020).describe(1)
+        '1 paper in 2020 matching "draft"'
+        """
+        parts = [f"{count} paper{'s' if count != 1 else ''}"]
+        if self.node:
+            label = taxonomy.nodes[self.node].label if taxonomy is not None and self.node in taxonomy else self.node
+            parts.append(f"in {label}")
+        if self.facets:
+            parts.append("on " + " and ".join(self.facets))
+        if self.relations:
+            parts.append("that are " + " or ".join(RELATION_LABELS.get(r, r).lower() for r in self.relations))
+        if self.venues:
+            parts.append("at " + " or ".join(self.venues))
+        lo, hi = self.year_min, self.year_max
+        if lo is not None and hi is not None:
+            parts.append(f"in {lo}" if lo == hi else f"from {lo} to {hi}")
+        elif lo is not None:
+            parts.append(f"since {lo}")
+        elif hi is not None:
+            parts.append(f"until {hi}")
+        if self.has_code:
+            parts.append("with code")
+        if self.query.strip():
+            parts.append(f'matching "{self.query.strip()}"')
+        return " ".join(parts)
+
+    def is_empty(self) -> bool:
+        return self == Selection()
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        """URL query parameters for this selection; defaults are left out to keep links short.
+
+        >>> Selection(node="competition", facets=("tabular data",), has_code=True).to_params()
+        {'node': 'competition', 'facet': ['tabular data'], 'code': '1'}
+        """
+        params: dict[str, str | list[str]] = {}
+        if self.node:
+            params["node"] = self.node
+        if self.facets:
+            params["facet"] = list(self.facets)
+        if self.year_min is not None:
+            params["from"] = str(self.year_min)
+        if self.year_max is not None:
+            params["to"] = str(self.year_max)
+        if self.venues:
+            params["venue"] = list(self.venues)
+        if self.relations:
+            params["relation"] = list(self.relations)
+        if self.has_code:
+            params["code"] = "1"
+        if self.query.strip():
+            params["q"] = self.query.strip()
+        return params
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str | list[str]], taxonomy: Taxonomy | None = None) -> tuple[Selection, list[str]]:
+        """Read URL parameters; every bad value is dropped with a notice, so a bad link still opens.
+
+        >>> Selection.from_params({"from": "20x4", "code": "1"})
+        (Selection(node=None, facets=(), year_min=None, year_max=None, venues=(), relations=(), has_code=True, query=''), ["ignored from='20x4': not a year"])
+        """
+        def one(name: str) -> str:
+            value = params.get(name, "")
+            return (value[-1] if value else "") if isinstance(value, list) else str(value)
+
+        def many(name: str) -> tuple[str, ...]:
+            value = params.get(name, [])
+            values = value if isinstance(value, list) else [value]
+            return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+        notices: list[str] = []
+        node = one("node").strip() or None
+        if node and taxonomy is not None and node not in taxonomy:
+            notices.append(f"ignored node={node!r}: no such taxonomy node")
+            node = None
+        years: dict[str, int | None] = {}
+        for name in ("from", "to"):
+            raw = one(name).strip()
+            years[name] = None
+            if raw:
+                if raw.isdigit() and 1000 <= int(raw) <= 9999:
+                    years[name] = int(raw)
+                else:
+                    notices.append(f"ignored {name}={raw!r}: not a year")
+        if years["from"] is not None and years["to"] is not None and years["from"] > years["to"]:
+            notices.append(f"ignored from={years['from']} and to={years['to']}: the range is empty")
+            years = {"from": None, "to": None}
+        relations = many("relation")
+        bad = [r for r in relations if r not in RELATIONS]
+        if bad:
+            notices.append(f"ignored relation={', '.join(bad)}: use one of {', '.join(RELATIONS)}")
+            relations = tuple(r for r in relations if r in RELATIONS)
+        code = one("code").strip().lower()
+        if code not in ("", "0", "1", "true", "false"):
+            notices.append(f"ignored code={code!r}: use 1 or 0")
+        selection = cls(
+            node=node,
+            facets=many("facet"),
+            year_min=years["from"],
+            year_max=years["to"],
+            venues=many("venue"),
+            relations=relations,
+            has_code=code in ("1", "true"),
+            query=one("q").strip()[:200],
+        )
+        return selection, notices
+
+    def without(self, name: str) -> Selection:
+        """This selection with one filter reset to its default."""
+        default = {f.name: f.default for f in fields(self)}[name]
+        return replace(self, **{name: default})
+
+
+def facet_counts(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Counts of each value of `column` (list columns are exploded), most frequent first."""
+    values = frame[column]
+    if len(values) and isinstance(values.iloc[0], tuple):
+        values = values.explode().dropna()
+    return values[values.astype(str) != ""].value_counts()
+
+
+def node_counts(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, int]:
+    """Papers per taxonomy node, counting each paper once in every node on its path (tree-aware)."""
+    counts = dict.fromkeys(taxonomy.nodes, 0)
+    for ids in frame["taxonomy"]:
+        seen: set[str] = set()
+        for node in ids:
+            if node in taxonomy:
+                seen.update([*taxonomy.ancestors(node), node])
+        for node in seen:
+            counts[node] += 1
+    return counts
