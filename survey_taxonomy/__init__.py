@@ -9,7 +9,20 @@ from .taxonomy import Taxonomy, load_taxonomy
 
 __version__ = "0.1.0"
 __all__ = [
-    "RELATIONS", "BibliographyError", "Corpus", "ModelError", "Paper", "Problem", "Selection", "SubmissionError",
-    "SurveyDataError", "Taxonomy", "TaxonomyError", "TaxonomyNode", "facet_counts", "load_corpus", "load_taxonomy",
+    "RELATIONS",
+    "BibliographyError",
+    "Corpus",
+    "ModelError",
+    "Paper",
+    "Problem",
+    "Selection",
+    "SubmissionError",
+    "SurveyDataError",
+    "Taxonomy",
+    "TaxonomyError",
+    "TaxonomyNode",
+    "facet_counts",
+    "load_corpus",
+    "load_taxonomy",
     "node_counts",
 ]

@@ -87,9 +87,7 @@ def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list
         if re.fullmatch(r"\d{4}", raw_year):
             year = int(raw_year)
         else:
-            problems.append(
-                Problem(f"year {raw_year!r} is not a four-digit year", source, line, entry.key, "year", "write e.g. year = {2024}")
-            )
+            problems.append(Problem(f"year {raw_year!r} is not a four-digit year", source, line, entry.key, "year", "write e.g. year = {2024}"))
     paper = Paper(
         key=entry.key,
         entry_type=entry.entry_type.lower(),
@@ -120,12 +118,20 @@ def _failed_block_problem(block, source: str) -> Problem:
     if isinstance(block, DuplicateBlockKeyBlock):
         return Problem(
             f"duplicate key {block.key!r}: an earlier entry already uses it",
-            source, line, block.key, "key", "give this entry its own key, e.g. add a letter: 'leviathan2023fastb'",
+            source,
+            line,
+            block.key,
+            "key",
+            "give this entry its own key, e.g. add a letter: 'leviathan2023fastb'",
         )
     reason = str(getattr(block, "error", "")).splitlines()[0] if getattr(block, "error", None) else "cannot be parsed"
     return Problem(
         f"entry starting {first!r} cannot be parsed: {reason}",
-        source, line, "", "", "check that every '{' has its '}' and fields are separated by commas",
+        source,
+        line,
+        "",
+        "",
+        "check that every '{' has its '}' and fields are separated by commas",
     )
 
 

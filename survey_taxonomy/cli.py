@@ -48,8 +48,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     corpus = load_corpus(_data_dir(args))
     _print_problems(corpus.problems)
     errors = len(corpus.errors)
-    print(f"{len(corpus)} papers, {len(corpus.taxonomy.nodes)} taxonomy nodes, {len(corpus.edges())} citation edges: "
-          f"{errors} error(s), {len(corpus.problems) - errors} warning(s)")
+    print(
+        f"{len(corpus)} papers, {len(corpus.taxonomy.nodes)} taxonomy nodes, {len(corpus.edges())} citation edges: "
+        f"{errors} error(s), {len(corpus.problems) - errors} warning(s)"
+    )
     return 1 if errors else 0
 
 
@@ -81,8 +83,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_taxonomy(args: argparse.Namespace) -> int:
     corpus = load_corpus(_data_dir(args))
     nodes = [
-        {"id": n.id, "label": n.label, "parent": n.parent, "section": n.section or None,
-         "description": n.description, "facets": list(n.facets)}
+        {"id": n.id, "label": n.label, "parent": n.parent, "section": n.section or None, "description": n.description, "facets": list(n.facets)}
         for n in corpus.taxonomy.walk()
     ]
     if args.format == "json":
@@ -117,8 +118,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_new_papers(papers: Sequence[Paper], corpus_papers: Sequence[Paper], taxonomy_ids: set[str],
-                     source: str) -> list[Problem]:
+def check_new_papers(papers: Sequence[Paper], corpus_papers: Sequence[Paper], taxonomy_ids: set[str], source: str) -> list[Problem]:
     """Validation and duplicate problems of papers about to be added (shared by import and submissions)."""
     problems: list[Problem] = []
     index = DuplicateIndex(corpus_papers)
@@ -126,14 +126,20 @@ def check_new_papers(papers: Sequence[Paper], corpus_papers: Sequence[Paper], ta
     for paper in papers:
         problems += validate_paper(paper, taxonomy_ids, source=source)
         if not paper.taxonomy:
-            problems.append(Problem("no taxonomy node", source, paper.line, paper.key, "taxonomy",
-                                    "add taxonomy = {node id} or pass --node ID"))
+            problems.append(Problem("no taxonomy node", source, paper.line, paper.key, "taxonomy", "add taxonomy = {node id} or pass --node ID"))
         if paper.key in {p.key for p in corpus_papers}:
-            problems.append(Problem(f"key {paper.key!r} is already used in the dataset", source, paper.line, paper.key, "key",
-                                    "choose another key"))
+            problems.append(Problem(f"key {paper.key!r} is already used in the dataset", source, paper.line, paper.key, "key", "choose another key"))
         for match in index.matches(paper):
-            problems.append(Problem(f"looks like a duplicate: {match.describe()}", source, paper.line, paper.key,
-                                    "title" if match.kind == "title" else match.kind, "drop this entry or fix the existing one"))
+            problems.append(
+                Problem(
+                    f"looks like a duplicate: {match.describe()}",
+                    source,
+                    paper.line,
+                    paper.key,
+                    "title" if match.kind == "title" else match.kind,
+                    "drop this entry or fix the existing one",
+                )
+            )
         seen[paper.key] = paper
     return problems
 

@@ -106,9 +106,7 @@ def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
         "cites": [p.cites for p in papers],
         "taxonomy_text": ["|" + "|".join(p.taxonomy) + "|" for p in papers],
         "topics_text": ["|" + "|".join(t.lower() for t in p.topics) + "|" for p in papers],
-        "search_text": [
-            " ".join((p.key, p.title, " ".join(p.authors), p.summary, " ".join(p.topics), p.venue)).lower() for p in papers
-        ],
+        "search_text": [" ".join((p.key, p.title, " ".join(p.authors), p.summary, " ".join(p.topics), p.venue)).lower() for p in papers],
     }
     return pd.DataFrame(rows, index=pd.Index(rows["key"], name="_key"))
 
@@ -165,8 +163,7 @@ def check_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Iterabl
         for p in papers:
             value = getattr(p, attr).lower()
             if value and value in seen:
-                problems.append(Problem(f"same {attr} {value!r} as {seen[value]!r}", source, p.line, p.key, attr,
-                                        "merge the two entries", severity="warning"))
+                problems.append(Problem(f"same {attr} {value!r} as {seen[value]!r}", source, p.line, p.key, attr, "merge the two entries", severity="warning"))
             elif value:
                 seen[value] = p.key
     if not any(p.relation == "survey" for p in papers):
@@ -174,15 +171,14 @@ def check_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Iterabl
     return problems
 
 
-def build_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Sequence[Citation] = (),
-                 problems: Sequence[Problem] = (), source: str = "papers.bib") -> Corpus:
+def build_corpus(
+    taxonomy: Taxonomy, papers: Sequence[Paper], citations: Sequence[Citation] = (), problems: Sequence[Problem] = (), source: str = "papers.bib"
+) -> Corpus:
     """Join papers with the edges of `citations`, check everything, and build the frame."""
     extra: dict[str, list[str]] = {}
     for c in citations:
         extra.setdefault(c.citing, []).append(c.cited)
-    joined = [
-        replace(p, cites=tuple(dict.fromkeys([*p.cites, *extra.get(p.key, [])]))) if p.key in extra else p for p in papers
-    ]
+    joined = [replace(p, cites=tuple(dict.fromkeys([*p.cites, *extra.get(p.key, [])]))) if p.key in extra else p for p in papers]
     all_problems = [*problems, *check_corpus(taxonomy, joined, citations, source)]
     return Corpus(taxonomy, tuple(joined), tuple(citations), tuple(all_problems), build_frame(joined, taxonomy))
 

@@ -18,8 +18,7 @@ from .model import Paper
 from .taxonomy import Taxonomy
 
 FORMATS = ("bibtex", "csv", "json", "markdown")
-CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "relation", "taxonomy", "topics",
-               "arxiv", "doi", "url", "code", "summary", "cites")
+CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "relation", "taxonomy", "topics", "arxiv", "doi", "url", "code", "summary", "cites")
 
 
 def paper_record(paper: Paper) -> dict[str, Any]:
@@ -84,8 +83,11 @@ def to_markdown(papers: Iterable[Paper], taxonomy: Taxonomy) -> str:
     survey = next((p for p in papers if p.relation == "survey"), None)
     lines = ["# What is the Role of Small Models in the LLM Era: A Survey — paper list", ""]
     if survey is not None:
-        lines += [f"Companion list of *{survey.title}* ({', '.join(survey.authors)}, {survey.venue}) [{survey.link}]({survey.link}),",
-                  "regenerated from the Small Models Atlas dataset.", ""]
+        lines += [
+            f"Companion list of *{survey.title}* ({', '.join(survey.authors)}, {survey.venue}) [{survey.link}]({survey.link}),",
+            "regenerated from the Small Models Atlas dataset.",
+            "",
+        ]
     by_node: dict[str, list[Paper]] = {}
     for p in papers:
         for node in p.taxonomy:
@@ -97,10 +99,10 @@ def to_markdown(papers: Iterable[Paper], taxonomy: Taxonomy) -> str:
         section = f"§{node.section} " if node.section else ""
         lines += [f"{'#' * min(node.depth + 2, 6)} {section}{node.label}", "", node.description, ""]
         if cited:
-            lines += _table(cited) + [""]
+            lines += [*_table(cited), ""]
         if others:
             lines += ["Related papers not listed by the survey (cite the survey's own list above, not these, as its references):", ""]
-            lines += _table(others) + [""]
+            lines += [*_table(others), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

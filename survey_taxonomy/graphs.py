@@ -73,8 +73,7 @@ def coauthor_graph(papers: Iterable[Paper], min_papers: int = 1) -> nx.Graph:
     return graph
 
 
-def similarity_graph(corpus: Corpus, keys: Iterable[str] | None = None, k: int = 4, threshold: float = 0.08,
-                     index: SearchIndex | None = None) -> nx.Graph:
+def similarity_graph(corpus: Corpus, keys: Iterable[str] | None = None, k: int = 4, threshold: float = 0.08, index: SearchIndex | None = None) -> nx.Graph:
     """Each paper joined to its `k` most similar papers whose score passes `threshold`."""
     wanted = set(keys) if keys is not None else set(corpus.by_key)
     papers = [p for p in corpus.papers if p.key in wanted]

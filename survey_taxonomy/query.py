@@ -125,6 +125,7 @@ class Selection:
         >>> Selection.from_params({"from": "20x4", "code": "1"})
         (Selection(node=None, facets=(), year_min=None, year_max=None, venues=(), relations=(), has_code=True, query=''), ["ignored from='20x4': not a year"])
         """
+
         def one(name: str) -> str:
             value = params.get(name, "")
             return (value[-1] if value else "") if isinstance(value, list) else str(value)

@@ -90,9 +90,7 @@ def parse_taxonomy(data: Any, source: str = "taxonomy") -> Taxonomy:
             raise TaxonomyError(f"{source}: {where} is not a mapping")
         node_id = raw.get("id")
         if not isinstance(node_id, str) or not all(_SEGMENT.match(s) for s in node_id.split("/")):
-            raise TaxonomyError(
-                f"{source}: {where} has id {node_id!r}; ids are lowercase slash paths like 'collaboration/weak-to-strong'"
-            )
+            raise TaxonomyError(f"{source}: {where} has id {node_id!r}; ids are lowercase slash paths like 'collaboration/weak-to-strong'")
         if parent is not None and not node_id.startswith(parent + "/"):
             raise TaxonomyError(f"{source}: node {node_id!r} must start with its parent's id {parent + '/'!r}")
         if parent is None and "/" in node_id:

@@ -20,8 +20,20 @@ KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_:.\-]{0,79}$")
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|javascript:|\bon[a-z]+\s*=", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIRST_YEAR = 1950
-MAX_LENGTH = {"title": 300, "summary": 600, "note": 2000, "venue": 200, "booktitle": 300, "journal": 300,
-              "why": 1000, "contact": 200, "author": 120, "url": 500, "code": 500, "topic": 80}
+MAX_LENGTH = {
+    "title": 300,
+    "summary": 600,
+    "note": 2000,
+    "venue": 200,
+    "booktitle": 300,
+    "journal": 300,
+    "why": 1000,
+    "contact": 200,
+    "author": 120,
+    "url": 500,
+    "code": 500,
+    "topic": 80,
+}
 MAX_AUTHORS = 200
 
 
@@ -67,8 +79,7 @@ def check_text(value: str, field: str, where: dict) -> list[Problem]:
     return problems
 
 
-def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *, source: str = "",
-                   strict: bool = True) -> list[Problem]:
+def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *, source: str = "", strict: bool = True) -> list[Problem]:
     """Every problem of one paper; an empty list means it is valid.
 
     `strict` is for new papers (submissions, imports): year, a link and a summary are required. The
@@ -81,8 +92,14 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
     where = {"source": source, "line": paper.line, "key": paper.key}
     problems: list[Problem] = []
     if not KEY.match(paper.key or ""):
-        problems.append(Problem(f"key {paper.key!r} is not a valid citation key", field="key",
-                                hint="use letters, digits and _:.- starting with a letter, e.g. leviathan2023fast", **where))
+        problems.append(
+            Problem(
+                f"key {paper.key!r} is not a valid citation key",
+                field="key",
+                hint="use letters, digits and _:.- starting with a letter, e.g. leviathan2023fast",
+                **where,
+            )
+        )
     if not paper.title.strip():
         problems.append(Problem("is missing", field="title", hint="give the paper's full title", **where))
     problems += check_text(paper.title, "title", where)
@@ -98,8 +115,7 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
     if paper.year is None:
         problems.append(Problem("is missing", field="year", hint="give the year of publication, e.g. 2024", severity=lenient, **where))
     elif not FIRST_YEAR <= paper.year <= last_allowed_year():
-        problems.append(Problem(f"{paper.year} is outside {FIRST_YEAR}..{last_allowed_year()}", field="year",
-                                hint="give the year of publication", **where))
+        problems.append(Problem(f"{paper.year} is outside {FIRST_YEAR}..{last_allowed_year()}", field="year", hint="give the year of publication", **where))
     for field in ("venue", "booktitle", "journal", "summary", "note"):
         problems += check_text(getattr(paper, field), field, where)
     for topic in paper.topics:
@@ -107,24 +123,25 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
     if strict and not paper.summary.strip():
         problems.append(Problem("is missing", field="summary", hint="say in one sentence what the paper does", **where))
     if paper.arxiv and not is_arxiv_id(paper.arxiv):
-        problems.append(Problem(f"{paper.arxiv[:40]!r} is not an arXiv id", field="eprint",
-                                hint="write it like 2211.17192 or cs.CL/0101001, without 'arXiv:'", **where))
+        problems.append(
+            Problem(f"{paper.arxiv[:40]!r} is not an arXiv id", field="eprint", hint="write it like 2211.17192 or cs.CL/0101001, without 'arXiv:'", **where)
+        )
     if paper.doi and not is_doi(paper.doi):
-        problems.append(Problem(f"{paper.doi[:40]!r} is not a DOI", field="doi",
-                                hint="write it like 10.18653/v1/2023.acl-long.1, without https://doi.org/", **where))
+        problems.append(
+            Problem(f"{paper.doi[:40]!r} is not a DOI", field="doi", hint="write it like 10.18653/v1/2023.acl-long.1, without https://doi.org/", **where)
+        )
     for field in ("url", "code"):
         if getattr(paper, field):
             problems += check_url(getattr(paper, field), field, where)
             problems += check_text(getattr(paper, field), field, where)
     if not (paper.url or paper.arxiv or paper.doi):
-        problems.append(Problem("no link: give a URL, an arXiv id or a DOI", field="url", hint="add one way to find the paper",
-                                severity=lenient, **where))
+        problems.append(Problem("no link: give a URL, an arXiv id or a DOI", field="url", hint="add one way to find the paper", severity=lenient, **where))
     if paper.relation not in RELATIONS:
-        problems.append(Problem(f"relation {paper.relation!r} is unknown", field="relation",
-                                hint="use one of " + ", ".join(RELATIONS), **where))
+        problems.append(Problem(f"relation {paper.relation!r} is unknown", field="relation", hint="use one of " + ", ".join(RELATIONS), **where))
     if taxonomy_ids is not None:
         for node in paper.taxonomy:
             if node not in taxonomy_ids:
-                problems.append(Problem(f"taxonomy node {node!r} does not exist", field="taxonomy",
-                                        hint="pick an id from `python -m survey_taxonomy taxonomy`", **where))
+                problems.append(
+                    Problem(f"taxonomy node {node!r} does not exist", field="taxonomy", hint="pick an id from `python -m survey_taxonomy taxonomy`", **where)
+                )
     return problems
