@@ -46,14 +46,13 @@ def split_authors(value: str) -> list[str]:
     ['Yaniv Leviathan', 'Matan Kalman', 'Hans Müller']
     """
     names, depth, start, i = [], 0, 0, 0
-    lowered = value.lower()
     while i < len(value):
         ch = value[i]
         if ch == "{":
             depth += 1
         elif ch == "}":
             depth -= 1
-        elif depth == 0 and lowered.startswith(" and ", i):
+        elif depth == 0 and value[i : i + 5].lower() == " and ":
             names.append(value[start:i])
             i += 5
             start = i
@@ -124,7 +123,9 @@ def _failed_block_problem(block, source: str) -> Problem:
             "key",
             "give this entry its own key, e.g. add a letter: 'leviathan2023fastb'",
         )
-    reason = str(getattr(block, "error", "")).splitlines()[0] if getattr(block, "error", None) else "cannot be parsed"
+    error = getattr(block, "error", None)
+    lines = str(getattr(error, "abort_reason", "") or error or "").strip().splitlines()
+    reason = lines[-1].strip() if lines else "not a well-formed entry"
     return Problem(
         f"entry starting {first!r} cannot be parsed: {reason}",
         source,

@@ -13,10 +13,17 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
-from .model import RELATION_LABELS, RELATIONS
+from .model import RELATIONS
 from .taxonomy import Taxonomy
 
-_PARAM_LISTS = ("facet", "venue", "relation")
+# How each relation reads after "12 papers …" in `describe`.
+RELATION_PHRASES = {
+    "survey": "being the survey itself",
+    "cited-by-survey": "cited by the survey",
+    "cites-survey": "citing the survey",
+    "curated": "curated by this project",
+    "community": "submitted by the community",
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class Selection:
         if self.facets:
             parts.append("on " + " and ".join(self.facets))
         if self.relations:
-            parts.append("that are " + " or ".join(RELATION_LABELS.get(r, r).lower() for r in self.relations))
+            parts.append(" or ".join(RELATION_PHRASES.get(r, r) for r in self.relations))
         if self.venues:
             parts.append("at " + " or ".join(self.venues))
         lo, hi = self.year_min, self.year_max

@@ -1,0 +1,70 @@
+import csv
+import io
+import json
+import re
+
+import pytest
+
+from survey_taxonomy.bibliography import parse_bibtex
+from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.export import export, to_markdown
+from survey_taxonomy.model import Paper
+
+
+@pytest.fixture(scope="module")
+def corpus(data_dir):
+    return load_corpus(data_dir)
+
+
+def test_bibtex_export_parses_back_to_the_same_papers(corpus):
+    text = export(corpus.papers, "bibtex")
+    parsed = parse_bibtex(text)
+    assert parsed.problems == []
+    assert [p.key for p in parsed.papers] == [p.key for p in corpus.papers]
+    assert parsed.papers == list(corpus.papers)
+
+
+def test_hostile_title_cannot_inject_fields():
+    evil = Paper(key="evil2024x", title="x}, author = {Mallory", authors=("Eve",), year=2024)
+    (back,) = parse_bibtex(export([evil], "bibtex")).papers
+    assert back.title == evil.title and back.authors == ("Eve",)
+
+
+def test_json_and_csv_records(corpus):
+    records = json.loads(export(corpus.papers, "json"))
+    first = records[1]
+    assert set(first) == {"key", "title", "authors", "year", "venue", "relation", "taxonomy", "topics", "arxiv", "doi", "url", "code", "summary", "cites"}
+    assert isinstance(first["authors"], list) and isinstance(first["year"], int)
+    rows = list(csv.DictReader(io.StringIO(export(corpus.papers, "csv"))))
+    assert len(rows) == len(corpus) and rows[1]["authors"] == "; ".join(first["authors"])
+
+
+def markdown_sections(text):
+    """{heading: (first-table titles, second-table titles)} from the Markdown export."""
+    sections, current, table = {}, None, 0
+    for line in text.splitlines():
+        if line.startswith("#"):
+            current, table = re.sub(r"^#+ (§[\d.]+ )?", "", line), 0
+            sections[current] = ([], [])
+        elif line.startswith("Related papers not listed"):
+            table = 1  # the next table is the second one, even when the survey lists nothing here
+        elif line.startswith("| Title"):
+            table += 1
+        elif line.startswith("| [") and current:
+            sections[current][table - 1].append(re.match(r"\| \[(.*?)\]\(", line).group(1))
+    return sections
+
+
+def test_markdown_sections_list_the_survey_papers_of_each_node(corpus):
+    sections = markdown_sections(to_markdown(corpus.papers, corpus.taxonomy))
+    for node in corpus.taxonomy.walk():
+        expected = {p.title for p in corpus.papers if node.id in p.taxonomy and p.relation == "cited-by-survey"}
+        cited, others = sections[node.label]
+        assert set(cited) == expected, node.id
+        assert not set(others) & expected
+    assert len(sections["Computation-constrained environment"][1]) >= 8
+
+
+def test_unknown_format():
+    with pytest.raises(ValueError, match="unknown format"):
+        export([], "yaml")
