@@ -74,6 +74,11 @@ class Corpus:
                     out[(p.key, cited)] = None
         return list(out)
 
+    def links_of(self, key: str) -> tuple[list[str], list[str]]:
+        """(keys this paper cites, keys that cite it) within the dataset."""
+        edges = self.edges()
+        return [b for a, b in edges if a == key], [a for a, b in edges if b == key]
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]

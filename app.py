@@ -1,0 +1,29 @@
+"""Small Models Atlas: the entry point. Registers the pages and draws the shared sidebar.
+
+Run with `make run` (or `streamlit run app.py`). Pages live in pages/ and stay thin over survey_taxonomy.
+"""
+
+import streamlit as st
+
+from survey_taxonomy import ui
+
+st.set_page_config(page_title="Small Models Atlas", page_icon=":material/travel_explore:", layout="wide")
+
+PAGES = {
+    "Explore the survey": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+        st.Page("pages/explore.py", title="Explore papers", icon=":material/search:", url_path="explore"),
+        st.Page("pages/taxonomy.py", title="Taxonomy", icon=":material/account_tree:", url_path="taxonomy"),
+        st.Page("pages/graph.py", title="Citation graph", icon=":material/hub:", url_path="graph"),
+        st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:", url_path="trends"),
+    ],
+    "Try it": [st.Page("pages/demo.py", title="Live demo", icon=":material/bolt:", url_path="demo")],
+    "Contribute": [
+        st.Page("pages/submit.py", title="Submit a paper", icon=":material/add_circle:", url_path="submit"),
+        st.Page("pages/review.py", title="Review queue", icon=":material/fact_check:", url_path="review"),
+    ],
+}
+
+page = st.navigation(PAGES)
+ui.sidebar_header(ui.corpus())
+page.run()

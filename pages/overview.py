@@ -1,0 +1,48 @@
+"""Overview: what the survey is, the numbers, the taxonomy at a glance, growth and the most connected papers."""
+
+import streamlit as st
+
+from survey_taxonomy import ui
+from survey_taxonomy.figures import papers_per_year, taxonomy_sunburst
+
+c = ui.corpus()
+survey = c.survey
+st.title("Small Models Atlas")
+if survey is not None:
+    st.markdown(
+        f"An explorer for **[{survey.title}]({survey.link})** by {' and '.join(survey.authors)} ({survey.venue}). "
+        "The survey sorts work on small models (SMs) and large language models (LLMs) into **Collaboration**, where one "
+        "helps the other, and **Competition**, where a small model is the better pick."
+    )
+frame = c.frame
+counts = frame["relation"].value_counts()
+cols = st.columns(5)
+cols[0].metric("Papers", len(frame))
+cols[1].metric("Cited by the survey", int(counts.get("cited-by-survey", 0)))
+cols[2].metric("Citing the survey", len(c.links_of(survey.key)[1]) if survey is not None else 0)
+cols[3].metric("Curated and community", int(counts.get("curated", 0) + counts.get("community", 0)))
+cols[4].metric("With code", f"{frame['has_code'].mean():.0%}" if len(frame) else "–")
+
+left, right = st.columns([3, 2])
+with left:
+    event = st.plotly_chart(taxonomy_sunburst(frame, c.taxonomy), key="overview_sunburst", on_select="rerun", selection_mode="points")
+    points = event.selection.points if event is not None and event.selection else []
+    chosen = next((p.get("id") for p in points if p.get("id") in c.taxonomy), None)
+    if chosen:
+        st.switch_page("pages/explore.py", query_params={"node": chosen})
+with right:
+    st.markdown("#### Open a part of the taxonomy")
+    node = st.selectbox("Taxonomy node", [n.id for n in c.taxonomy.walk()], key="overview_node", format_func=lambda n: ui.node_label(c, n))
+    st.page_link("pages/explore.py", label=f"Explore the papers of “{c.taxonomy[node].label}” →", query_params={"node": node})
+    st.caption(c.taxonomy[node].description)
+    st.markdown("#### Most connected papers")
+    graph, metrics, _ = ui.graph_and_layout("citations", tuple(frame["key"]), c, id(c))
+    top = metrics[metrics["node"] != (survey.key if survey is not None else "")].head(8)
+    if top.empty or top["degree"].max() == 0:
+        st.caption("No citation links recorded yet.")
+    for row in top.itertuples():
+        paper = c.by_key[row.node]
+        st.page_link("pages/explore.py", label=f"{paper.title[:80]} · {row.degree} links", query_params={"key": paper.key})
+    st.caption("Ranked by PageRank over the citation links in this dataset (the survey itself left out).")
+
+st.plotly_chart(papers_per_year(frame, "category", "Papers per year, by part of the taxonomy"), key="overview_years")

@@ -1,0 +1,40 @@
+"""Taxonomy: the survey's README as an interactive page, regenerated from the data."""
+
+import streamlit as st
+
+from survey_taxonomy import ui
+from survey_taxonomy.export import to_markdown
+from survey_taxonomy.query import node_counts
+
+c = ui.corpus()
+st.title("The survey's taxonomy")
+st.markdown("Each node with its section in the survey, a short description, the method families the survey names under it, and its papers.")
+st.download_button("Download the README regenerated from the data (Markdown)", to_markdown(c.papers, c.taxonomy),
+                   file_name="README.md", mime="text/markdown", key="taxonomy_readme")
+counts = node_counts(c.frame, c.taxonomy)
+roots = list(c.taxonomy.roots)
+focus = st.selectbox("Show", ["", *[n.id for n in c.taxonomy.walk()]], key="taxonomy_focus",
+                     format_func=lambda n: ui.node_label(c, n) if n else "The whole tree")
+start = [focus] if focus else roots
+by_node: dict[str, list] = {}
+for paper in c.papers:
+    for node_id in paper.taxonomy:
+        by_node.setdefault(node_id, []).append(paper)
+
+for root in start:
+    for node in c.taxonomy.walk(root):
+        level = min(node.depth + 2, 5) if not focus else min(node.depth - c.taxonomy[focus].depth + 2, 5)
+        section = f"§{node.section} " if node.section else ""
+        st.markdown(f"{'#' * level} {section}{node.label}")
+        st.caption(f"{counts[node.id]} papers in this part of the tree · id `{node.id}`")
+        st.write(node.description)
+        if node.facets:
+            st.markdown("Method families: " + " · ".join(f"`{f}`" for f in node.facets))
+        papers = sorted(by_node.get(node.id, []), key=lambda p: (p.relation != "cited-by-survey", -(p.year or 0)))
+        if papers:
+            with st.expander(f"{len(papers)} papers placed directly here", expanded=bool(focus)):
+                for p in papers:
+                    tag = "" if p.relation == "cited-by-survey" else f" · *{ui.relation_label(p.relation)}*"
+                    code = f" · [code]({p.code})" if p.code else ""
+                    st.markdown(f"- [{p.title}]({p.link}) — {p.venue or 'venue unknown'}{code}{tag}")
+        st.page_link("pages/explore.py", label="Open in Explore →", query_params={"node": node.id})

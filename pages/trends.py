@@ -1,0 +1,29 @@
+"""Trends: which directions grow, where they are published, and how often code comes with them."""
+
+import streamlit as st
+
+from survey_taxonomy import ui
+from survey_taxonomy.figures import code_share, node_trends, top_venues
+
+c = ui.corpus()
+st.title("Trends")
+selection = ui.filter_sidebar(c, "trends", fields=("node", "years", "relations"))
+frame = selection.filter(c.frame)
+st.caption(selection.describe(len(frame), c.taxonomy))
+if frame.empty:
+    st.info("No paper matches these filters; widen them in the sidebar.")
+    st.stop()
+parent = selection.node or ""
+children = list(c.taxonomy[parent].children) if parent else [n for root in c.taxonomy.roots for n in (*c.taxonomy[root].children,)]
+default = children or [parent]
+nodes = st.multiselect("Nodes to compare", [n.id for n in c.taxonomy.walk()], default=default, key="trends_nodes",
+                       format_func=lambda n: ui.node_label(c, n).strip())
+if nodes:
+    st.plotly_chart(node_trends(frame, c.taxonomy, nodes), key="trends_nodes_chart")
+else:
+    st.caption("Pick at least one node to draw its papers per year.")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(top_venues(frame), key="trends_venues")
+with right:
+    st.plotly_chart(code_share(frame), key="trends_code")

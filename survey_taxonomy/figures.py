@@ -1,0 +1,161 @@
+"""Plotly figures built from frames and graphs (no Streamlit): the pages only display them.
+
+Every figure has a title, axis labels and hover text that names what a mark is. Large graphs are drawn
+with `Scattergl` (WebGL) so that 2,000 nodes stay responsive.
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import pandas as pd
+import plotly.graph_objects as go
+
+from .query import node_counts
+from .taxonomy import Taxonomy
+
+PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#EECA3B"]
+RELATION_COLOURS = {
+    "survey": "#333333",
+    "cited-by-survey": "#4C78A8",
+    "cites-survey": "#54A24B",
+    "curated": "#F58518",
+    "community": "#B279A2",
+}
+WEBGL_FROM = 300  # nodes; below this SVG looks crisper, above it WebGL keeps panning smooth
+
+
+def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.01}, margin={"l": 10, "r": 10, "t": 50, "b": 10}, **kwargs)
+    return fig
+
+
+def colour_map(values: list[str]) -> dict[str, str]:
+    """A stable colour per category value, in first-seen order."""
+    return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(dict.fromkeys(values))}
+
+
+def taxonomy_sunburst(frame: pd.DataFrame, taxonomy: Taxonomy, title: str = "The survey's taxonomy") -> go.Figure:
+    """Sunburst of the taxonomy; a sector's size and hover count are the papers in its subtree."""
+    counts = node_counts(frame, taxonomy)
+    nodes = list(taxonomy.walk())
+    # Sizes: each node's own count minus what its children hold, so that "remainder" sums back to the subtree count.
+    own = {n.id: max(counts[n.id] - sum(counts[c] for c in n.children), 0) for n in nodes}
+    fig = go.Figure(
+        go.Sunburst(
+            ids=[n.id for n in nodes],
+            labels=[n.label for n in nodes],
+            parents=[n.parent or "" for n in nodes],
+            values=[own[n.id] for n in nodes],
+            branchvalues="remainder",
+            customdata=[[counts[n.id], f"§{n.section}" if n.section else ""] for n in nodes],
+            hovertemplate="<b>%{label}</b> %{customdata[1]}<br>%{customdata[0]} papers<extra></extra>",
+            insidetextorientation="radial",
+            maxdepth=3,
+        )
+    )
+    return _layout(fig, title, height=560)
+
+
+def papers_per_year(frame: pd.DataFrame, by: str = "category", title: str = "Papers per year") -> go.Figure:
+    """Stacked bars of papers per year, one colour per value of `by`."""
+    data = frame.dropna(subset=["year"]).groupby(["year", by]).size().reset_index(name="papers")
+    fig = go.Figure()
+    colours = colour_map(sorted(data[by].unique()))
+    for value, part in data.groupby(by, sort=True):
+        fig.add_bar(x=part["year"], y=part["papers"], name=str(value), marker_color=colours[value],
+                    hovertemplate=f"{value}<br>%{{x}}: %{{y}} papers<extra></extra>")
+    return _layout(fig, title, barmode="stack", xaxis_title="Year", yaxis_title="Papers", legend_title=by.replace("_", " ").title(), height=380)
+
+
+def node_trends(frame: pd.DataFrame, taxonomy: Taxonomy, node_ids: list[str], title: str = "Papers per year by taxonomy node") -> go.Figure:
+    """One line per node: papers per year in its subtree, to see which directions grow."""
+    fig = go.Figure()
+    years = frame["year"].dropna()
+    if years.empty:
+        return _layout(fig, title)
+    span = list(range(int(years.min()), int(years.max()) + 1))
+    colours = colour_map(node_ids)
+    for node in node_ids:
+        text = frame["taxonomy_text"]
+        mask = text.str.contains("|" + node + "|", regex=False) | text.str.contains("|" + node + "/", regex=False)
+        per_year = frame[mask].groupby("year").size().reindex(span, fill_value=0)
+        label = taxonomy[node].label
+        fig.add_scatter(x=span, y=per_year.values, mode="lines+markers", name=label, line_color=colours[node],
+                        hovertemplate=f"{label}<br>%{{x}}: %{{y}} papers<extra></extra>")
+    return _layout(fig, title, xaxis_title="Year", yaxis_title="Papers", legend_title="Node", height=420)
+
+
+def top_venues(frame: pd.DataFrame, n: int = 15, title: str = "Most frequent venues") -> go.Figure:
+    counts = frame.loc[frame["venue_name"] != "", "venue_name"].value_counts().head(n)[::-1]
+    fig = go.Figure(go.Bar(x=counts.values, y=counts.index, orientation="h", marker_color=PALETTE[0],
+                           hovertemplate="%{y}: %{x} papers<extra></extra>"))
+    return _layout(fig, title, xaxis_title="Papers", yaxis_title="Venue", height=max(300, 26 * len(counts) + 80))
+
+
+def code_share(frame: pd.DataFrame, title: str = "Share of papers with released code") -> go.Figure:
+    data = frame.dropna(subset=["year"]).groupby("year")["has_code"].agg(["mean", "size"]).reset_index()
+    fig = go.Figure(go.Bar(x=data["year"], y=data["mean"] * 100, customdata=data["size"], marker_color=PALETTE[2],
+                           hovertemplate="%{x}: %{y:.0f}% of %{customdata} papers have code<extra></extra>"))
+    return _layout(fig, title, xaxis_title="Year", yaxis_title="Papers with code (%)", yaxis_range=[0, 100], height=340)
+
+
+def graph_figure(graph: nx.Graph, positions: dict[str, tuple[float, float]], metrics: pd.DataFrame, *,
+                 colour_by: str = "category", size_by: str = "degree", highlight: str | None = None,
+                 title: str = "Citation graph") -> go.Figure:
+    """Nodes coloured by a node attribute (`category`, `relation` or `year`) and sized by a metric column.
+
+    Each trace's `customdata` holds the node ids, so a selection event maps back to nodes.
+    """
+    fig = go.Figure()
+    nodes = [n for n in graph if n in positions]
+    if not nodes:
+        return _layout(fig, title + " (no nodes to show)")
+    scatter = go.Scattergl if len(nodes) >= WEBGL_FROM else go.Scatter
+    xs, ys = [], []
+    for a, b in graph.edges():
+        if a in positions and b in positions:
+            xs += [positions[a][0], positions[b][0], None]
+            ys += [positions[a][1], positions[b][1], None]
+    fig.add_trace(scatter(x=xs, y=ys, mode="lines", line={"width": 0.6, "color": "rgba(120,120,120,0.35)"}, hoverinfo="skip", showlegend=False))
+
+    metric = metrics.set_index("node")[size_by] if size_by in metrics.columns and not metrics.empty else pd.Series(dtype=float)
+    top = float(metric.max()) if len(metric) else 1.0
+
+    def size(n: str) -> float:
+        value = float(metric.get(n, 0.0)) if len(metric) else 0.0
+        return 7 + 28 * math.sqrt(value / top) if top > 0 else 9
+
+    def hover(n: str) -> str:
+        data = graph.nodes[n]
+        title_text = str(data.get("title", n))
+        short = title_text if len(title_text) <= 90 else title_text[:87] + "…"
+        extra = f"<br>{size_by}: {float(metric.get(n, 0)):.3g}" if len(metric) else ""
+        year = data.get("year") or "year unknown"
+        return f"<b>{short}</b><br>{data.get('label', n)} · {year}{extra}"
+
+    if colour_by == "year":
+        years = [graph.nodes[n].get("year") or 0 for n in nodes]
+        known = [y for y in years if y]
+        fig.add_trace(scatter(
+            x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes], mode="markers", customdata=nodes,
+            text=[hover(n) for n in nodes], hovertemplate="%{text}<extra></extra>", showlegend=False,
+            marker={"size": [size(n) for n in nodes], "color": [y or (min(known) if known else 0) for y in years], "colorscale": "Viridis",
+                    "showscale": True, "colorbar": {"title": "Year"}, "line": {"width": 0.5, "color": "white"}},
+        ))
+    else:
+        values = [str(graph.nodes[n].get(colour_by, "")) for n in nodes]
+        colours = RELATION_COLOURS if colour_by == "relation" else colour_map(sorted(set(values)))
+        for value in sorted(set(values)):
+            group = [n for n, v in zip(nodes, values, strict=True) if v == value]
+            fig.add_trace(scatter(
+                x=[positions[n][0] for n in group], y=[positions[n][1] for n in group], mode="markers", name=value, customdata=group,
+                text=[hover(n) for n in group], hovertemplate="%{text}<extra></extra>",
+                marker={"size": [size(n) for n in group], "color": colours.get(value, PALETTE[-1]), "line": {"width": 0.5, "color": "white"}},
+            ))
+    if highlight is not None and highlight in positions:
+        fig.add_trace(scatter(x=[positions[highlight][0]], y=[positions[highlight][1]], mode="markers", hoverinfo="skip", showlegend=False,
+                              marker={"size": size(highlight) + 10, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#E45756"}}))
+    axis = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": ""}
+    return _layout(fig, title, xaxis=axis, yaxis=axis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")
