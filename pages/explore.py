@@ -5,7 +5,6 @@ import streamlit as st
 from survey_taxonomy import ui
 from survey_taxonomy.export import export
 
-
 c = ui.corpus()
 st.title("Explore papers")
 selection = ui.filter_sidebar(c, "explore")
@@ -46,8 +45,14 @@ else:
         [("bibtex", "BibTeX", "application/x-bibtex", "bib"), ("csv", "CSV", "text/csv", "csv"), ("json", "JSON", "application/json", "json")],
         strict=True,
     ):
-        col.download_button(f"Download {len(papers)} as {label}", export(papers, fmt), file_name=f"small-models-atlas.{ext}",
-                            mime=mime, key=f"explore_download_{fmt}", width="stretch")
+        col.download_button(
+            f"Download {len(papers)} as {label}",
+            export(papers, fmt),
+            file_name=f"small-models-atlas.{ext}",
+            mime=mime,
+            key=f"explore_download_{fmt}",
+            width="stretch",
+        )
 
 ui.write_selection_to_url(selection, {"key": open_key} if open_key else None)
 

@@ -43,8 +43,9 @@ st.caption(f"{selection.describe(len(frame), c.taxonomy)} · {graph.number_of_no
 if graph.number_of_nodes() == 0:
     st.info("Nothing to draw for these filters; widen them in the sidebar.")
     st.stop()
-figure = graph_figure(graph, positions, metrics, colour_by=colour_by, size_by=size_by, highlight=focus or None,
-                      title=f"{MODE_LABELS[mode]} of {len(frame)} papers")
+figure = graph_figure(
+    graph, positions, metrics, colour_by=colour_by, size_by=size_by, highlight=focus or None, title=f"{MODE_LABELS[mode]} of {len(frame)} papers"
+)
 event = st.plotly_chart(figure, key="graph_chart", on_select="rerun", selection_mode="points")
 points = event.selection.points if event is not None and event.selection else []
 clicked = next((p.get("customdata") for p in points if p.get("customdata") in graph), None)

@@ -9,12 +9,18 @@ from survey_taxonomy.query import node_counts
 c = ui.corpus()
 st.title("The survey's taxonomy")
 st.markdown("Each node with its section in the survey, a short description, the method families the survey names under it, and its papers.")
-st.download_button("Download the README regenerated from the data (Markdown)", to_markdown(c.papers, c.taxonomy),
-                   file_name="README.md", mime="text/markdown", key="taxonomy_readme")
+st.download_button(
+    "Download the README regenerated from the data (Markdown)",
+    to_markdown(c.papers, c.taxonomy),
+    file_name="README.md",
+    mime="text/markdown",
+    key="taxonomy_readme",
+)
 counts = node_counts(c.frame, c.taxonomy)
 roots = list(c.taxonomy.roots)
-focus = st.selectbox("Show", ["", *[n.id for n in c.taxonomy.walk()]], key="taxonomy_focus",
-                     format_func=lambda n: ui.node_label(c, n) if n else "The whole tree")
+focus = st.selectbox(
+    "Show", ["", *[n.id for n in c.taxonomy.walk()]], key="taxonomy_focus", format_func=lambda n: ui.node_label(c, n) if n else "The whole tree"
+)
 start = [focus] if focus else roots
 by_node: dict[str, list] = {}
 for paper in c.papers:

@@ -16,8 +16,9 @@ if frame.empty:
 parent = selection.node or ""
 children = list(c.taxonomy[parent].children) if parent else [n for root in c.taxonomy.roots for n in (*c.taxonomy[root].children,)]
 default = children or [parent]
-nodes = st.multiselect("Nodes to compare", [n.id for n in c.taxonomy.walk()], default=default, key="trends_nodes",
-                       format_func=lambda n: ui.node_label(c, n).strip())
+nodes = st.multiselect(
+    "Nodes to compare", [n.id for n in c.taxonomy.walk()], default=default, key="trends_nodes", format_func=lambda n: ui.node_label(c, n).strip()
+)
 if nodes:
     st.plotly_chart(node_trends(frame, c.taxonomy, nodes), key="trends_nodes_chart")
 else:

@@ -64,8 +64,9 @@ def papers_per_year(frame: pd.DataFrame, by: str = "category", title: str = "Pap
     fig = go.Figure()
     colours = colour_map(sorted(data[by].unique()))
     for value, part in data.groupby(by, sort=True):
-        fig.add_bar(x=part["year"], y=part["papers"], name=str(value), marker_color=colours[value],
-                    hovertemplate=f"{value}<br>%{{x}}: %{{y}} papers<extra></extra>")
+        fig.add_bar(
+            x=part["year"], y=part["papers"], name=str(value), marker_color=colours[value], hovertemplate=f"{value}<br>%{{x}}: %{{y}} papers<extra></extra>"
+        )
     return _layout(fig, title, barmode="stack", xaxis_title="Year", yaxis_title="Papers", legend_title=by.replace("_", " ").title(), height=380)
 
 
@@ -82,28 +83,47 @@ def node_trends(frame: pd.DataFrame, taxonomy: Taxonomy, node_ids: list[str], ti
         mask = text.str.contains("|" + node + "|", regex=False) | text.str.contains("|" + node + "/", regex=False)
         per_year = frame[mask].groupby("year").size().reindex(span, fill_value=0)
         label = taxonomy[node].label
-        fig.add_scatter(x=span, y=per_year.values, mode="lines+markers", name=label, line_color=colours[node],
-                        hovertemplate=f"{label}<br>%{{x}}: %{{y}} papers<extra></extra>")
+        fig.add_scatter(
+            x=span,
+            y=per_year.values,
+            mode="lines+markers",
+            name=label,
+            line_color=colours[node],
+            hovertemplate=f"{label}<br>%{{x}}: %{{y}} papers<extra></extra>",
+        )
     return _layout(fig, title, xaxis_title="Year", yaxis_title="Papers", legend_title="Node", height=420)
 
 
 def top_venues(frame: pd.DataFrame, n: int = 15, title: str = "Most frequent venues") -> go.Figure:
     counts = frame.loc[frame["venue_name"] != "", "venue_name"].value_counts().head(n)[::-1]
-    fig = go.Figure(go.Bar(x=counts.values, y=counts.index, orientation="h", marker_color=PALETTE[0],
-                           hovertemplate="%{y}: %{x} papers<extra></extra>"))
+    fig = go.Figure(go.Bar(x=counts.values, y=counts.index, orientation="h", marker_color=PALETTE[0], hovertemplate="%{y}: %{x} papers<extra></extra>"))
     return _layout(fig, title, xaxis_title="Papers", yaxis_title="Venue", height=max(300, 26 * len(counts) + 80))
 
 
 def code_share(frame: pd.DataFrame, title: str = "Share of papers with released code") -> go.Figure:
     data = frame.dropna(subset=["year"]).groupby("year")["has_code"].agg(["mean", "size"]).reset_index()
-    fig = go.Figure(go.Bar(x=data["year"], y=data["mean"] * 100, customdata=data["size"], marker_color=PALETTE[2],
-                           hovertemplate="%{x}: %{y:.0f}% of %{customdata} papers have code<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=data["year"],
+            y=data["mean"] * 100,
+            customdata=data["size"],
+            marker_color=PALETTE[2],
+            hovertemplate="%{x}: %{y:.0f}% of %{customdata} papers have code<extra></extra>",
+        )
+    )
     return _layout(fig, title, xaxis_title="Year", yaxis_title="Papers with code (%)", yaxis_range=[0, 100], height=340)
 
 
-def graph_figure(graph: nx.Graph, positions: dict[str, tuple[float, float]], metrics: pd.DataFrame, *,
-                 colour_by: str = "category", size_by: str = "degree", highlight: str | None = None,
-                 title: str = "Citation graph") -> go.Figure:
+def graph_figure(
+    graph: nx.Graph,
+    positions: dict[str, tuple[float, float]],
+    metrics: pd.DataFrame,
+    *,
+    colour_by: str = "category",
+    size_by: str = "degree",
+    highlight: str | None = None,
+    title: str = "Citation graph",
+) -> go.Figure:
     """Nodes coloured by a node attribute (`category`, `relation` or `year`) and sized by a metric column.
 
     Each trace's `customdata` holds the node ids, so a selection event maps back to nodes.
@@ -138,24 +158,52 @@ def graph_figure(graph: nx.Graph, positions: dict[str, tuple[float, float]], met
     if colour_by == "year":
         years = [graph.nodes[n].get("year") or 0 for n in nodes]
         known = [y for y in years if y]
-        fig.add_trace(scatter(
-            x=[positions[n][0] for n in nodes], y=[positions[n][1] for n in nodes], mode="markers", customdata=nodes,
-            text=[hover(n) for n in nodes], hovertemplate="%{text}<extra></extra>", showlegend=False,
-            marker={"size": [size(n) for n in nodes], "color": [y or (min(known) if known else 0) for y in years], "colorscale": "Viridis",
-                    "showscale": True, "colorbar": {"title": "Year"}, "line": {"width": 0.5, "color": "white"}},
-        ))
+        fig.add_trace(
+            scatter(
+                x=[positions[n][0] for n in nodes],
+                y=[positions[n][1] for n in nodes],
+                mode="markers",
+                customdata=nodes,
+                text=[hover(n) for n in nodes],
+                hovertemplate="%{text}<extra></extra>",
+                showlegend=False,
+                marker={
+                    "size": [size(n) for n in nodes],
+                    "color": [y or (min(known) if known else 0) for y in years],
+                    "colorscale": "Viridis",
+                    "showscale": True,
+                    "colorbar": {"title": "Year"},
+                    "line": {"width": 0.5, "color": "white"},
+                },
+            )
+        )
     else:
         values = [str(graph.nodes[n].get(colour_by, "")) for n in nodes]
         colours = RELATION_COLOURS if colour_by == "relation" else colour_map(sorted(set(values)))
         for value in sorted(set(values)):
             group = [n for n, v in zip(nodes, values, strict=True) if v == value]
-            fig.add_trace(scatter(
-                x=[positions[n][0] for n in group], y=[positions[n][1] for n in group], mode="markers", name=value, customdata=group,
-                text=[hover(n) for n in group], hovertemplate="%{text}<extra></extra>",
-                marker={"size": [size(n) for n in group], "color": colours.get(value, PALETTE[-1]), "line": {"width": 0.5, "color": "white"}},
-            ))
+            fig.add_trace(
+                scatter(
+                    x=[positions[n][0] for n in group],
+                    y=[positions[n][1] for n in group],
+                    mode="markers",
+                    name=value,
+                    customdata=group,
+                    text=[hover(n) for n in group],
+                    hovertemplate="%{text}<extra></extra>",
+                    marker={"size": [size(n) for n in group], "color": colours.get(value, PALETTE[-1]), "line": {"width": 0.5, "color": "white"}},
+                )
+            )
     if highlight is not None and highlight in positions:
-        fig.add_trace(scatter(x=[positions[highlight][0]], y=[positions[highlight][1]], mode="markers", hoverinfo="skip", showlegend=False,
-                              marker={"size": size(highlight) + 10, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#E45756"}}))
+        fig.add_trace(
+            scatter(
+                x=[positions[highlight][0]],
+                y=[positions[highlight][1]],
+                mode="markers",
+                hoverinfo="skip",
+                showlegend=False,
+                marker={"size": size(highlight) + 10, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#E45756"}},
+            )
+        )
     axis = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": ""}
     return _layout(fig, title, xaxis=axis, yaxis=axis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")

@@ -14,8 +14,8 @@ import streamlit as st
 from .config import Settings
 from .corpus import Corpus, _signature, load_corpus
 from .errors import SurveyDataError
-from .graphs import build_graph, graph_metrics, layout
 from .export import to_bibtex
+from .graphs import build_graph, graph_metrics, layout
 from .model import RELATION_LABELS, Paper
 from .query import Selection, facet_counts, node_counts
 from .search import SearchIndex
@@ -188,14 +188,17 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
         if "node" in fields:
             counts = node_counts(current.without("node").filter(frame), c.taxonomy)
             options = ["", *[n.id for n in c.taxonomy.walk()]]
-            st.selectbox("Taxonomy node (includes its sub-nodes)", options, key=f"{prefix}_node",
-                         format_func=lambda n: node_label(c, n) + (f" ({counts[n]})" if n else ""))
+            st.selectbox(
+                "Taxonomy node (includes its sub-nodes)",
+                options,
+                key=f"{prefix}_node",
+                format_func=lambda n: node_label(c, n) + (f" ({counts[n]})" if n else ""),
+            )
         if "facets" in fields:
             topic_counts = facet_counts(current.without("facets").filter(frame), "topics")
             chosen = list(st.session_state.get(f"{prefix}_facets", []))
             options = list(dict.fromkeys([*chosen, *topic_counts.index]))
-            st.multiselect("Topics (all must match)", options, key=f"{prefix}_facets",
-                           format_func=lambda t: f"{t} ({int(topic_counts.get(t, 0))})")
+            st.multiselect("Topics (all must match)", options, key=f"{prefix}_facets", format_func=lambda t: f"{t} ({int(topic_counts.get(t, 0))})")
         if "years" in fields and span[0] < span[1]:
             st.slider("Years", span[0], span[1], key=f"{prefix}_years")
         if "venues" in fields:
@@ -205,8 +208,12 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
             st.multiselect("Venues", options, key=f"{prefix}_venues", format_func=lambda v: f"{v} ({int(venue_counts.get(v, 0))})")
         if "relations" in fields:
             rel_counts = facet_counts(current.without("relations").filter(frame), "relation")
-            st.multiselect("Relation to the survey", list(RELATION_LABELS), key=f"{prefix}_relations",
-                           format_func=lambda r: f"{relation_label(r)} ({int(rel_counts.get(r, 0))})")
+            st.multiselect(
+                "Relation to the survey",
+                list(RELATION_LABELS),
+                key=f"{prefix}_relations",
+                format_func=lambda r: f"{relation_label(r)} ({int(rel_counts.get(r, 0))})",
+            )
         if "has_code" in fields:
             st.checkbox(f"Only papers with code ({int(current.without('has_code').filter(frame)['has_code'].sum())})", key=f"{prefix}_has_code")
         if not current.is_empty() and st.button("Clear all filters", key=f"{prefix}_clear"):
@@ -220,8 +227,10 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
 def paper_details(c: Corpus, paper: Paper) -> None:
     """The detail panel of one paper: facts, summary, taxonomy path, links, citations and BibTeX."""
     st.subheader(paper.title)
-    st.markdown(f"{', '.join(paper.authors) or '*Authors unknown*'}  \n"
-                f"**{paper.venue or 'Venue unknown'}** · {paper.year or 'year unknown'} · {relation_label(paper.relation)}")
+    st.markdown(
+        f"{', '.join(paper.authors) or '*Authors unknown*'}  \n"
+        f"**{paper.venue or 'Venue unknown'}** · {paper.year or 'year unknown'} · {relation_label(paper.relation)}"
+    )
     if paper.relation in ("curated", "community"):
         st.caption("Not in the survey's own paper list: added by this project" + (" from a community submission." if paper.relation == "community" else "."))
     if paper.summary:
@@ -231,8 +240,16 @@ def paper_details(c: Corpus, paper: Paper) -> None:
             st.markdown("🌳 " + " › ".join(c.taxonomy.path_labels(node_id)))
     if paper.topics:
         st.markdown("Topics: " + ", ".join(f"`{t}`" for t in paper.topics))
-    links = [(label, url) for label, url in (("Paper", paper.link), ("Code", paper.code),
-             ("arXiv", f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else ""), ("DOI", f"https://doi.org/{paper.doi}" if paper.doi else "")) if url]
+    links = [
+        (label, url)
+        for label, url in (
+            ("Paper", paper.link),
+            ("Code", paper.code),
+            ("arXiv", f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else ""),
+            ("DOI", f"https://doi.org/{paper.doi}" if paper.doi else ""),
+        )
+        if url
+    ]
     if links:
         st.markdown(" · ".join(f"[{label} ↗]({url})" for label, url in links))
     cites, cited_by = c.links_of(paper.key)
