@@ -1,0 +1,122 @@
+"""AppTest for every explorer page: it renders, its main interactions change what is shown, and the
+numbers it shows equal what the library computes for the same selection."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.query import Selection
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("SURVEY_DB_URL", f"sqlite:///{tmp_path / 'submissions.db'}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="module")
+def corpus(data_dir):
+    return load_corpus(data_dir)
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def caption_texts(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_overview_numbers_match_the_library(corpus):
+    at = open_page("pages/overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Papers"] == str(len(corpus))
+    assert metrics["Cited by the survey"] == str(sum(p.relation == "cited-by-survey" for p in corpus.papers))
+    assert metrics["Citing the survey"] == str(len(corpus.links_of(corpus.survey.key)[1]))
+    assert at.title[0].value == "Small Models Atlas"
+
+
+def test_explore_default_shows_everything(corpus):
+    at = open_page("pages/explore.py")
+    assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
+
+
+def test_explore_node_filter_and_code_filter_change_the_count(corpus):
+    at = open_page("pages/explore.py")
+    at.selectbox(key="explore_node").select(SPEC).run()
+    expected = Selection(node=SPEC).filter(corpus.frame)
+    assert Selection(node=SPEC).describe(len(expected), corpus.taxonomy) in caption_texts(at)
+    assert at.query_params["node"] in (SPEC, [SPEC])
+    at.checkbox(key="explore_has_code").check().run()
+    with_code = Selection(node=SPEC, has_code=True)
+    assert with_code.describe(len(with_code.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
+    assert at.query_params["code"] in ("1", ["1"])
+
+
+def test_explore_search_box(corpus):
+    at = open_page("pages/explore.py")
+    at.text_input(key="explore_query").input("weak-to-strong").run()
+    sel = Selection(query="weak-to-strong")
+    assert sel.describe(len(sel.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
+
+
+def test_explore_restores_the_view_from_the_url_and_opens_a_paper(corpus):
+    at = open_page("pages/explore.py", node=SPEC, code="1", key="leviathan2023fast")
+    sel = Selection(node=SPEC, has_code=True)
+    assert sel.describe(len(sel.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
+    assert any(h.value == "Fast Inference from Transformers via Speculative Decoding" for h in at.subheader)
+    assert any("@inproceedings{leviathan2023fast" in c.value for c in at.code)
+
+
+def test_explore_bad_url_values_fall_back_with_a_notice(corpus):
+    at = open_page("pages/explore.py", node="no/such/node", **{"from": "19x9"})
+    assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
+    assert any("no such taxonomy node" in t.value for t in at.toast)
+
+
+def test_explore_empty_result_says_what_to_do():
+    at = open_page("pages/explore.py", q="zzzz-no-paper-has-this")
+    assert any("No paper matches" in i.value for i in at.info)
+
+
+def test_taxonomy_page_lists_every_node_and_focuses(corpus):
+    at = open_page("pages/taxonomy.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert all(node.label in text for node in corpus.taxonomy.walk())
+    at.selectbox(key="taxonomy_focus").select("competition/task-specific").run()
+    assert not at.exception
+    assert "Task-specific environment" in " ".join(m.value for m in at.markdown)
+    assert "Collaboration" not in [m.value.lstrip("# ") for m in at.markdown]
+
+
+@pytest.mark.parametrize("mode", ["citations", "coauthors", "similarity"])
+def test_graph_page_modes(mode):
+    at = open_page("pages/graph.py", mode=mode)
+    assert at.radio(key="graph_mode").value == mode
+    assert any("nodes" in c and "links" in c for c in caption_texts(at))
+
+
+def test_graph_focus_shows_details_and_neighbours():
+    at = open_page("pages/graph.py", focus="xia2024unlocking")
+    assert any(h.value.startswith("Unlocking Efficiency") for h in at.subheader)
+    assert any("cites in this graph: chen2023accelerating, leviathan2023fast" in c for c in caption_texts(at))
+
+
+def test_trends_page_and_its_empty_state(corpus):
+    at = open_page("pages/trends.py")
+    assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
+    at = open_page("pages/trends.py", relation="community")  # nothing approved in this fresh store
+    assert any("No paper matches" in i.value for i in at.info)
