@@ -1,0 +1,159 @@
+"""Retrieval for "Ask the survey": the top-k papers of the dataset for a question.
+
+Terms:
+- *paper text*: what a paper is indexed by: its title, summary, the labels of its taxonomy nodes and their
+  ancestors, and its topics.
+- *retrievers*: `tfidf` (the TF-IDF of `search.SearchIndex`, over the paper text), `wordllama` (WordLlama static
+  token embeddings, 256 dimensions, weights shipped inside its wheel, cosine similarity) and `hybrid`
+  (reciprocal-rank fusion of the two, which rewards papers both rank high).
+- *hit rate at k*: the share of questions with at least one of their answering papers in the top k.
+- *MRR*: mean reciprocal rank of the first answering paper. It breaks ties in hit rate because the small model
+  mostly cites the first source it is shown.
+- *recall at k*: the mean share of a question's papers (at most k of them) found in the top k, for reference.
+
+`DEFAULT_RETRIEVER` is the one with the best hit rate at 5 (ties broken by MRR) on the shipped question set;
+`tests/test_models.py` re-measures all three and fails if another one becomes better or the chosen one drops
+below its floor.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from ..corpus import Corpus
+from ..errors import ModelError
+from ..model import Paper
+from ..search import SearchIndex
+from ..taxonomy import Taxonomy
+from .questions import Question
+
+RETRIEVERS = ("tfidf", "wordllama", "hybrid")
+DEFAULT_RETRIEVER = "hybrid"
+RRF_K = 60  # the usual constant of reciprocal-rank fusion (Cormack et al., 2009): damps the weight of the very top ranks
+
+
+def paper_text(paper: Paper, taxonomy: Taxonomy) -> str:
+    """The text a paper is retrieved by."""
+    labels = dict.fromkeys(label for node in paper.taxonomy if node in taxonomy for label in taxonomy.path_labels(node))
+    return ". ".join(part for part in (paper.title, paper.summary, "; ".join(labels), "; ".join(paper.topics)) if part)
+
+
+class Retriever:
+    """Scores every paper for a text; `search` keeps the best `k`."""
+
+    name = ""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        self.papers = list(papers)
+
+    def scores(self, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def search(self, text: str, k: int = 5) -> list[tuple[Paper, float]]:
+        """The `k` best papers, best first, with plain-float scores."""
+        scores = self.scores(text)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self.papers[i], float(scores[i])) for i in order]
+
+
+class TfidfRetriever(Retriever):
+    name = "tfidf"
+
+    def __init__(self, papers: Sequence[Paper], taxonomy: Taxonomy) -> None:
+        super().__init__(papers)
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, ngram_range=(1, 2), min_df=1)
+        matrix = vectorizer.fit_transform([paper_text(p, taxonomy) for p in self.papers])
+        self.index = SearchIndex(self.papers, vectorizer, matrix)
+
+    def scores(self, text: str) -> np.ndarray:
+        return self.index.scores(text)
+
+
+@functools.lru_cache(maxsize=1)
+def load_wordllama() -> Any:
+    """WordLlama from the weights inside its own wheel; never downloads (plain `load()` looks elsewhere and would)."""
+    import wordllama
+    from wordllama import WordLlama
+
+    try:
+        return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    except (FileNotFoundError, ValueError) as exc:
+        raise ModelError(f"WordLlama weights are missing from its wheel ({exc}); reinstall wordllama from requirements.txt") from exc
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
+
+
+class WordLlamaRetriever(Retriever):
+    name = "wordllama"
+
+    def __init__(self, papers: Sequence[Paper], taxonomy: Taxonomy) -> None:
+        super().__init__(papers)
+        self.model = load_wordllama()
+        self.matrix = _unit_rows(np.asarray(self.model.embed([paper_text(p, taxonomy) for p in self.papers]), dtype=np.float32))
+
+    def scores(self, text: str) -> np.ndarray:
+        query = _unit_rows(np.asarray(self.model.embed([text]), dtype=np.float32))[0]
+        return self.matrix @ query
+
+
+class HybridRetriever(Retriever):
+    name = "hybrid"
+
+    def __init__(self, parts: Sequence[Retriever]) -> None:
+        super().__init__(parts[0].papers)
+        self.parts = list(parts)
+
+    def scores(self, text: str) -> np.ndarray:
+        fused = np.zeros(len(self.papers))
+        for part in self.parts:
+            ranks = np.empty(len(self.papers))
+            ranks[np.argsort(-part.scores(text), kind="stable")] = np.arange(1, len(self.papers) + 1)
+            fused += 1.0 / (RRF_K + ranks)
+        return fused
+
+
+def build_retriever(corpus: Corpus, name: str = DEFAULT_RETRIEVER) -> Retriever:
+    """A retriever over every paper of `corpus`; `name` is one of `RETRIEVERS`."""
+    if name == "tfidf":
+        return TfidfRetriever(corpus.papers, corpus.taxonomy)
+    if name == "wordllama":
+        return WordLlamaRetriever(corpus.papers, corpus.taxonomy)
+    if name == "hybrid":
+        return HybridRetriever([TfidfRetriever(corpus.papers, corpus.taxonomy), WordLlamaRetriever(corpus.papers, corpus.taxonomy)])
+    raise ValueError(f"unknown retriever {name!r}; choose one of {', '.join(RETRIEVERS)}")
+
+
+def retrieval_scores(retriever: Retriever, questions: Sequence[Question], k: int = 5) -> dict[str, float]:
+    """Hit rate and recall at `k`, and MRR, of `retriever` on `questions` (see the module docstring)."""
+    hits = recall = mrr = 0.0
+    for q in questions:
+        ranked = [p.key for p, _ in retriever.search(q.question, len(retriever.papers))]
+        found = set(q.keys) & set(ranked[:k])
+        hits += bool(found)
+        recall += len(found) / min(k, len(q.keys))
+        mrr += 1.0 / (1 + min((ranked.index(key) for key in q.keys if key in ranked), default=len(ranked)))
+    n = max(len(questions), 1)
+    return {"hit_rate": hits / n, "recall": recall / n, "mrr": mrr / n}
+
+
+def evaluate_retrievers(corpus: Corpus, questions: Sequence[Question], k: int = 5) -> dict[str, dict[str, float]]:
+    """`retrieval_scores` of every retriever, by name."""
+    return {name: retrieval_scores(build_retriever(corpus, name), questions, k) for name in RETRIEVERS}
+
+
+def best_retriever(scores: dict[str, dict[str, float]]) -> str:
+    """The name with the best hit rate, ties broken by MRR (the rule `DEFAULT_RETRIEVER` follows).
+
+    >>> best_retriever({"a": {"hit_rate": 1.0, "mrr": 0.7}, "b": {"hit_rate": 1.0, "mrr": 0.8}, "c": {"hit_rate": 0.9, "mrr": 0.9}})
+    'b'
+    """
+    return max(scores, key=lambda name: (scores[name]["hit_rate"], scores[name]["mrr"]))
