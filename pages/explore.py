@@ -38,6 +38,17 @@ else:
     rows = event.selection.rows if event is not None else []
     if rows:
         open_key = str(table.iloc[rows[0]]["key"])
+    keys = list(table["key"])
+    picked = st.selectbox(
+        "Or open a paper by title",
+        keys,
+        index=None,
+        key="explore_open",
+        placeholder="Type to find a paper of this list…",
+        format_func=lambda k: f"{c.by_key[k].title} ({c.by_key[k].year or 'n.d.'})",
+    )
+    if picked:
+        open_key = picked
     papers = [c.by_key[k] for k in result["key"]]
     cols = st.columns(3)
     for col, (fmt, label, mime, ext) in zip(

@@ -237,7 +237,7 @@ def paper_details(c: Corpus, paper: Paper) -> None:
         st.write(paper.summary)
     for node_id in paper.taxonomy:
         if node_id in c.taxonomy:
-            st.markdown("🌳 " + " › ".join(c.taxonomy.path_labels(node_id)))
+            st.markdown("Taxonomy: " + " › ".join(c.taxonomy.path_labels(node_id)))
     if paper.topics:
         st.markdown("Topics: " + ", ".join(f"`{t}`" for t in paper.topics))
     links = [
