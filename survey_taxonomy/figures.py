@@ -12,6 +12,7 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
+from .model import RELATION_LABELS
 from .query import node_counts
 from .taxonomy import Taxonomy
 
@@ -187,7 +188,7 @@ def graph_figure(
                     x=[positions[n][0] for n in group],
                     y=[positions[n][1] for n in group],
                     mode="markers",
-                    name=value,
+                    name=RELATION_LABELS.get(value, value) if colour_by == "relation" else value,
                     customdata=group,
                     text=[hover(n) for n in group],
                     hovertemplate="%{text}<extra></extra>",
