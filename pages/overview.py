@@ -25,11 +25,10 @@ cols[4].metric("With code", f"{frame['has_code'].mean():.0%}" if len(frame) else
 
 left, right = st.columns([3, 2])
 with left:
-    event = st.plotly_chart(taxonomy_sunburst(frame, c.taxonomy), key="overview_sunburst", on_select="rerun", selection_mode="points")
-    points = event.selection.points if event is not None and event.selection else []
-    chosen = next((p.get("id") for p in points if p.get("id") in c.taxonomy), None)
-    if chosen:
-        st.switch_page("pages/explore.py", query_params={"node": chosen})
+    # Plotly uses a click on a sector to zoom and Streamlit reports no selection for sunbursts,
+    # so the node picker beside the chart is what opens Explore.
+    st.plotly_chart(taxonomy_sunburst(frame, c.taxonomy), key="overview_sunburst")
+    st.caption("Click a sector to zoom into it and its centre to zoom out. Open a node's papers with the picker on the right.")
 with right:
     st.markdown("#### Open a part of the taxonomy")
     node = st.selectbox("Taxonomy node", [n.id for n in c.taxonomy.walk()], key="overview_node", format_func=lambda n: ui.node_label(c, n))
