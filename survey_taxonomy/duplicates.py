@@ -37,7 +37,9 @@ class Match:
 
 
 def normalise_title(title: str) -> str:
-    """>>> normalise_title("Fast Inference from Transformers via Speculative Decoding!")
+    """Lowercase ASCII words only, so that punctuation and accents never hide a duplicate.
+
+    >>> normalise_title("Fast Inference from Transformers via Speculative Decoding!")
     'fast inference from transformers via speculative decoding'
     """
     text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()

@@ -52,7 +52,9 @@ def is_arxiv_id(value: str) -> bool:
 
 
 def is_doi(value: str) -> bool:
-    """>>> is_doi("10.18653/v1/2023.acl-long.1"), is_doi("doi:10.1/x")
+    """True for a bare DOI (no `doi:` or resolver prefix).
+
+    >>> is_doi("10.18653/v1/2023.acl-long.1"), is_doi("doi:10.1/x")
     (True, False)
     """
     return bool(DOI.match(value))
@@ -87,7 +89,7 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
     leaving out what no source shows is the honest record.
 
     >>> [p.field for p in validate_paper(Paper(key="x2024", title="T", authors=("A B",), year=1800, url="javascript:alert(1)"))]
-    ['year', 'url']
+    ['year', 'summary', 'url']
     """
     where = {"source": source, "line": paper.line, "key": paper.key}
     problems: list[Problem] = []
@@ -132,8 +134,7 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
         )
     for field in ("url", "code"):
         if getattr(paper, field):
-            problems += check_url(getattr(paper, field), field, where)
-            problems += check_text(getattr(paper, field), field, where)
+            problems += check_url(getattr(paper, field), field, where) or check_text(getattr(paper, field), field, where)
     if not (paper.url or paper.arxiv or paper.doi):
         problems.append(Problem("no link: give a URL, an arXiv id or a DOI", field="url", hint="add one way to find the paper", severity=lenient, **where))
     if paper.relation not in RELATIONS:
