@@ -134,8 +134,8 @@ class ChatModel:
 
     def complete(self, messages: Sequence[Message], max_tokens: int = 256, temperature: float = 0.0) -> Answer:
         """A plain (non-streamed) answer."""
-        start, cpu0 = time.perf_counter(), time.process_time()
         url = self.endpoint()
+        start, cpu0 = time.perf_counter(), time.process_time()
         with _translated_errors(self, url):
             response = self._create(url, list(messages), max_tokens, temperature, stream=False)
         choice = response.choices[0] if response.choices else None
@@ -160,8 +160,8 @@ class ChatModel:
             return client.chat.completions.create(**base)
 
     def _run(self, reply: Reply) -> Iterator[str]:
-        start, cpu0 = time.perf_counter(), time.process_time()
         url = self.endpoint()
+        start, cpu0 = time.perf_counter(), time.process_time()
         parts: list[str] = []
         logprobs: list[float] = []
         usage, timings, finish, ttft = None, {}, "", None

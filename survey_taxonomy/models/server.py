@@ -56,6 +56,8 @@ class LocalServer:
             what = f"{spec.model.name} with draft {spec.draft.name}" if spec.draft else spec.model.name
             hint = "a draft model must share the target's vocabulary (same family, e.g. SmolLM2)" if spec.draft else "is it a valid GGUF file?"
             raise ModelError(f"llama.cpp could not load {what}: {exc} ({hint})") from exc
+        # The first request after loading is several times slower (buffers, thread pool); pay it here, not in metrics.
+        self._server.handle_chat_completions({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1})
         self.spec = spec
         self.address: str = self._server.listening_address
 

@@ -1,0 +1,85 @@
+"""`python -m survey_taxonomy ask ...` and `suggest-category ...`: the live demo's models from the command line.
+
+Importing this module registers the commands with `cli.EXTENSIONS` (`__main__` imports it). The model stack is
+imported inside the handlers so that the other commands start without it.
+
+- `ask TEXT [--model small|large|cascade] [--k 5] [--threshold T] [--max-tokens N] [--format json|text]`:
+  `{"answer", "cited", "model_used", "confidence", "metrics", "retrieved"}` (+ `"route"` for the cascade).
+- `suggest-category TEXT [--summary S] [--n 3] [--format json|text]`: `[{"id", "score"}]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .. import cli
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from ..corpus import load_corpus
+    from .large import large_model
+    from .local import small_model
+    from .rag import ask
+    from .retrieval import build_retriever
+
+    corpus = load_corpus(cli._data_dir(args))
+    large = None
+    if args.model != "small":
+        status = large_model()
+        if not status.available:
+            print(f"error: --model {args.model} needs a large model: {status.message}\n\n{status.help}", file=sys.stderr)
+            return 1
+        large = status.model
+    result = ask(args.text, small_model(), build_retriever(corpus), corpus.taxonomy, large, args.model, args.k, args.threshold, args.max_tokens)
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(result["answer"])
+    print(f"\ncited: {', '.join(result['cited']) or 'none'}")
+    confidence = "n/a" if result["confidence"] is None else f"{result['confidence']:.3f}"
+    print(f"answered by {result['model_used']} (small model's confidence {confidence})")
+    print(" · ".join(f"{k} {v}" for k, v in result["metrics"].items() if k != "model"))
+    return 0
+
+
+def cmd_suggest_category(args: argparse.Namespace) -> int:
+    from ..corpus import load_corpus
+    from .category import classifier_for
+
+    suggestions = classifier_for(load_corpus(cli._data_dir(args))).suggest(args.text, args.summary, n=args.n)
+    if args.format == "json":
+        print(json.dumps([{"id": node, "score": round(score, 4)} for node, score in suggestions], indent=2))
+    else:
+        for node, score in suggestions:
+            print(f"{score:.3f}  {node}")
+    return 0
+
+
+def _threshold(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add `ask` and `suggest-category` to the main parser."""
+    p = commands.add_parser("ask", help="answer a question from the survey's papers with the small or large model, citing keys")
+    p.add_argument("text")
+    p.add_argument("--model", choices=("small", "large", "cascade"), default="small")
+    p.add_argument("--k", type=int, default=5, help="papers retrieved and shown to the model")
+    p.add_argument("--threshold", type=_threshold, default=0.5, help="cascade: escalate when the small model's confidence is below this (0 never, 1 always)")
+    p.add_argument("--max-tokens", type=int, default=160)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_ask)
+    p = commands.add_parser("suggest-category", help="suggest taxonomy nodes for a paper's title (and summary)")
+    p.add_argument("text", help="the paper's title, or title and summary")
+    p.add_argument("--summary", default="")
+    p.add_argument("--n", type=int, default=3)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_suggest_category)
+
+
+cli.EXTENSIONS.append(register)
