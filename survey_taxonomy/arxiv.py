@@ -1,0 +1,102 @@
+"""arXiv's public API -> the submission form's fields, with a hard time limit so the form never hangs.
+
+Terms:
+- *arXiv id*: new style `2211.17192` (optionally with a version, `v2`) or old style `cs.CL/0101001`;
+  people paste them as `arXiv:2211.17192` or as an abs/pdf link, which `normalise_arxiv_id` undoes.
+- *feed*: the Atom XML that `export.arxiv.org/api/query?id_list=...` returns, parsed with the stdlib.
+
+On an offline machine arXiv cannot be reached; `fetch_arxiv` then raises `ArxivError` within `timeout`
+seconds (the request runs in a daemon thread, so even a slow DNS lookup cannot hold the caller).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import urllib.request
+import xml.etree.ElementTree as ET
+from typing import Any
+from urllib.parse import urlencode
+
+from .errors import SurveyDataError
+from .validation import is_arxiv_id
+
+ARXIV_API = "https://export.arxiv.org/api/query"
+TIMEOUT_S = 3.0
+MAX_FEED_BYTES = 1_000_000
+_NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
+_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
+
+
+class ArxivError(SurveyDataError):
+    """arXiv could not be reached, or has no paper with that id."""
+
+
+def normalise_arxiv_id(value: str) -> str:
+    """The bare id from what people paste; anything else is returned stripped, for the validator to judge.
+
+    >>> normalise_arxiv_id(" arXiv:2211.17192v2 "), normalise_arxiv_id("https://arxiv.org/pdf/2211.17192.pdf")
+    ('2211.17192v2', '2211.17192')
+    """
+    text = _PREFIX.sub("", value.strip())
+    return text[:-4] if text.lower().endswith(".pdf") else text
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def parse_feed(xml_text: str, arxiv_id: str) -> dict[str, Any]:
+    """The form fields (title, authors, year, venue, arxiv, doi, url) of the first entry of an arXiv feed.
+
+    Raises `ArxivError` when the feed holds no paper (arXiv answers an unknown id with an empty feed or
+    an entry titled "Error").
+    """
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError as exc:
+        raise ArxivError(f"arXiv sent an answer that is not XML ({exc}); type the details in yourself") from exc
+    entry = root.find("atom:entry", _NS)
+    title = _clean(entry.findtext("atom:title", "", _NS)) if entry is not None else ""
+    if entry is None or not title or title == "Error" or "/api/errors" in (entry.findtext("atom:id", "", _NS) or ""):
+        raise ArxivError(f"arXiv has no paper with id {arxiv_id!r}; check the id")
+    published = _clean(entry.findtext("atom:published", "", _NS))
+    year = int(published[:4]) if published[:4].isdigit() else None
+    bare = re.sub(r"v\d+$", "", arxiv_id)
+    return {
+        "title": title,
+        "authors": [name for name in (_clean(a.findtext("atom:name", "", _NS)) for a in entry.findall("atom:author", _NS)) if name],
+        "year": year,
+        "venue": _clean(entry.findtext("arxiv:journal_ref", "", _NS)) or (f"arXiv {year}" if year else "arXiv"),
+        "arxiv": bare,
+        "doi": _clean(entry.findtext("arxiv:doi", "", _NS)),
+        "url": f"https://arxiv.org/abs/{bare}",
+    }
+
+
+def fetch_arxiv(value: str, *, api: str = ARXIV_API, timeout: float = TIMEOUT_S) -> dict[str, Any]:
+    """Look a paper up on arXiv and return its form fields (see `parse_feed`).
+
+    Raises `ArxivError` at once for a malformed id, and within `timeout` seconds when arXiv cannot be
+    reached or answers with an error, with a message that tells the user to type the details instead.
+    """
+    arxiv_id = normalise_arxiv_id(value)
+    if not is_arxiv_id(arxiv_id):
+        raise ArxivError(f"{value.strip()[:40]!r} is not an arXiv id; write it like 2211.17192 or cs.CL/0101001")
+    request = urllib.request.Request(f"{api}?{urlencode({'id_list': arxiv_id, 'max_results': 1})}", headers={"User-Agent": "small-models-atlas"})
+    outcome: dict[str, Any] = {}
+
+    def download() -> None:
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                outcome["body"] = response.read(MAX_FEED_BYTES).decode("utf-8", "replace")
+        except Exception as exc:  # any failure (DNS, refused, HTTP error, reset) means the same to the user
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=download, name="arxiv-fetch", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if "body" not in outcome:
+        reason = outcome.get("error") or f"no answer within {timeout:g} s"
+        raise ArxivError(f"arXiv could not be reached ({reason}); type the details in yourself")
+    return parse_feed(outcome["body"], arxiv_id)
