@@ -1,0 +1,124 @@
+"""`python -m survey_taxonomy submissions ...`: the submission flow for scripts, e-mailed contributions and maintainers.
+
+Importing this module registers the command group with `cli.EXTENSIONS`; `__main__` imports it, so the
+library (`submissions`) never depends on the command line.
+
+- `add FILE|-`: JSON (an object or a list, the form's fields) or BibTeX (one or more entries); every
+  problem printed and exit 1, nothing stored, unless all papers are valid. No rate limit: whoever runs
+  the CLI can write to the database anyway.
+- `list [--status S] [--format text|json]`
+- `approve|reject ID [--note TEXT] [--token T] [--reviewer NAME]`: the token defaults to SURVEY_ADMIN_TOKEN.
+- `merge [--dry-run]`: approved submissions into `papers.bib` of the data folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from . import cli
+from .config import Settings
+from .corpus import load_corpus
+from .submissions import DECISIONS, STATUSES, approved_papers, read_text, store_for, with_default_node
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    return replace(settings, data_dir=Path(args.data)) if getattr(args, "data", None) else settings
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in containers without a passwd entry
+        return "cli"
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    source = "stdin" if args.file == "-" else Path(args.file).name
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    drafts, problems = read_text(text, source)
+    drafts = with_default_node(drafts, args.node)
+    corpus = load_corpus(settings.data_dir, extra_papers=approved_papers(settings)[1])
+    result = store_for(settings).submit(drafts, corpus, session="cli", per_minute=None, problems=problems, source=source)
+    cli._print_problems(result.problems)
+    if not result.ok:
+        print(f"{len(result.errors)} problem(s) in {args.file}; nothing was stored", file=sys.stderr)
+        return 1
+    for submission in result.submissions:
+        print(f"stored submission #{submission.id} as {submission.key}: {submission.title}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    submissions = store_for(_settings(args)).find(None if args.status == "all" else args.status)
+    if args.format == "json":
+        print(json.dumps([s.as_dict() for s in submissions], ensure_ascii=False, indent=2))
+        return 0
+    for s in submissions:
+        merged = " merged" if s.merged_at else ""
+        print(f"#{s.id:<5} {s.status:<9}{merged:<7} {s.key:<30} {s.title}")
+    print(f"{len(submissions)} submission(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    corpus = load_corpus(settings.data_dir, extra_papers=approved_papers(settings)[1]) if args.decision == "approve" else None
+    submission = store_for(settings).review(
+        args.id,
+        args.decision,
+        token=args.token or settings.admin_token,
+        admin_token=settings.admin_token,
+        corpus=corpus,
+        reviewer=args.reviewer or _login(),
+        note=args.note,
+    )
+    then = "it shows in the app now; `submissions merge` writes it into papers.bib" if submission.status == "approved" else "it stays out of the dataset"
+    print(f"submission #{submission.id} ({submission.key}) {submission.status}: {then}")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    papers, warnings = store_for(settings).merge(settings.data_dir, dry_run=args.dry_run)
+    cli._print_problems(warnings)
+    verb = "would add" if args.dry_run else "added"
+    print(f"{verb} {len(papers)} approved submission(s) to {settings.bib_path}" + "".join(f"\n  {p.key}: {p.title}" for p in papers))
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the `submissions` command group to the main parser."""
+    group = commands.add_parser("submissions", help="add, list, review and merge submitted papers")
+    sub = group.add_subparsers(dest="submissions_command", required=True)
+    p = sub.add_parser("add", help="submit papers from JSON (the form's fields) or BibTeX; all or nothing")
+    p.add_argument("file", help="a .json or .bib file, or - for standard input")
+    p.add_argument("--node", help="taxonomy node for papers that name none")
+    p.set_defaults(func=cmd_add)
+    p = sub.add_parser("list", help="list submissions")
+    p.add_argument("--status", choices=(*STATUSES, "all"), default="all")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_list)
+    for decision in DECISIONS:
+        p = sub.add_parser(decision, help=f"{decision} a pending submission (needs the admin token)")
+        p.add_argument("id", type=int)
+        p.add_argument("--note", default="", help="review note, kept with the submission")
+        p.add_argument("--token", default="", help="admin token (default: SURVEY_ADMIN_TOKEN)")
+        p.add_argument("--reviewer", default="", help="name recorded as the reviewer (default: your login)")
+        p.set_defaults(func=cmd_review, decision=decision)
+    p = sub.add_parser("merge", help="write approved submissions into papers.bib (sorted, validated) and mark them merged")
+    p.add_argument("--dry-run", action="store_true", help="show what would be added, write nothing")
+    p.set_defaults(func=cmd_merge)
+
+
+cli.EXTENSIONS.append(register)
