@@ -1,0 +1,110 @@
+"""The arXiv lookup: feed parsing, and a real local HTTP server standing in for arXiv (answering, failing,
+hanging) to check that the form is filled, or told within the timeout that arXiv could not be reached."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from survey_taxonomy.arxiv import ArxivError, fetch_arxiv, normalise_arxiv_id, parse_feed
+
+FEED = (Path(__file__).parent / "fixtures" / "arxiv_feed.xml").read_text(encoding="utf-8")
+ERROR_FEED = (
+    '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_x</id>'
+    "<title>Error</title><summary>incorrect id format for x</summary></entry></feed>"
+)
+EMPTY_FEED = '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>query</title></feed>'
+
+
+class _Arxiv(BaseHTTPRequestHandler):
+    """Answers like arXiv's API for id 2501.00001; `/slow` never answers in time; `/broken` fails."""
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/slow"):
+            time.sleep(5)
+        if self.path.startswith("/broken"):
+            self.send_error(503)
+            return
+        body = (FEED if "id_list=2501.00001" in self.path else EMPTY_FEED).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/atom+xml")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def arxiv_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Arxiv)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_parse_feed_gives_the_form_fields():
+    fields = parse_feed(FEED, "2501.00001v2")
+    assert fields == {
+        "title": "A Tiny Test Paper: Small Models Routing Large Ones",
+        "authors": ["Ada Lovelace", "Gaël Varoquaux"],
+        "year": 2025,
+        "venue": "Proceedings of the Tiny Test Workshop 2025",
+        "arxiv": "2501.00001",
+        "doi": "10.1234/tiny.2025.1",
+        "url": "https://arxiv.org/abs/2501.00001",
+    }
+
+
+@pytest.mark.parametrize("text", [EMPTY_FEED, ERROR_FEED, "not xml at all"], ids=["empty-feed", "error-entry", "not-xml"])
+def test_parse_feed_without_a_paper_raises(text: str):
+    with pytest.raises(ArxivError, match="arXiv"):
+        parse_feed(text, "2501.00001")
+
+
+@pytest.mark.parametrize(
+    ("pasted", "bare"),
+    [
+        ("2501.00001", "2501.00001"),
+        ("arXiv:2501.00001v3", "2501.00001v3"),
+        ("https://arxiv.org/abs/2501.00001", "2501.00001"),
+        ("cs.CL/0101001", "cs.CL/0101001"),
+    ],
+)
+def test_normalise_arxiv_id(pasted: str, bare: str):
+    assert normalise_arxiv_id(pasted) == bare
+
+
+def test_fetch_fills_from_the_api(arxiv_api: str):
+    assert fetch_arxiv("https://arxiv.org/abs/2501.00001v2", api=arxiv_api)["title"].startswith("A Tiny Test Paper")
+
+
+def test_fetch_of_an_unknown_id_says_so(arxiv_api: str):
+    with pytest.raises(ArxivError, match=r"no paper with id '2501\.99999'"):
+        fetch_arxiv("2501.99999", api=arxiv_api)
+
+
+def test_malformed_id_fails_at_once_without_a_request():
+    with pytest.raises(ArxivError, match="is not an arXiv id"):
+        fetch_arxiv("hello", api="http://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("path", ["/slow", "/broken"])
+def test_unreachable_arxiv_fails_within_the_timeout(arxiv_api: str, path: str):
+    started = time.monotonic()
+    with pytest.raises(ArxivError, match=r"arXiv could not be reached.*type the details in yourself"):
+        fetch_arxiv("2501.00001", api=arxiv_api + path, timeout=0.5)
+    assert time.monotonic() - started < 1.5
+
+
+def test_closed_port_fails_fast():
+    started = time.monotonic()
+    with pytest.raises(ArxivError, match="could not be reached"):
+        fetch_arxiv("2501.00001", api="http://127.0.0.1:9/api/query", timeout=3)
+    assert time.monotonic() - started < 3.5
