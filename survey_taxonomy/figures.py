@@ -208,3 +208,40 @@ def graph_figure(
         )
     axis = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": ""}
     return _layout(fig, title, xaxis=axis, yaxis=axis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")
+
+
+def route_curve_figure(curve: pd.DataFrame, current: tuple[float, float] | None = None, title: str = "Cascade: answer quality against LLM calls") -> go.Figure:
+    """Quality (token F1) against the share of queries sent to the large model, one point per threshold.
+
+    `curve` is `models.cascade.route_curve`'s frame; `current` marks (LLM share, quality) at the slider's threshold.
+    """
+    fig = go.Figure(
+        go.Scatter(
+            x=100 * curve["llm_share"],
+            y=curve["quality"],
+            mode="lines+markers",
+            name="thresholds",
+            customdata=curve[["threshold", "cost_usd", "latency_s"]].to_numpy(),
+            hovertemplate="threshold %{customdata[0]:.3f}<br>%{x:.0f}% sent to the LLM<br>quality %{y:.3f}"
+            "<br>cost $%{customdata[1]:.5f} · mean latency %{customdata[2]:.2f} s<extra></extra>",
+            line={"color": PALETTE[0]},
+        )
+    )
+    if len(curve):
+        ends = curve.iloc[[0, -1]]
+        fig.add_trace(
+            go.Scatter(
+                x=100 * ends["llm_share"],
+                y=ends["quality"],
+                mode="markers+text",
+                text=["all small model", "all large model"],
+                textposition=["top right", "top left"],
+                marker={"size": 12, "color": PALETTE[1]},
+                name="end points",
+                hoverinfo="skip",
+            )
+        )
+    if current is not None:
+        star = {"size": 16, "symbol": "star", "color": PALETTE[3]}
+        fig.add_trace(go.Scatter(x=[100 * current[0]], y=[current[1]], mode="markers", name="current threshold", marker=star))
+    return _layout(fig, title, xaxis_title="queries sent to the large model (%)", yaxis_title="mean answer quality (token F1)", height=420)

@@ -62,6 +62,16 @@ def cited_keys(text: str, keys: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def markdown_links(text: str, keys: Sequence[str], url: str = "explore?key=") -> str:
+    """Turn each `[key]` of `keys` into a Markdown link to the paper (Explore's `?key=`), keeping the brackets.
+
+    >>> print(markdown_links("See [a2020x] and [zz].", ["a2020x"]))
+    See [\\[a2020x\\]](explore?key=a2020x) and [zz].
+    """
+    allowed = set(keys)
+    return re.sub(r"\[([^\[\]]+)\]", lambda m: f"[\\[{m.group(1)}\\]]({url}{m.group(1)})" if m.group(1) in allowed else m.group(0), text)
+
+
 def _keyed(pieces: Iterator[str], keys: Sequence[str]) -> Iterator[str]:
     """Stream `pieces` with `[n]` replaced by `[key]`; holds back only an unfinished `[...` (at most 5 characters)."""
     pending = ""

@@ -1,0 +1,303 @@
+"""Live demo: a small local model and a large model, side by side and in the survey's collaboration patterns.
+
+Thin over `survey_taxonomy.models`; the models, indexes and measurements are cached here with st.cache_resource.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pandas as pd
+import streamlit as st
+
+from survey_taxonomy import ui
+from survey_taxonomy.corpus import Corpus
+from survey_taxonomy.errors import ModelError
+from survey_taxonomy.figures import route_curve_figure
+from survey_taxonomy.models.cascade import PairedRun, paired_run, route_curve, route_records, should_escalate
+from survey_taxonomy.models.category import LooReport, classifier_for, evaluate_zero_shot, leave_one_out, zero_shot_category
+from survey_taxonomy.models.chat import Answer, ChatModel, Reply
+from survey_taxonomy.models.large import LargeModelStatus, large_model
+from survey_taxonomy.models.local import small_model
+from survey_taxonomy.models.questions import load_questions
+from survey_taxonomy.models.rag import Asked, cascade_result, markdown_links, start_ask
+from survey_taxonomy.models.retrieval import Retriever, build_retriever
+from survey_taxonomy.models.speculative import SpeculativeRun, configured_models, prompt_messages, reported_speedups, speculative_requirements
+from survey_taxonomy.query import Selection
+
+MODES = {
+    "ask": ("Ask the survey", "collaboration/sm-enhance-llm/retrieval-augmented-generation"),
+    "side": ("Side by side", "competition"),
+    "cascade": ("Cascade / routing", "collaboration/sm-enhance-llm/efficient-inference/cascading-and-routing"),
+    "speculative": ("Speculative decoding", "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"),
+    "category": ("Category suggestion", "competition/task-specific"),
+}
+FLAGSHIP = "How can a small model make LLM decoding faster?"
+
+
+@st.cache_resource(show_spinner="Starting the small model…")
+def _small() -> ChatModel:
+    model = small_model()
+    model.endpoint()  # load the GGUF now rather than inside the first answer's timings
+    return model
+
+
+@st.cache_resource(ttl=30, show_spinner=False)
+def _large() -> LargeModelStatus:
+    return large_model()
+
+
+def _signature(c: Corpus) -> tuple:
+    return tuple((p.key, p.taxonomy) for p in c.papers)
+
+
+@st.cache_resource(show_spinner="Indexing the papers…", max_entries=2)
+def _retriever(signature: tuple, _c: Corpus) -> Retriever:
+    return build_retriever(_c)
+
+
+@st.cache_resource(show_spinner="Measuring leave-one-out accuracy (one model per paper)…", max_entries=2)
+def _loo(signature: tuple, _c: Corpus) -> LooReport:
+    return leave_one_out(_c)
+
+
+def _stream(pieces: Iterator[str], keys: list[str] | None = None) -> str:
+    """Stream text into the page (keys become links to Explore); a model failure is shown, not raised."""
+    try:
+        return str(st.write_stream(markdown_links(p, keys) if keys else p for p in pieces))
+    except ModelError as exc:
+        st.error(str(exc))
+        return ""
+
+
+def _answer_block(title: str, reply: Reply | Asked) -> Answer | None:
+    """A labelled, streamed answer with its metrics underneath."""
+    st.markdown(f"**{title}**")
+    keys = reply.keys if isinstance(reply, Asked) else None
+    _stream(iter(reply), keys)
+    answer = reply.answer if isinstance(reply, Reply) else reply.reply.answer
+    if answer is not None:
+        confidence = "" if answer.confidence is None else f" · confidence {answer.confidence:.2f}"
+        st.caption(answer.metrics.describe() + confidence)
+    return answer
+
+
+def _node_papers(c: Corpus, node_id: str) -> None:
+    node = c.taxonomy[node_id]
+    section = f"§{node.section} " if node.section else ""
+    frame = Selection(node=node_id).filter(c.frame)
+    st.caption(f"Survey node: {section}{' › '.join(c.taxonomy.path_labels(node_id))} — {node.description}")
+    st.page_link("pages/explore.py", label=f"Open this node in Explore ({len(frame)} papers) →", query_params={"node": node_id})
+    with st.expander(f"The {len(frame)} papers of this node"):
+        for row in frame.itertuples():
+            st.markdown(f"- [{row.title}](explore?key={row.key}) ({row.year if pd.notna(row.year) else 'n.d.'}) `{row.key}`")
+
+
+def _settings() -> tuple[int, int]:
+    with st.expander("Generation settings"):
+        max_tokens = st.slider("Max tokens per answer", 16, 512, 160, 16, key="demo_max_tokens")
+        k = st.slider("Papers retrieved (k)", 1, 10, 5, key="demo_k")
+    return max_tokens, k
+
+
+c = ui.corpus()
+st.title("Live demo: small and large models together")
+st.markdown(
+    "The survey argues that small models (SMs) and large ones (LLMs) work best together. Try it here: the small "
+    "model runs on this machine's CPU; the large one is whatever OpenAI-compatible endpoint you configure."
+)
+st.warning(
+    "The small model is **SmolLM2-135M-Instruct**: 135 million parameters, fast and free, and **weak** — it often "
+    "writes fluent nonsense and repeats itself. Every answer below is labelled with the model that produced it.",
+    icon=":material/info:",
+)
+try:
+    small = _small()
+except ModelError as exc:
+    st.error(f"The small model cannot start: {exc}")
+    st.stop()
+status = _large()
+large = status.model
+if large is not None:
+    st.success(f"Large model: **{large.label}**", icon=":material/check_circle:")
+else:
+    st.info(f"No large model is reachable: {status.message}. The small-model parts work without one.", icon=":material/cloud_off:")
+    with st.expander("How to configure a large model"):
+        st.markdown(status.help)
+
+wanted = st.query_params.get("mode", "ask")
+if "demo_mode" not in st.session_state:
+    st.session_state["demo_mode"] = wanted if wanted in MODES else "ask"
+mode = st.radio("Mode", list(MODES), key="demo_mode", horizontal=True, format_func=lambda m: MODES[m][0])
+if st.query_params.get("mode") != mode:
+    st.query_params["mode"] = mode
+_node_papers(c, MODES[mode][1])
+max_tokens, k = _settings()
+retriever = _retriever(_signature(c), c)
+
+if mode == "ask":
+    st.subheader("Ask the survey")
+    st.markdown(f"The top {k} papers for your question are retrieved (TF-IDF and WordLlama embeddings, fused); the model answers from them, citing keys.")
+    question = st.text_input("Question", FLAGSHIP, key="demo_ask_question")
+    options = ["small", "large", "cascade"] if large is not None else ["small"]
+    choice = st.radio("Model", options, key="demo_ask_model", horizontal=True, format_func={"small": "Small", "large": "Large", "cascade": "Cascade"}.get)
+    threshold = st.slider("Cascade threshold", 0.0, 1.0, 0.5, 0.05, key="demo_ask_threshold") if choice == "cascade" else 0.5
+    if st.button("Ask", key="demo_ask_run", type="primary") and question.strip():
+        first = start_ask(question, large if choice == "large" else small, retriever, c.taxonomy, k, max_tokens)
+        with st.expander(f"The {len(first.papers)} retrieved papers"):
+            for i, paper in enumerate(first.papers, 1):
+                st.markdown(f"{i}. [{paper.title}](explore?key={paper.key}) `{paper.key}`")
+        if first.prefix:
+            st.caption("The small model's answer is started with “According to [” so that it names a source; it picks which one.")
+        answer = _answer_block(f"Answer by {first.reply.model.label}", first)
+        second = None
+        if answer is not None and choice == "cascade":
+            up = should_escalate(answer.confidence, threshold)
+            verdict = "**escalated to the large model**" if up else "kept"
+            st.markdown(f"Confidence {answer.confidence or 0:.2f} {'<' if up else '≥'} threshold {threshold:.2f}: {verdict}")
+            if up:
+                second = start_ask(question, large, retriever, c.taxonomy, k, max_tokens)
+                _answer_block(f"Answer by {large.label}", second)
+        final = second or first
+        if final.reply.answer is not None:
+            result = cascade_result(first, second, threshold) if choice == "cascade" else final.result()
+            cited = result["cited"]
+            st.markdown("Cited: " + (", ".join(f"[{key}](explore?key={key})" for key in cited) if cited else "no retrieved paper"))
+
+elif mode == "side":
+    st.subheader("Side by side")
+    prompt = st.text_area("Prompt", FLAGSHIP, key="demo_side_prompt")
+    ground = st.checkbox(f"Answer from the survey's papers (top {k})", True, key="demo_side_ground")
+    if st.button("Ask both models", key="demo_side_run", type="primary") and prompt.strip():
+        left, right = st.columns(2)
+        for column, model in ((left, small), (right, large)):
+            with column:
+                if model is None:
+                    st.info("No large model is configured; see “How to configure a large model” above.")
+                    continue
+                if ground:
+                    _answer_block(model.label, start_ask(prompt, model, retriever, c.taxonomy, k, max_tokens))
+                else:
+                    _answer_block(model.label, model.stream([{"role": "user", "content": prompt}], max_tokens))
+        st.caption("The two answers run one after the other, so neither slows the other down.")
+
+elif mode == "cascade":
+    st.subheader("Cascade / routing")
+    st.markdown(
+        "The small model answers first; its confidence is the exp of its mean token log-probability. Below the "
+        "threshold the query is escalated to the large model. Threshold 0 keeps everything on the small model, 1 sends everything on."
+    )
+    threshold = st.slider("Threshold", 0.0, 1.0, 0.5, 0.05, key="demo_threshold")
+    question = st.text_input("Question", "Why do tree-based models still beat deep learning on tabular data?", key="demo_cascade_question")
+    log = st.session_state.setdefault("demo_cascade_log", [])
+    if st.button("Route this question", key="demo_cascade_run", type="primary") and question.strip():
+        start = time.perf_counter()
+        first = start_ask(question, small, retriever, c.taxonomy, k, max_tokens)
+        answer = _answer_block(small.label, first)
+        if answer is not None:
+            up = should_escalate(answer.confidence, threshold)
+            final = answer
+            if up and large is not None:
+                st.markdown(f"Confidence {answer.confidence or 0:.2f} < {threshold:.2f}: **escalated**")
+                final = _answer_block(large.label, start_ask(question, large, retriever, c.taxonomy, k, max_tokens)) or answer
+            elif up:
+                st.info("This query would be escalated, but no large model is configured.")
+            cost = answer.metrics.cost_usd + (final.metrics.cost_usd if final is not answer else 0.0)
+            log.append(
+                {
+                    "question": question,
+                    "answered by": final.model,
+                    "confidence": answer.confidence,
+                    "threshold": threshold,
+                    "latency (s)": round(time.perf_counter() - start, 2),
+                    "cost ($)": cost,
+                }
+            )
+    if log:
+        st.dataframe(pd.DataFrame(log), hide_index=True, key="demo_cascade_table")
+    st.markdown("#### Batch: quality against the share of LLM calls")
+    questions = load_questions()
+    n = st.slider("Questions from the shipped set", 2, len(questions), min(10, len(questions)), key="demo_batch_n")
+    st.caption("Both models answer each question once; the curve replays the routing rule for every threshold. Quality: token F1 against the reference answer.")
+    if st.button("Run the batch", key="demo_batch_run", disabled=large is None, help=None if large else "needs a large model"):
+        bar = st.progress(0.0, text="Answering…")
+        runs: list[PairedRun] = []
+        try:
+            for i, q in enumerate(questions[:n], 1):
+                small_answer = start_ask(q.question, small, retriever, c.taxonomy, k, max_tokens).answer()
+                large_answer = start_ask(q.question, large, retriever, c.taxonomy, k, max_tokens).answer()
+                runs.append(paired_run(q.question, q.answer, small_answer, large_answer))
+                bar.progress(i / n, text=f"Answered {i} of {n}")
+        except ModelError as exc:
+            st.error(str(exc))
+        st.session_state["demo_batch_runs"] = runs
+    runs = st.session_state.get("demo_batch_runs") or []
+    if runs:
+        records = route_records(runs, threshold)
+        current = (float(records["escalated"].mean()), float(records["quality"].mean()))
+        st.plotly_chart(route_curve_figure(route_curve(runs), current), key="demo_curve")
+        st.dataframe(records, hide_index=True, key="demo_batch_table")
+
+elif mode == "speculative":
+    st.subheader("Speculative decoding")
+    needs = speculative_requirements()
+    if needs:
+        st.info(needs)
+    else:
+        alone, drafted = configured_models()
+        prompt = st.text_input("Prompt", "Explain in three sentences why the sky is blue.", key="demo_spec_prompt")
+        if st.button("Generate with and without the draft", key="demo_spec_run", type="primary"):
+            left, right = st.columns(2)
+            with left:
+                a = _answer_block(alone.label, alone.stream(prompt_messages(prompt), max_tokens))
+            with right:
+                d = _answer_block(drafted.label, drafted.stream(prompt_messages(prompt), max_tokens))
+            if a is not None and d is not None:
+                run = SpeculativeRun(a, d)
+                cols = st.columns(2)
+                cols[0].metric("Acceptance rate", "n/a" if run.acceptance is None else f"{run.acceptance:.0%}")
+                cols[1].metric("Speed-up vs the large model alone", "n/a" if run.speedup is None else f"{run.speedup:.2f}×")
+    st.markdown("#### What the dataset's speculative-decoding papers report")
+    rows = [
+        {"paper": r["title"], "key": r["key"], "year": r["year"], "speed-up stated in our summary": r["claim"] or "— (no figure in our summary)"}
+        for r in reported_speedups(c)
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="demo_spec_papers")
+
+else:
+    st.subheader("Category suggestion")
+    st.markdown(
+        "A task-specific small model (WordLlama embeddings + logistic regression, trained on this dataset in well "
+        "under a second) suggests taxonomy nodes for a new paper; the submission form uses it."
+    )
+    title = st.text_input("Title", "Fast Inference from Transformers via Speculative Decoding", key="demo_cat_title")
+    summary = st.text_area("Summary (optional)", "", key="demo_cat_summary")
+    if st.button("Suggest nodes", key="demo_cat_run", type="primary") and title.strip():
+        start = time.perf_counter()
+        suggestions = classifier_for(c).suggest(title, summary)
+        took = 1000 * (time.perf_counter() - start)
+        frame = pd.DataFrame([{"node": " › ".join(c.taxonomy.path_labels(node)), "id": node, "probability": round(score, 3)} for node, score in suggestions])
+        st.dataframe(frame, hide_index=True, key="demo_cat_table")
+        st.caption(f"Small classifier · {took:.1f} ms")
+        if large is not None:
+            try:
+                start = time.perf_counter()
+                pick = zero_shot_category(large, title, summary, c.taxonomy)
+                st.caption(f"{large.label}, zero-shot: {pick or 'no valid node'} · {time.perf_counter() - start:.2f} s")
+            except ModelError as exc:
+                st.error(str(exc))
+    if st.button("Measure leave-one-out accuracy", key="demo_cat_loo"):
+        report = _loo(_signature(c), c)
+        cols = st.columns(4)
+        cols[0].metric("LOO accuracy", f"{report.accuracy:.0%}")
+        cols[1].metric("Top-3 accuracy", f"{report.top3_accuracy:.0%}")
+        cols[2].metric("Majority baseline", f"{report.majority_baseline:.0%}")
+        cols[3].metric("Latency per paper", f"{report.latency_ms:.1f} ms")
+        st.caption(f"{report.n} papers, each classified by a model trained on the {report.n - 1} others.")
+    if large is not None and st.button("Measure the large model zero-shot (20 papers)", key="demo_cat_zero_shot"):
+        try:
+            report = evaluate_zero_shot(large, c, limit=20)
+            st.metric("Zero-shot accuracy", f"{report.accuracy:.0%}", help=f"{report.latency_ms:.0f} ms per paper")
+        except ModelError as exc:
+            st.error(str(exc))
