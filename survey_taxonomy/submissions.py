@@ -91,6 +91,7 @@ _FACET_SEPARATOR = re.compile(r"[;\n]")
 _COMMA = re.compile(",")
 # A validation message that only says a field is empty; redundant when the field already has a problem.
 _ABSENT = ("is missing", "no author given", "no taxonomy node")
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|www)|@")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -334,8 +335,8 @@ def read_text(text: str, source: str = "input") -> tuple[list[Draft], list[Probl
 # --- checking ---------------------------------------------------------------------------------------
 
 
-def _ascii_word(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
+def _ascii_words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
 
 
 def citation_key(paper: Paper) -> str:
@@ -343,9 +344,11 @@ def citation_key(paper: Paper) -> str:
 
     >>> citation_key(Paper(key="", title="When Less is More", authors=("Ahmet Üstün",), year=2023))
     'ustun2023less'
+    >>> citation_key(Paper(key="", title="[Self-Instruct](x): aligning", authors=("李 明",), year=None))
+    'anonself'
     """
-    last = _ascii_word(paper.authors[0].split()[-1]) if paper.authors and paper.authors[0].split() else ""
-    word = next((w for w in (_ascii_word(t) for t in paper.title.split()) if w and w not in _STOPWORDS), "paper")
+    last = "".join(_ascii_words(paper.authors[0].split()[-1])) if paper.authors and paper.authors[0].split() else ""
+    word = next((w for w in _ascii_words(paper.title) if w not in _STOPWORDS), "paper")
     if not last[:1].isalpha():
         last = "anon" + last
     return f"{last[:30]}{paper.year or ''}{word[:30]}"
@@ -460,14 +463,22 @@ def check_token(given: str, configured: str) -> None:
         raise SubmissionError("wrong admin token: nothing was changed")
 
 
-def markdown_text(value: str) -> str:
-    """User text made safe for Streamlit's Markdown: every Markdown character is escaped, so a title can
-    neither become a link, an image nor a formula (Streamlit already escapes HTML).
+def _break_autolink(match: re.Match) -> str:
+    text = match.group(0)
+    return "\u2060@" if text == "@" else text[0] + "\u2060" + text[1:]
 
-    >>> markdown_text("[x](javascript:alert(1))")
-    '\\\\[x\\\\]\\\\(javascript\\\\:alert\\\\(1\\\\)\\\\)'
+
+def markdown_text(value: str) -> str:
+    r"""User text made safe for Streamlit's Markdown: every Markdown character is escaped, and a word joiner
+    (U+2060, invisible) breaks `http`, `www` and `@`, since GitHub-style autolinking runs after escapes are
+    resolved and would still turn a URL or an e-mail address into a link. Streamlit already escapes HTML.
+
+    >>> print(markdown_text("**bold** [x](y)"))
+    \*\*bold\*\* \[x\]\(y\)
+    >>> "h\u2060ttps" in markdown_text("https://e.org")
+    True
     """
-    return _MARKDOWN.sub(r"\\\1", " ".join(value.split()))
+    return _AUTOLINK.sub(_break_autolink, _MARKDOWN.sub(r"\\\1", " ".join(value.split())))
 
 
 # --- the store --------------------------------------------------------------------------------------
