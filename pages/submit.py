@@ -1,0 +1,195 @@
+"""Submit a paper: the form or pasted BibTeX -> survey_taxonomy.submissions (checks, store) -> confirmation or problems.
+
+User text is shown only through `st.text`/`st.code` or escaped with `markdown_text`, never as HTML.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from survey_taxonomy import ui
+from survey_taxonomy.arxiv import fetch_arxiv
+from survey_taxonomy.errors import SubmissionError, SurveyDataError
+from survey_taxonomy.submissions import FIELDS, Draft, Problem, markdown_text, read_bibtex, read_payload, store_for, with_default_node
+from survey_taxonomy.validation import FIRST_YEAR, last_allowed_year
+
+try:  # the live-models issue provides the classifier; without it the form simply offers no suggestion
+    from survey_taxonomy.models import suggest_category
+except ImportError:
+    suggest_category = None
+
+TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
+state = st.session_state
+settings = ui.settings()
+corpus = ui.corpus()
+taxonomy = corpus.taxonomy
+session = state.setdefault("submit_session", uuid.uuid4().hex)
+
+
+def _send(drafts: list[Draft], problems: list[Problem], result_key: str) -> bool:
+    """Store the drafts (all or nothing); keep the outcome for the next run to show. True when stored."""
+    try:
+        result = store_for(settings).submit(drafts, corpus, session=session, per_minute=settings.submissions_per_minute, problems=problems)
+    except SubmissionError as exc:
+        state[result_key] = str(exc)
+        return False
+    state[result_key] = result
+    return result.ok
+
+
+def _submit_form() -> None:
+    facets = [*state.get("submit_facets", []), state.get("submit_facets_other", "")]
+    payload = {name: state.get(f"submit_{name}") for name in FIELDS if name not in ("facets", "taxonomy")}
+    payload |= {"taxonomy": state.get("submit_taxonomy") or [], "facets": facets}
+    drafts, problems = read_payload(payload, source="form")
+    if _send(drafts, problems, "submit_form_result"):
+        for name in TEXT_FIELDS:
+            state[f"submit_{name}"] = ""
+        state["submit_year"], state["submit_taxonomy"], state["submit_facets"] = None, None, []
+
+
+def _submit_bibtex() -> None:
+    drafts, problems = read_bibtex(
+        state.get("submit_bibtex", ""), "BibTeX", why=state.get("submit_bibtex_why", ""), contact=state.get("submit_bibtex_contact", "")
+    )
+    if _send(with_default_node(drafts, state.get("submit_bibtex_node")), problems, "submit_bibtex_result"):
+        state["submit_bibtex"] = ""
+
+
+def _fill_from_arxiv() -> None:
+    try:
+        fields = fetch_arxiv(state.get("submit_arxiv", ""))
+    except SurveyDataError as exc:
+        state["submit_arxiv_message"] = ("error", str(exc))
+        return
+    for name, value in fields.items():
+        if value:
+            state[f"submit_{name}"] = "\n".join(value) if name == "authors" else value
+    state["submit_arxiv_message"] = ("success", "Filled from arXiv: check every field, then choose the node and write the summary.")
+
+
+def _suggest_node() -> None:
+    try:
+        ranked = [(node, p) for node, p in suggest_category(state.get("submit_title", ""), state.get("submit_summary", "")) if node in taxonomy]
+    except SurveyDataError as exc:
+        state["submit_suggest_message"] = f"No suggestion: {exc}"
+        return
+    if ranked:
+        state["submit_taxonomy"] = ranked[0][0]
+        state["submit_suggest_message"] = "Suggested: " + "; ".join(f"{taxonomy[node].label} ({p:.0%})" for node, p in ranked)
+
+
+def _node_label(node_id: str) -> str:
+    node = taxonomy[node_id]
+    section = f"§{node.section} " if node.section else ""
+    return "\u2003" * node.depth + section + node.label
+
+
+def _field_problems(problems: list[Problem], field: str) -> None:
+    for p in problems:
+        if p.field == field and p.severity == "error":
+            st.caption(f":red[{markdown_text(p.message)}]")
+
+
+def _describe(p: Problem) -> str:
+    where = f"line {p.line}, " if p.line else ""
+    fix = f" — {markdown_text(p.hint)}" if p.hint else ""
+    return f"{where}**{markdown_text(FIELDS.get(p.field, p.field) or 'input')}**: {markdown_text(p.message)}{fix}"
+
+
+def _outcome(result_key: str) -> list[Problem]:
+    """Show the last outcome of this tab; return its problems so that fields can show their own."""
+    outcome = state.get(result_key)
+    if outcome is None:
+        return []
+    if isinstance(outcome, str):
+        st.error(markdown_text(outcome))
+        return []
+    if outcome.ok:
+        ids = ", ".join(f"#{s.id}" for s in outcome.submissions)
+        st.success(f"Thank you! Submission {ids} is stored and waits for a maintainer's review. Once approved, it shows up in Explore.")
+        for s in outcome.submissions:
+            st.code(s.bibtex, language="bibtex")
+    else:
+        listing = "\n".join(f"- {_describe(p)}" for p in outcome.errors)
+        st.error(f"{len(outcome.errors)} problem(s): nothing was stored. Fix them and submit again.\n{listing}")
+    for p in outcome.warnings:
+        st.warning(_describe(p))
+    return list(outcome.problems)
+
+
+st.title("Submit a paper")
+st.write(
+    "Suggest a paper that belongs in the survey's taxonomy. A maintainer reviews every submission; approved papers appear in Explore "
+    "and are later merged into the dataset."
+)
+fill_tab, bibtex_tab = st.tabs(["Fill in", "Paste BibTeX"])
+
+with fill_tab:
+    problems = _outcome("submit_form_result")
+    st.text_input("Title", key="submit_title", max_chars=300)
+    _field_problems(problems, "title")
+    st.text_area("Authors, one per line", key="submit_authors", height=100)
+    _field_problems(problems, "authors")
+    year_col, venue_col = st.columns([1, 3])
+    year_col.number_input("Year", min_value=FIRST_YEAR, max_value=last_allowed_year(), value=None, step=1, key="submit_year")
+    venue_col.text_input("Venue (e.g. ACL 2024)", key="submit_venue")
+    _field_problems(problems, "year")
+    _field_problems(problems, "venue")
+    arxiv_col, fill_col = st.columns([3, 1], vertical_alignment="bottom")
+    arxiv_col.text_input("arXiv id", key="submit_arxiv", placeholder="2211.17192")
+    fill_col.button("Fill from arXiv", key="submit_fill", on_click=_fill_from_arxiv, help="Looks the id up on arXiv (a few seconds at most)")
+    if message := state.pop("submit_arxiv_message", None):
+        (st.error if message[0] == "error" else st.success)(markdown_text(message[1]))
+    _field_problems(problems, "arxiv")
+    st.text_input("DOI", key="submit_doi", placeholder="10.18653/v1/2023.acl-long.1")
+    _field_problems(problems, "doi")
+    st.text_input("URL of the paper", key="submit_url", placeholder="https://…")
+    _field_problems(problems, "url")
+    st.text_input("Code URL (optional)", key="submit_code", placeholder="https://github.com/…")
+    _field_problems(problems, "code")
+    st.selectbox("Taxonomy node", [n.id for n in taxonomy.walk()], index=None, format_func=_node_label, key="submit_taxonomy", placeholder="Choose a node")
+    if suggest_category is not None:
+        st.button("Suggest a node from the title and summary", key="submit_suggest", on_click=_suggest_node, disabled=not state.get("submit_title"))
+    if suggestion := state.pop("submit_suggest_message", None):
+        st.info(markdown_text(suggestion))
+    node_id = state.get("submit_taxonomy")
+    if node_id:
+        st.caption(taxonomy[node_id].description)
+    _field_problems(problems, "taxonomy")
+    chosen = state.get("submit_facets", [])
+    options = [*(taxonomy[node_id].facets if node_id else ()), *chosen]
+    st.multiselect("Facets", list(dict.fromkeys(options)), key="submit_facets", placeholder="Method families of the node")
+    st.text_input("Other facets (separate with ;)", key="submit_facets_other")
+    _field_problems(problems, "facets")
+    st.text_input("One-sentence summary, in your own words", key="submit_summary", max_chars=600)
+    _field_problems(problems, "summary")
+    st.text_area("Why it belongs in this node", key="submit_why", height=80)
+    _field_problems(problems, "why")
+    st.text_input("Contact (optional, seen only by maintainers)", key="submit_contact")
+    _field_problems(problems, "contact")
+    st.button("Submit", key="submit_send", type="primary", on_click=_submit_form)
+
+with bibtex_tab:
+    _outcome("submit_bibtex_result")
+    st.text_area(
+        "BibTeX entries",
+        key="submit_bibtex",
+        height=260,
+        placeholder="@inproceedings{key,\n  title = {…},\n  author = {First Last and First Last},\n  year = {2024},\n  url = {https://…},\n"
+        "  taxonomy = {collaboration/…},\n  summary = {One sentence on what it does.}\n}",
+    )
+    st.caption("Each entry needs title, author, year, a link (url, eprint or doi) and summary; keys are chosen by the atlas.")
+    st.selectbox(
+        "Taxonomy node for entries without a taxonomy field",
+        [n.id for n in taxonomy.walk()],
+        index=None,
+        format_func=_node_label,
+        key="submit_bibtex_node",
+        placeholder="Choose a node",
+    )
+    st.text_area("Why they belong (optional)", key="submit_bibtex_why", height=80)
+    st.text_input("Contact (optional, seen only by maintainers)", key="submit_bibtex_contact")
+    st.button("Submit BibTeX", key="submit_bibtex_send", type="primary", on_click=_submit_bibtex)
