@@ -44,7 +44,7 @@ from .arxiv import normalise_arxiv_id
 from .bibliography import append_papers, format_bibtex, parse_bibtex
 from .config import Settings
 from .corpus import Corpus, load_corpus
-from .duplicates import DuplicateIndex
+from .duplicates import DuplicateIndex, Match
 from .errors import SubmissionError
 from .model import Paper, Problem
 from .validation import check_text, validate_paper
@@ -72,6 +72,7 @@ EXTRA_FIELDS = ("booktitle", "journal", "entry_type", "note", "cites")
 ALIASES = {"topics": "facets", "topic": "facets", "author": "authors", "eprint": "arxiv"}
 IGNORED = ("key", "relation")
 ENTRY_TYPES = ("article", "inproceedings", "incollection", "misc", "techreport", "phdthesis", "mastersthesis", "book", "inbook", "proceedings", "unpublished")
+ENTRY_TYPES += ("online", "report", "thesis")  # biblatex's, common in pasted entries
 # validate_paper speaks BibTeX field names; the form and JSON use these.
 _FORM_FIELD = {"author": "authors", "eprint": "arxiv", "topic": "facets"}
 MAX_INPUT_CHARS = 200_000
@@ -292,10 +293,16 @@ def read_payload(payload: object, source: str = "form") -> tuple[list[Draft], li
     return [Draft(paper, why=values["why"], contact=values["contact"], source=source)], problems
 
 
+def _too_long(text: str, source: str) -> list[Problem]:
+    if len(text) > MAX_INPUT_CHARS:
+        return [Problem(f"the input is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}", source, 1, hint="submit fewer papers at once")]
+    return []
+
+
 def read_bibtex(text: str, source: str = "bibtex", *, why: str = "", contact: str = "") -> tuple[list[Draft], list[Problem]]:
     """Drafts from pasted BibTeX (one or more entries); broken entries become problems with their line."""
-    if len(text) > MAX_INPUT_CHARS:
-        return [], [Problem(f"the input is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}", source, 1, hint="submit fewer entries at once")]
+    if problems := _too_long(text, source):
+        return [], problems
     parsed = parse_bibtex(text, source)
     drafts = [
         Draft(
@@ -320,8 +327,8 @@ def with_default_node(drafts: Sequence[Draft], node: str | None) -> list[Draft]:
 
 def read_text(text: str, source: str = "input") -> tuple[list[Draft], list[Problem]]:
     """Drafts from JSON (an object or a list of objects) or BibTeX, told apart by the first character."""
-    if len(text) > MAX_INPUT_CHARS:
-        return [], [Problem(f"the input is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}", source, 1, hint="submit fewer papers at once")]
+    if problems := _too_long(text, source):
+        return [], problems
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped.startswith(("{", "[")):
         return read_bibtex(text, source)
@@ -377,7 +384,7 @@ def _located(problem: Problem, draft: Draft) -> Problem:
     return replace(problem, key=draft.label, field=field)
 
 
-def _duplicate_problem(match, draft: Draft) -> Problem:
+def _duplicate_problem(match: Match, draft: Draft) -> Problem:
     field = {"arxiv": "eprint", "doi": "doi"}.get(match.kind, "title")
     if match.is_exact:
         hint = "this paper is already in the atlas or waiting for review; no need to submit it again"
@@ -418,7 +425,7 @@ def check_drafts(drafts: Sequence[Draft], corpus: Corpus, others: Sequence[Paper
     return problems
 
 
-def drop_redundant(problems: Sequence[Problem]) -> list[Problem]:
+def _drop_redundant(problems: Sequence[Problem]) -> list[Problem]:
     """A field that could not be read is also empty; report only why it could not be read."""
     specific = {(p.source, p.line, p.key, p.field) for p in problems if p.message not in _ABSENT}
     return [p for p in problems if p.message not in _ABSENT or (p.source, p.line, p.key, p.field) not in specific]
@@ -667,7 +674,7 @@ class SubmissionStore:
         corpus_keys = set(corpus.by_key)
         session_hash = hash_session(session)
         with self._write() as conn:
-            found = drop_redundant([*found, *check_drafts(drafts, corpus, self._open_papers(conn, corpus_keys))])
+            found = _drop_redundant([*found, *check_drafts(drafts, corpus, self._open_papers(conn, corpus_keys))])
             if any(p.severity == "error" for p in found) or not drafts:
                 return SubmitResult((), tuple(found))
             if per_minute is not None:

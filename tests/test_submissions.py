@@ -392,6 +392,12 @@ def test_sqlite_store_uses_wal_and_creates_its_folder(tmp_path: Path):
     store.close()
 
 
+def test_approved_papers_on_a_database_that_does_not_exist_yet(tmp_path: Path):
+    path = tmp_path / "var" / "fresh.db"
+    assert approved_papers(Settings(db_url=f"sqlite:///{path}")) == (0, [])
+    assert path.exists()
+
+
 def test_unreachable_database_is_a_clear_error(tmp_path: Path):
     with pytest.raises(SubmissionError, match=r"cannot be opened.*SURVEY_DB_URL"):
         SubmissionStore(f"postgresql://nobody@/nothing?host={tmp_path}&port=1")
