@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import bibtexparser
@@ -19,12 +20,15 @@ from bibtexparser.middlewares import RemoveEnclosingMiddleware
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field
 
 from .errors import BibliographyError
-from .latex import decode, escape
+from .latex import decode, decode_short, escape
 from .model import Paper, Problem
 
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
-_LIST_FIELDS = {"taxonomy": ",", "cites": ",", "topic": ";"}
-_RAW_FIELDS = ("eprint", "doi", "url", "code", "relation")
+_AND = re.compile(" [Aa][Nn][Dd] ")  # exactly what the brace-aware loop in `split_authors` splits on
+_YEAR = re.compile(r"\d{4}")
+# The fields `paper_from_entry` reads; the others (archiveprefix, ...) are left as bibtexparser split them.
+_READ = frozenset(
+    ("title", "author", "year", "venue", "booktitle", "journal", "eprint", "doi", "url", "code", "relation", "taxonomy", "topic", "summary", "note", "cites")
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ def split_authors(value: str) -> list[str]:
     >>> split_authors("Leviathan, Yaniv and Matan Kalman and M{\\\\\\"u}ller, Hans")
     ['Yaniv Leviathan', 'Matan Kalman', 'Hans Müller']
     """
+    if "{" not in value and "}" not in value:  # no group can hide an " and ": split without the loop
+        return [name for name in map(_author_name, _AND.split(value)) if name is not None]
     names, depth, start, i = [], 0, 0, 0
     while i < len(value):
         ch = value[i]
@@ -59,31 +65,49 @@ def split_authors(value: str) -> list[str]:
             continue
         i += 1
     names.append(value[start:])
-    out = []
-    for raw in names:
-        name = decode(raw)
-        if not name:
-            continue
-        if "," in name:  # "Last, First" or "Last, Jr, First"
-            parts = [p.strip() for p in name.split(",")]
-            name = " ".join([parts[-1], *parts[:-1]]) if len(parts) > 1 else parts[0]
-        out.append(" ".join(name.split()))
-    return out
+    return [name for name in map(_author_name, names) if name is not None]
+
+
+@lru_cache(maxsize=65536)
+def _author_name(raw: str) -> str | None:
+    """One name as "First Last" (None if it is empty); cached because the same authors recur all over a bibliography."""
+    name = decode(raw)
+    if not name:
+        return None
+    if "," in name:  # "Last, First" or "Last, Jr, First"
+        parts = [p.strip() for p in name.split(",")]
+        name = " ".join([parts[-1], *parts[:-1]]) if len(parts) > 1 else parts[0]
+    return " ".join(name.split())
+
+
+def clear_caches() -> None:
+    """Forget the cached names and short values, so that the next parse decodes everything again (benchmarks)."""
+    _author_name.cache_clear()
+    decode_short.cache_clear()
 
 
 def _split_list(value: str, sep: str) -> tuple[str, ...]:
-    return tuple(item for item in (decode(v) for v in value.split(sep)) if item)
+    return tuple(item for item in map(decode_short, value.split(sep)) if item)
+
+
+def _unenclosed(value: str) -> str:
+    """The value without its enclosing braces or quotes, by bibtexparser's own rule (see `parse_bibtex`)."""
+    inner = value[1:-1]
+    if value[:1] == "{" and value[-1:] == "}" and "{" not in inner and "}" not in inner and not inner.endswith("\\"):
+        return inner  # the common case, decided as bibtexparser's fast path decides it
+    return RemoveEnclosingMiddleware._strip_enclosing(value)[0]
 
 
 def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list[Problem]]:
     """Convert one parsed entry; a year that is not a number is a problem, not a crash."""
     line = entry.start_line + 1
-    fields = {name.lower(): str(f.value) for name, f in entry.fields_dict.items()}
+    fields = {f.key.lower(): f.value for f in entry.fields}  # the last of repeated fields wins, as in `fields_dict`
+    fields = {name: _unenclosed(value.strip()) for name, value in fields.items() if name in _READ}
     problems: list[Problem] = []
     year: int | None = None
     raw_year = fields.get("year", "").strip()
     if raw_year:
-        if re.fullmatch(r"\d{4}", raw_year):
+        if _YEAR.fullmatch(raw_year):
             year = int(raw_year)
         else:
             problems.append(Problem(f"year {raw_year!r} is not a four-digit year", source, line, entry.key, "year", "write e.g. year = {2024}"))
@@ -93,9 +117,9 @@ def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list
         title=decode(fields.get("title", "")),
         authors=tuple(split_authors(fields.get("author", ""))),
         year=year,
-        venue=decode(fields.get("venue", "")),
-        booktitle=decode(fields.get("booktitle", "")),
-        journal=decode(fields.get("journal", "")),
+        venue=decode_short(fields.get("venue", "")),
+        booktitle=decode_short(fields.get("booktitle", "")),
+        journal=decode_short(fields.get("journal", "")),
         arxiv=fields.get("eprint", "").strip(),
         doi=fields.get("doi", "").strip(),
         url=fields.get("url", "").strip(),
@@ -143,7 +167,9 @@ def parse_bibtex(text: str, source: str = "input") -> ParseResult:
     >>> [p.key for p in r.papers], [p.line for p in r.problems]
     (['a2024x'], [2])
     """
-    library = bibtexparser.parse_string(text, parse_stack=[RemoveEnclosingMiddleware()])
+    # No parse stack: `paper_from_entry` strips the enclosing of the fields it reads by the rule of
+    # RemoveEnclosingMiddleware, which costs less than the middleware running over every field of every entry.
+    library = bibtexparser.parse_string(text, parse_stack=[])
     papers: list[Paper] = []
     problems = [_failed_block_problem(b, source) for b in library.failed_blocks]
     for entry in library.entries:

@@ -41,11 +41,19 @@ def decode(value: str) -> str:
     >>> decode('M{\\\\"u}ller')
     'Müller'
     """
-    if "\\" in value and _ONLY_OURS.search(value):
-        text = _general_decoder().latex_to_text(value)
-    else:
-        text = _TOKEN.sub(lambda m: _UNESCAPES.get(m.group(0), ""), value)
-    return _SPACE.sub(" ", text).strip()
+    if "\\" not in value:  # the common case: at most case-protecting braces to drop
+        if "{" in value or "}" in value:
+            value = value.replace("{", "").replace("}", "")
+        return " ".join(value.split())  # same as collapsing `\s+` and stripping: both use str.isspace
+    if _ONLY_OURS.search(value):
+        return _SPACE.sub(" ", _general_decoder().latex_to_text(value)).strip()
+    return _SPACE.sub(" ", _TOKEN.sub(lambda m: _UNESCAPES.get(m.group(0), ""), value)).strip()
+
+
+@lru_cache(maxsize=65536)
+def decode_short(value: str) -> str:
+    """`decode` with a cache, for the short values that repeat across a bibliography (names, venues, topics)."""
+    return decode(value)
 
 
 def escape(text: str) -> str:

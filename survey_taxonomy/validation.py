@@ -19,6 +19,11 @@ DOI = re.compile(r"^10\.\d{4,9}/[^\s\"<>]+$")
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_:.\-]{0,79}$")
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|javascript:|\bon[a-z]+\s*=", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Text in which neither HTML nor CONTROL can match holds none of these: a cheap test that clears the common case.
+_MARKUP_START = re.compile(r"[<=\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # "<" starts a tag, "=" ends `on...=`
+_SCRIPT = re.compile("javascript:", re.IGNORECASE)  # the same flags as HTML, so the same Unicode case folding
+# URLs that `check_url` accepts for certain (http(s), a plain host, no whitespace), matched without urlsplit.
+PLAIN_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:[/?#]\S*)?")
 FIRST_YEAR = 1950
 MAX_LENGTH = {
     "title": 300,
@@ -62,6 +67,8 @@ def is_doi(value: str) -> bool:
 
 def check_url(value: str, field: str, where: dict) -> list[Problem]:
     """Only absolute http(s) URLs with a host: no javascript:, data: or relative links."""
+    if PLAIN_URL.fullmatch(value):
+        return []
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
         return [Problem(f"{value[:60]!r} is not an http(s) URL", field=field, hint="paste a full link starting with https://", **where)]
@@ -81,6 +88,14 @@ def check_text(value: str, field: str, where: dict) -> list[Problem]:
     return problems
 
 
+def _check_length(value: str, field: str, where: dict) -> list[Problem]:
+    """`check_text` for a value already known to hold no markup and no control characters."""
+    limit = MAX_LENGTH.get(field, 2000)
+    if len(value) > limit:
+        return [Problem(f"is {len(value)} characters long; the limit is {limit}", field=field, hint="shorten it", **where)]
+    return []
+
+
 def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *, source: str = "", strict: bool = True) -> list[Problem]:
     """Every problem of one paper; an empty list means it is valid.
 
@@ -92,6 +107,11 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
     ['year', 'summary', 'url']
     """
     where = {"source": source, "line": paper.line, "key": paper.key}
+    texts = (paper.title, *paper.authors, paper.venue, paper.booktitle, paper.journal, paper.summary, paper.note, *paper.topics, paper.url, paper.code)
+    # A match inside one value is a match in the joined text, so when the joined text is clean every value is,
+    # and only lengths are left to check.
+    joined = "\n".join(texts)
+    check_text_ = check_text if _MARKUP_START.search(joined) or _SCRIPT.search(joined) else _check_length
     problems: list[Problem] = []
     if not KEY.match(paper.key or ""):
         problems.append(
@@ -104,7 +124,7 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
         )
     if not paper.title.strip():
         problems.append(Problem("is missing", field="title", hint="give the paper's full title", **where))
-    problems += check_text(paper.title, "title", where)
+    problems += check_text_(paper.title, "title", where)
     if not paper.authors:
         problems.append(Problem("no author given", field="author", hint="list the authors as 'First Last and First Last'", **where))
     elif len(paper.authors) > MAX_AUTHORS:
@@ -112,16 +132,16 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
     for name in paper.authors:
         if not any(ch.isalpha() for ch in name):
             problems.append(Problem(f"author {name[:40]!r} has no letters", field="author", hint="write names as 'First Last'", **where))
-        problems += check_text(name, "author", where)
+        problems += check_text_(name, "author", where)
     lenient = "error" if strict else "warning"
     if paper.year is None:
         problems.append(Problem("is missing", field="year", hint="give the year of publication, e.g. 2024", severity=lenient, **where))
     elif not FIRST_YEAR <= paper.year <= last_allowed_year():
         problems.append(Problem(f"{paper.year} is outside {FIRST_YEAR}..{last_allowed_year()}", field="year", hint="give the year of publication", **where))
     for field in ("venue", "booktitle", "journal", "summary", "note"):
-        problems += check_text(getattr(paper, field), field, where)
+        problems += check_text_(getattr(paper, field), field, where)
     for topic in paper.topics:
-        problems += check_text(topic, "topic", where)
+        problems += check_text_(topic, "topic", where)
     if strict and not paper.summary.strip():
         problems.append(Problem("is missing", field="summary", hint="say in one sentence what the paper does", **where))
     if paper.arxiv and not is_arxiv_id(paper.arxiv):
@@ -134,7 +154,7 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
         )
     for field in ("url", "code"):
         if getattr(paper, field):
-            problems += check_url(getattr(paper, field), field, where) or check_text(getattr(paper, field), field, where)
+            problems += check_url(getattr(paper, field), field, where) or check_text_(getattr(paper, field), field, where)
     if not (paper.url or paper.arxiv or paper.doi):
         problems.append(Problem("no link: give a URL, an arXiv id or a DOI", field="url", hint="add one way to find the paper", severity=lenient, **where))
     if paper.relation not in RELATIONS:
