@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from . import bibliography
 from .bibliography import load_bibliography
 from .config import Settings
 from .model import Paper, Problem
@@ -37,7 +39,11 @@ class Citation:
 
 @dataclass(frozen=True)
 class Corpus:
-    """Everything the app shows; build it with `load_corpus` or `build_corpus`."""
+    """Everything the app shows; build it with `load_corpus` or `build_corpus`.
+
+    Derived views (`by_key`, `survey`, the edges) are computed once per corpus: pages ask for them on
+    every rerun and for every row, which at 10k papers would otherwise cost seconds.
+    """
 
     taxonomy: Taxonomy
     papers: tuple[Paper, ...]
@@ -48,19 +54,28 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.papers)
 
-    @property
+    @cached_property
     def by_key(self) -> dict[str, Paper]:
         return {p.key: p for p in self.papers}
 
     def get(self, key: str) -> Paper | None:
         return self.by_key.get(key)
 
-    @property
+    @cached_property
     def survey(self) -> Paper | None:
         return next((p for p in self.papers if p.relation == "survey"), None)
 
     def edges(self) -> list[tuple[str, str]]:
         """All known citation edges (citing, cited) between dataset papers, without repeats."""
+        return list(self._edges)
+
+    def links_of(self, key: str) -> tuple[list[str], list[str]]:
+        """(keys this paper cites, keys that cite it) within the dataset."""
+        cites, cited_by = self._links.get(key, ((), ()))
+        return list(cites), list(cited_by)
+
+    @cached_property
+    def _edges(self) -> tuple[tuple[str, str], ...]:
         out: dict[tuple[str, str], None] = {}
         survey = self.survey
         keys = self.by_key
@@ -72,12 +87,16 @@ class Corpus:
             for cited in p.cites:
                 if cited in keys:
                     out[(p.key, cited)] = None
-        return list(out)
+        return tuple(out)
 
-    def links_of(self, key: str) -> tuple[list[str], list[str]]:
-        """(keys this paper cites, keys that cite it) within the dataset."""
-        edges = self.edges()
-        return [b for a, b in edges if a == key], [a for a, b in edges if b == key]
+    @cached_property
+    def _links(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Per key, its out- and in-neighbours in edge order (what `links_of` used to find by scanning the edges)."""
+        links: dict[str, tuple[list[str], list[str]]] = {}
+        for a, b in self._edges:
+            links.setdefault(a, ([], []))[0].append(b)
+            links.setdefault(b, ([], []))[1].append(a)
+        return links
 
     @property
     def errors(self) -> list[Problem]:
@@ -200,6 +219,15 @@ def _signature(paths: Iterable[Path]) -> tuple:
         except FileNotFoundError:
             out.append((str(path), None, None))
     return tuple(out)
+
+
+def clear_caches() -> None:
+    """Forget every parsed file and every cached decoded value, so that the next `load_corpus` parses from scratch.
+
+    For benchmarks of a cold load; the app never needs it, since a changed file changes the cache key.
+    """
+    _CACHE.clear()
+    bibliography.clear_caches()
 
 
 def load_corpus(data_dir: str | Path | None = None, extra_papers: Sequence[Paper] = ()) -> Corpus:
