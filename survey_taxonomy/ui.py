@@ -19,7 +19,7 @@ from .graphs import build_graph, graph_metrics, layout
 from .model import RELATION_LABELS, Paper
 from .query import Selection, facet_counts, node_counts
 from .search import SearchIndex
-from .submissions import approved_papers
+from .submissions import approved_papers, markdown_text
 
 
 def settings() -> Settings:
@@ -28,7 +28,8 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Loading the papers…", max_entries=4)
 def _corpus(data_dir: str, signature: tuple, approvals: int) -> Corpus:
-    _, extra = approved_papers(settings())
+    """`approvals` is the store's approval version, or -1 when the store is unreachable (dataset only)."""
+    extra = approved_papers(settings())[1] if approvals >= 0 else []
     return load_corpus(data_dir, extra_papers=extra)
 
 
@@ -54,7 +55,11 @@ def corpus() -> Corpus:
     _hand_over_to_app()
     cfg = settings()
     data = Path(cfg.data_dir)
-    version, _ = approved_papers(cfg)
+    try:
+        version, _ = approved_papers(cfg)
+    except SurveyDataError as exc:
+        st.warning(f"Community submissions are not shown: the submission store cannot be reached ({exc}).")
+        version = -1
     try:
         return _corpus(str(data), _signature((data / "taxonomy.yaml", data / "papers.bib", data / "citations.csv")), version)
     except SurveyDataError as exc:
@@ -226,20 +231,20 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
 
 def paper_details(c: Corpus, paper: Paper) -> None:
     """The detail panel of one paper: facts, summary, taxonomy path, links, citations and BibTeX."""
-    st.subheader(paper.title)
+    st.subheader(markdown_text(paper.title))
     st.markdown(
-        f"{', '.join(paper.authors) or '*Authors unknown*'}  \n"
-        f"**{paper.venue or 'Venue unknown'}** · {paper.year or 'year unknown'} · {relation_label(paper.relation)}"
+        f"{markdown_text(', '.join(paper.authors)) or '*Authors unknown*'}  \n"
+        f"**{markdown_text(paper.venue) or 'Venue unknown'}** · {paper.year or 'year unknown'} · {relation_label(paper.relation)}"
     )
     if paper.relation in ("curated", "community"):
         st.caption("Not in the survey's own paper list: added by this project" + (" from a community submission." if paper.relation == "community" else "."))
     if paper.summary:
-        st.write(paper.summary)
+        st.markdown(markdown_text(paper.summary))
     for node_id in paper.taxonomy:
         if node_id in c.taxonomy:
             st.markdown("Taxonomy: " + " › ".join(c.taxonomy.path_labels(node_id)))
     if paper.topics:
-        st.markdown("Topics: " + ", ".join(f"`{t}`" for t in paper.topics))
+        st.markdown("Topics: " + ", ".join(markdown_text(t) for t in paper.topics))
     links = [
         (label, url)
         for label, url in (
@@ -259,7 +264,7 @@ def paper_details(c: Corpus, paper: Paper) -> None:
             st.markdown(f"**{title}: {len(keys)}**")
             for key in keys[:12]:
                 other = c.by_key[key]
-                st.page_link("pages/explore.py", label=f"{other.title[:90]} ({other.year or 'n.d.'})", query_params={"key": key})
+                st.page_link("pages/explore.py", label=f"{markdown_text(other.title[:90])} ({other.year or 'n.d.'})", query_params={"key": key})
             if len(keys) > 12:
                 st.caption(f"… and {len(keys) - 12} more (see the citation graph).")
             if not keys:

@@ -120,3 +120,26 @@ def test_trends_page_and_its_empty_state(corpus):
     assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
     at = open_page("pages/trends.py", relation="community")  # nothing approved in this fresh store
     assert any("No paper matches" in i.value for i in at.info)
+
+
+def test_pages_still_work_when_the_submission_store_is_unreachable(corpus, monkeypatch):
+    monkeypatch.setenv("SURVEY_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    at = open_page("pages/explore.py")
+    assert any("submission store cannot be reached" in w.value for w in at.warning)
+    assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
+
+
+def test_community_text_is_shown_as_text_not_markdown(corpus, tmp_path):
+    from survey_taxonomy.submissions import SubmissionStore, read_payload
+
+    store = SubmissionStore(f"sqlite:///{tmp_path / 'submissions.db'}")
+    drafts, problems = read_payload({
+        "title": "Click [here](https://evil.example) **now**", "authors": "Ada Lovelace", "year": "2024",
+        "url": "https://example.org/paper", "taxonomy": "competition/task-specific", "summary": "A *plain* summary.",
+    })
+    result = store.submit(drafts, corpus, session="test", per_minute=None, problems=problems)
+    (submission,) = result.submissions
+    store.review(submission.id, "approve", token="t", admin_token="t", corpus=corpus)
+    at = open_page("pages/explore.py", key=submission.key)
+    heading = next(h.value for h in at.subheader if "Click" in h.value)
+    assert heading.startswith("Click \\[here\\]") and "\\*\\*now\\*\\*" in heading
