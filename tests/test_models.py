@@ -18,7 +18,7 @@ from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.errors import ModelError
 from survey_taxonomy.models.cascade import answer_quality, paired_run, route_curve, route_records, should_escalate
-from survey_taxonomy.models.category import leave_one_out, suggest_category
+from survey_taxonomy.models.category import evaluate_zero_shot, leave_one_out, suggest_category
 from survey_taxonomy.models.chat import ChatModel
 from survey_taxonomy.models.large import CONFIGURE_HELP, large_model
 from survey_taxonomy.models.local import find_small_gguf, small_model
@@ -289,6 +289,11 @@ def test_suggest_category_returns_node_ids_with_probabilities(corpus):
     assert all(type(score) is float for _, score in suggestions)
     assert [s for _, s in suggestions] == sorted((s for _, s in suggestions), reverse=True)
     assert suggestions[0][0] == "competition/task-specific"
+
+
+def test_zero_shot_alternative_is_measured_with_the_large_model(large, corpus):
+    report = evaluate_zero_shot(large, corpus, limit=3)
+    assert report.n == 3 and 0 <= report.accuracy <= 1 and report.latency_ms > 0
 
 
 # --- speculative decoding -------------------------------------------------------------------------------------------
