@@ -42,7 +42,9 @@ def _hand_over_to_app() -> None:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    # Once per session: AppTest recomputes the flag before every run, and a rerun there would drop a click.
+    if PagesManager.uses_pages_directory and "_app_handed_over" not in st.session_state:
+        st.session_state["_app_handed_over"] = True
         PagesManager.uses_pages_directory = False
         st.rerun()
 

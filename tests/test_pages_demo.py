@@ -11,7 +11,6 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from survey_taxonomy import ui
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.models.local import SMALL_LABEL, find_small_gguf
@@ -44,9 +43,6 @@ def isolated(tmp_path, monkeypatch, closed_port):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SURVEY_LLM_BASE_URL", f"http://127.0.0.1:{closed_port}/v1")
     monkeypatch.setenv("SURVEY_LLM_MODEL", "none")
-    # AppTest resets Streamlit's pages-directory flag before every run, so ui.corpus() would hand each run over to
-    # app.py with st.rerun(), and that rerun drops button clicks. The hand-over only matters for a real browser.
-    monkeypatch.setattr(ui, "_hand_over_to_app", lambda: None)
     st.cache_data.clear()
     st.cache_resource.clear()
 
