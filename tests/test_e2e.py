@@ -217,3 +217,19 @@ def test_submit_review_approve_then_explore(server, page):
     choose(page, "Or open a paper by title", "Quokka Routing")
     expect(page.get_by_text(re.compile("added by this project from a community submission"))).to_be_visible()
     shoot(page, "explore-community")
+
+
+@pytest.mark.model
+def test_demo_asks_the_small_model_and_shows_metrics(server, page):
+    page.goto(f"{server}/demo?mode=ask")
+    wait_for_app(page)
+    expect(page.get_by_text("135M", exact=False).first).to_be_visible()
+    page.get_by_label("Question").fill("How can a small model make LLM decoding faster?")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_text("Answer by SmolLM2-135M-Instruct (local)")).to_be_visible(timeout=90_000)
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"first token.*tokens/s")).first).to_be_visible()
+    cited = page.locator('a[href*="explore?key="]')
+    assert cited.count() >= 1
+    page.get_by_text(re.compile(r"first token.*tokens/s")).first.scroll_into_view_if_needed()
+    shoot(page, "demo")
