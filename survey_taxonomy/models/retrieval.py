@@ -39,9 +39,15 @@ RRF_K = 60  # the usual constant of reciprocal-rank fusion (Cormack et al., 2009
 
 
 def paper_text(paper: Paper, taxonomy: Taxonomy) -> str:
-    """The text a paper is retrieved by."""
-    labels = dict.fromkeys(label for node in paper.taxonomy if node in taxonomy for label in taxonomy.path_labels(node))
-    return ". ".join(part for part in (paper.title, paper.summary, "; ".join(labels), "; ".join(paper.topics)) if part)
+    """The text a paper is retrieved by: its own words plus what its taxonomy nodes are about.
+
+    The node descriptions let a question phrased by purpose ("make decoding faster") find papers whose
+    own text only names the method ("speculative decoding").
+    """
+    nodes = [node for node in paper.taxonomy if node in taxonomy]
+    labels = dict.fromkeys(label for node in nodes for label in taxonomy.path_labels(node))
+    descriptions = dict.fromkeys(taxonomy[i].description for node in nodes for i in [*taxonomy.ancestors(node)[1:], node])
+    return ". ".join(part for part in (paper.title, paper.summary, "; ".join(labels), "; ".join(paper.topics), " ".join(descriptions)) if part)
 
 
 class Retriever:
