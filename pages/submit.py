@@ -12,13 +12,9 @@ import streamlit as st
 from survey_taxonomy import ui
 from survey_taxonomy.arxiv import fetch_arxiv
 from survey_taxonomy.errors import SubmissionError, SurveyDataError
+from survey_taxonomy.models import suggest_category
 from survey_taxonomy.submissions import FIELDS, Draft, Problem, markdown_text, read_bibtex, read_payload, store_for, with_default_node
 from survey_taxonomy.validation import FIRST_YEAR, last_allowed_year
-
-try:  # the live-models issue provides the classifier; without it the form simply offers no suggestion
-    from survey_taxonomy.models import suggest_category
-except ImportError:
-    suggest_category = None
 
 TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
 state = st.session_state
@@ -151,8 +147,7 @@ with fill_tab:
     st.text_input("Code URL (optional)", key="submit_code", placeholder="https://github.com/…")
     _field_problems(problems, "code")
     st.selectbox("Taxonomy node", [n.id for n in taxonomy.walk()], index=None, format_func=_node_label, key="submit_taxonomy", placeholder="Choose a node")
-    if suggest_category is not None:
-        st.button("Suggest a node from the title and summary", key="submit_suggest", on_click=_suggest_node, disabled=not state.get("submit_title"))
+    st.button("Suggest a node from the title and summary", key="submit_suggest", on_click=_suggest_node, disabled=not state.get("submit_title"))
     if suggestion := state.pop("submit_suggest_message", None):
         st.info(markdown_text(suggestion))
     node_id = state.get("submit_taxonomy")
