@@ -233,3 +233,17 @@ def test_demo_asks_the_small_model_and_shows_metrics(server, page):
     assert cited.count() >= 1
     page.get_by_text(re.compile(r"first token.*tokens/s")).first.scroll_into_view_if_needed()
     shoot(page, "demo")
+
+
+def test_graph_click_on_a_node_shows_its_details(server, page):
+    page.goto(f"{server}/graph?node={SPEC.replace('/', '%2F')}")
+    wait_for_app(page)
+    expect(page.get_by_text("Click a node to see it here")).to_be_visible()
+    points = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
+    expect(points.first).to_be_visible()
+    box = points.nth(points.count() - 1).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    wait_for_app(page)
+    expect(page.get_by_text("Click a node to see it here")).to_have_count(0)
+    expect(page.get_by_text(re.compile(r"^(cites|cited by) in this graph:")).first).to_be_visible()
+    assert "focus=" in page.url
