@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from .corpus import Corpus, category_of
 from .model import Paper
-from .search import SearchIndex
+
+if TYPE_CHECKING:  # scikit-learn takes ~1 s to import; only the similarity graph needs it
+    from .search import SearchIndex
 
 MODES = ("citations", "coauthors", "similarity")
 
@@ -83,7 +85,10 @@ def similarity_graph(corpus: Corpus, keys: Iterable[str] | None = None, k: int =
         graph.add_node(paper.key, **_paper_attrs(corpus, paper))
     if len(papers) < 2:
         return graph
-    index = index if index is not None else SearchIndex.build(corpus.papers)
+    if index is None:
+        from .search import SearchIndex
+
+        index = SearchIndex.build(corpus.papers)
     rows = [i for i, p in enumerate(index.papers) if p.key in wanted]
     matrix = index.matrix[rows]
     sims = (matrix @ matrix.T).toarray()
@@ -142,6 +147,8 @@ def _neighbour_layout(graph: nx.Graph, seed: int, center: str | None, iterations
     cut), so each step costs O(n log n) instead of O(n²); attraction along edges and the cooling schedule are
     networkx's. Seeded, so the same graph always gets the same picture.
     """
+    from scipy.spatial import cKDTree  # imported here: ~0.3 s that small graphs and app start-up need not pay
+
     nodes = list(graph)
     n = len(nodes)
     index = {node: i for i, node in enumerate(nodes)}
