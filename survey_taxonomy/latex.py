@@ -37,7 +37,7 @@ def _general_decoder():  # imported lazily: pylatexenc costs ~0.1 s to set up
 def decode(value: str) -> str:
     """Turn a BibTeX value into plain Unicode text with single spaces.
 
-    >>> decode("The {BERT} model \\& friends")
+    >>> decode("The {BERT} model \\\\& friends")
     'The BERT model & friends'
     >>> decode('M{\\\\"u}ller')
     'Müller'
