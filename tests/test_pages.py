@@ -1,16 +1,14 @@
 """AppTest for every explorer page: it renders, its main interactions change what is shown, and the
 numbers it shows equal what the library computes for the same selection."""
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.query import Selection
+from tests.apptest import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
 
 
@@ -24,16 +22,6 @@ def isolated(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def corpus(data_dir):
     return load_corpus(data_dir)
-
-
-def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def caption_texts(at: AppTest) -> list[str]:
@@ -133,10 +121,16 @@ def test_community_text_is_shown_as_text_not_markdown(corpus, tmp_path):
     from survey_taxonomy.submissions import SubmissionStore, read_payload
 
     store = SubmissionStore(f"sqlite:///{tmp_path / 'submissions.db'}")
-    drafts, problems = read_payload({
-        "title": "Click [here](https://evil.example) **now**", "authors": "Ada Lovelace", "year": "2024",
-        "url": "https://example.org/paper", "taxonomy": "competition/task-specific", "summary": "A *plain* summary.",
-    })
+    drafts, problems = read_payload(
+        {
+            "title": "Click [here](https://evil.example) **now**",
+            "authors": "Ada Lovelace",
+            "year": "2024",
+            "url": "https://example.org/paper",
+            "taxonomy": "competition/task-specific",
+            "summary": "A *plain* summary.",
+        }
+    )
     result = store.submit(drafts, corpus, session="test", per_minute=None, problems=problems)
     (submission,) = result.submissions
     store.review(submission.id, "approve", token="t", admin_token="t", corpus=corpus)

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.submissions import SubmissionStore, read_payload
+from tests.apptest import open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NODE = "collaboration/sm-enhance-llm/efficient-inference/cascading-and-routing"
 TOKEN = "correct-horse-battery-staple"
 PAPER = {
@@ -37,16 +37,6 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def store(tmp_path: Path) -> SubmissionStore:
     return SubmissionStore(f"sqlite:///{tmp_path / 'submissions.db'}")
-
-
-def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def plain(element) -> str:
