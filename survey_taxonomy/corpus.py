@@ -5,7 +5,9 @@ Terms:
   source that shows it), from `cites` fields, and implicitly from `relation` (the survey cites every
   `cited-by-survey` paper; every `cites-survey` paper cites the survey).
 - *frame*: one row per paper with list columns kept as tuples and precomputed lowercase text columns
-  (`search_text`, `taxonomy_text`, `topics_text`) so that filters are vectorised string tests.
+  (`search_text`, `taxonomy_text`, `topics_text`) so that filters are vectorised string tests, and
+  `sort_rank`, the row's place in the explorer's order (newest first, then by title), so that ordering a
+  selection is an integer argsort instead of a two-key sort of every column.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import bibliography
@@ -132,7 +135,12 @@ def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
         "topics_text": ["|" + "|".join(t.lower() for t in p.topics) + "|" for p in papers],
         "search_text": [" ".join((p.key, p.title, " ".join(p.authors), p.summary, " ".join(p.topics), p.venue)).lower() for p in papers],
     }
-    return pd.DataFrame(rows, index=pd.Index(rows["key"], name="_key"))
+    frame = pd.DataFrame(rows, index=pd.Index(rows["key"], name="_key"))
+    order = frame.reset_index(drop=True).sort_values(["year", "title"], ascending=[False, True], na_position="last").index.to_numpy()
+    rank = np.empty(len(frame), dtype=np.int64)
+    rank[order] = np.arange(len(frame))
+    frame["sort_rank"] = rank
+    return frame
 
 
 def venue_name(venue: str) -> str:

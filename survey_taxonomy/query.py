@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
 import pandas as pd
 
 from .model import RELATIONS
@@ -40,7 +41,11 @@ class Selection:
     query: str = ""
 
     def mask(self, frame: pd.DataFrame) -> pd.Series:
-        """A boolean mask over `frame` (a corpus frame) for this selection."""
+        """A boolean mask over `frame` (a corpus frame) for this selection.
+
+        The free-text terms come last and each scans only the rows every filter before it kept, once they are
+        few: scanning the text is the costly part (~80 ms per term over 100k papers).
+        """
         mask = pd.Series(True, index=frame.index)
         if self.node:
             text = frame["taxonomy_text"]
@@ -57,14 +62,20 @@ class Selection:
             mask &= frame["relation"].isin(self.relations)
         if self.has_code:
             mask &= frame["has_code"]
+        keep = mask.to_numpy(dtype=bool, copy=True)
+        text = frame["search_text"]
         for term in self.query.lower().split():
-            mask &= frame["search_text"].str.contains(term, regex=False)
-        return mask.astype(bool)
+            rows = np.flatnonzero(keep)
+            if len(rows) * 2 < len(keep):  # gathering the kept rows first costs less than scanning them all
+                keep[rows] = text.iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool)
+            else:
+                keep &= text.str.contains(term, regex=False).to_numpy(dtype=bool)
+        return pd.Series(keep, index=frame.index)
 
     def filter(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The rows of `frame` this selection keeps, sorted newest first, then by title."""
-        out = frame[self.mask(frame)]
-        return out.sort_values(["year", "title"], ascending=[False, True], na_position="last")
+        """The rows of `frame` this selection keeps, sorted newest first, then by title (the frame's `sort_rank`)."""
+        rows = np.flatnonzero(self.mask(frame).to_numpy())
+        return frame.iloc[rows[np.argsort(frame["sort_rank"].to_numpy()[rows])]]
 
     def describe(self, count: int, taxonomy: Taxonomy | None = None) -> str:
         """The selection in one English phrase.
