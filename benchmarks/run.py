@@ -1,0 +1,627 @@
+"""The performance table of the README: our code timed beside a baseline doing the same job, in one run.
+
+Every number is a median of repeated timings, and every row has a baseline measured in the same run
+(the raw library doing the same job: bibtexparser's own parse, a pandas mask on the raw columns, a bare
+Streamlit app, llama.cpp's own timings), so the ratios stay meaningful on a shared, noisy machine where
+absolute times drift. Synthetic corpora (benchmarks/synthetic.py) give the sizes the shipped data lacks.
+
+Terms used in the table:
+- *cold load*: `load_corpus` with every in-process cache cleared (`corpus.clear_caches`), so it parses,
+  decodes, validates and builds the frame; *warm load*: the same call again (the cache hit every page pays).
+- *graph, cached*: what a rerun of the graph page pays once `ui.graph_and_layout` (st.cache_resource) holds
+  the graph, metrics and positions: a dict look-up keyed like that cache (mode, keys, corpus id), then
+  `graph_figure` and its JSON, which the page builds on every run.
+- *first render*: in Chromium, from navigation start to the app's script run finished
+  (`[data-testid="stApp"][data-test-script-state="notRunning"]`) with the page's main content visible, on a
+  server just started (its caches empty); *page switch*: the same from a click on the page link.
+- *peak memory*: VmHWM (the resident-set high-water mark) of the server process after the walk.
+
+Run `make bench` or `.venv/bin/python benchmarks/run.py [--quick] [--json FILE]`; `--quick` runs small
+versions of every row in under a minute (the test suite runs it as a smoke test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable without installing it
+    sys.path.insert(0, str(ROOT))
+
+import bibtexparser  # noqa: E402
+import networkx as nx  # noqa: E402
+import pandas as pd  # noqa: E402
+import plotly.graph_objects as go  # noqa: E402
+
+from benchmarks.synthetic import write_corpus  # noqa: E402
+from survey_taxonomy import corpus as corpus_module  # noqa: E402
+from survey_taxonomy.corpus import Corpus, load_corpus  # noqa: E402
+from survey_taxonomy.export import CSV_COLUMNS, export  # noqa: E402
+from survey_taxonomy.figures import graph_figure  # noqa: E402
+from survey_taxonomy.graphs import build_graph, graph_metrics, layout  # noqa: E402
+from survey_taxonomy.query import Selection, facet_counts, node_counts  # noqa: E402
+
+# Every metric the run reports (quick mode included), as (group, metric); tests/test_benchmarks.py checks them.
+METRICS: tuple[tuple[str, str], ...] = (
+    ("load", "cold load"),
+    ("load", "warm load"),
+    ("filter", "filter + search"),
+    ("filter", "facet counts"),
+    ("graph", "build + layout + figure, cold"),
+    ("graph", "figure from cached layout"),
+    ("export", "BibTeX"),
+    ("export", "CSV"),
+    ("export", "JSON"),
+    ("model", "tokens/s"),
+    ("model", "time to first token"),
+    ("browser", "first render, Overview"),
+    ("browser", "first render, Explore"),
+    ("browser", "page switch Overview → Explore"),
+    ("memory", "peak RSS of the app"),
+)
+QUERY = Selection(query="speculative decoding", year_min=2020)
+PROMPT = "Explain in a few paragraphs why small language models are still useful when large language models exist."
+
+
+@dataclass
+class Row:
+    """One line of the table; `ours` and `baseline` are in `unit`, None when the row could not be measured."""
+
+    group: str
+    metric: str
+    size: str
+    ours: float | None
+    baseline: float | None
+    baseline_is: str
+    unit: str = "s"
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours / self.baseline if self.ours is not None and self.baseline else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run measures; `--quick` shrinks every size and repeat count, but keeps every row."""
+
+    sizes: tuple[int, ...]
+    repeats: dict[int, int]
+    target_size: int  # the size the load and filter targets are stated for
+    big_size: int  # the size of the "<= 0.3 s" filter target
+    graph_size: int
+    export_size: int
+    browser_size: int  # the synthetic corpus shown beside the real data; 0: real data only
+    browser_repeats: int
+    server_per_page: bool  # a fresh server for each first render (else Overview's comes second, on a warm server)
+    model_tokens: int
+    model_repeats: int
+
+    @classmethod
+    def make(cls, quick: bool) -> Plan:
+        if quick:  # no size here is one a target is stated for, so quick mode judges only the graph target
+            return cls((1000,), {1000: 3}, 10_000, 100_000, 500, 1000, 0, 1, False, 24, 2)
+        return cls((1000, 10_000, 100_000), {1000: 9, 10_000: 5, 100_000: 3}, 10_000, 100_000, 2000, 10_000, 10_000, 5, True, 128, 5)
+
+
+def median_time(fn: Callable[[], Any], repeats: int, before: Callable[[], Any] | None = None) -> float:
+    """Median wall time of `fn` over `repeats` calls; `before` runs untimed ahead of each call (e.g. clear a cache)."""
+    times = []
+    for _ in range(repeats):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def label(size: int) -> str:
+    return f"{size // 1000}k papers" if size >= 1000 and size % 1000 == 0 else f"{size} papers"
+
+
+# --- library rows -------------------------------------------------------------------------------------------
+
+
+def bench_load(folder: Path, size: int, repeats: int, plan: Plan) -> tuple[list[Row], Corpus]:
+    """Cold and warm `load_corpus` beside a raw `bibtexparser.parse_file` of the same .bib."""
+    bib = str(folder / "papers.bib")
+    raw = median_time(lambda: bibtexparser.parse_file(bib), repeats)
+    cold = median_time(lambda: load_corpus(folder), repeats, before=corpus_module.clear_caches)
+    corpus = load_corpus(folder)
+    warm = median_time(lambda: load_corpus(folder), max(repeats, 5))
+    at_target = size == plan.target_size
+    rows = [
+        Row(
+            "load",
+            "cold load",
+            label(size),
+            cold,
+            raw,
+            "bibtexparser.parse_file",
+            target="≤ 1.2× raw" if at_target else "",
+            met=cold <= 1.2 * raw if at_target else None,
+        ),
+        Row(
+            "load",
+            "warm load",
+            label(size),
+            warm,
+            raw,
+            "bibtexparser.parse_file",
+            target="≤ 0.1 s" if at_target else "",
+            met=warm <= 0.1 if at_target else None,
+        ),
+    ]
+    return rows, corpus
+
+
+def raw_mask(frame: pd.DataFrame, selection: Selection) -> pd.DataFrame:
+    """What a plain pandas filter does for QUERY: case-insensitive `str.contains` on the raw columns."""
+    mask = (frame["year"] >= selection.year_min).fillna(False)
+    topics = frame["topics"].str.join(" ")
+    for term in selection.query.split():
+        hit = topics.str.contains(term, case=False, regex=False)
+        for column in ("key", "title", "authors_text", "summary", "venue"):
+            hit |= frame[column].str.contains(term, case=False, regex=False)
+        mask &= hit
+    return frame[mask]
+
+
+def bench_filter(corpus: Corpus, size: int, repeats: int, plan: Plan) -> list[Row]:
+    """`Selection.filter` (free text + year) and the sidebar's facet counts, beside plain pandas."""
+    frame = corpus.frame
+    ours_keys, raw_keys = set(QUERY.filter(frame)["key"]), set(raw_mask(frame, QUERY)["key"])
+    note = "" if ours_keys == raw_keys else f"results differ: {len(ours_keys)} vs {len(raw_keys)} rows"
+    ours = median_time(lambda: QUERY.filter(frame), repeats)
+    raw = median_time(lambda: raw_mask(frame, QUERY), repeats)
+    if size == plan.target_size:
+        target, met = "≤ 2× raw mask", ours <= 2 * raw
+    elif size == plan.big_size:
+        target, met = "≤ 0.3 s", ours <= 0.3
+    else:
+        target, met = "", None
+    note = note or f"{len(ours_keys)} of {size} papers match; ours also sorts them (newest first)"
+
+    def counts() -> None:
+        node_counts(frame, corpus.taxonomy)
+        for column in ("topics", "venue_name", "relation"):
+            facet_counts(frame, column)
+        int(frame["has_code"].sum())
+
+    def raw_counts() -> None:
+        frame["taxonomy"].explode().value_counts()
+        frame["topics"].explode().value_counts()
+        frame["venue_name"].value_counts()
+        frame["relation"].value_counts()
+        int(frame["has_code"].sum())
+
+    return [
+        Row("filter", "filter + search", label(size), ours, raw, "pandas str.contains on raw columns", target=target, met=met, note=note),
+        Row(
+            "filter",
+            "facet counts",
+            label(size),
+            median_time(counts, repeats),
+            median_time(raw_counts, repeats),
+            "value_counts of the raw columns",
+            note="ours counts every taxonomy node on a paper's path (tree-aware)",
+        ),
+    ]
+
+
+def bench_graph(folder: Path, plan: Plan) -> list[Row]:
+    """The citation graph of every paper: ours cold and from a cached layout, beside networkx + plotly used plainly."""
+    corpus = load_corpus(folder)
+    keys = tuple(corpus.frame["key"])
+    center = corpus.survey.key if corpus.survey is not None else None
+    cache: dict[tuple, tuple] = {}
+
+    def cold() -> tuple:
+        graph = build_graph(corpus, "citations", keys)
+        metrics = graph_metrics(graph)
+        positions = layout(graph, center=center)
+        graph_figure(graph, positions, metrics, colour_by="relation").to_json()
+        return graph, metrics, positions
+
+    def cached() -> None:
+        graph, metrics, positions = cache[("citations", keys, id(corpus))]
+        graph_figure(graph, positions, metrics, colour_by="relation").to_json()
+
+    def raw() -> None:
+        graph = nx.DiGraph(corpus.edges())
+        positions = nx.spring_layout(graph, seed=7)
+        xs, ys = zip(*positions.values(), strict=True)
+        go.Figure(go.Scattergl(x=xs, y=ys, mode="markers")).to_json()
+
+    cache[("citations", keys, id(corpus))] = cold()
+    nodes = cache[("citations", keys, id(corpus))][0].number_of_nodes()
+    repeats = 3
+    ours_cold = median_time(cold, repeats)
+    raw_time = median_time(raw, 1 if nodes > 1000 else repeats)
+    ours_cached = median_time(cached, 5)
+    size = f"{nodes} nodes"
+    return [
+        Row(
+            "graph",
+            "build + layout + figure, cold",
+            size,
+            ours_cold,
+            raw_time,
+            "nx.spring_layout + one Scattergl",
+            note="networkx's own layout is O(n²) per step from 500 nodes; ours repels only near neighbours there",
+        ),
+        Row(
+            "graph",
+            "figure from cached layout",
+            size,
+            ours_cached,
+            ours_cold,
+            "our cold path",
+            target="≤ 0.5 s",
+            met=ours_cached <= 0.5,
+            note="cache hit as in ui.graph_and_layout, then graph_figure + to_json",
+        ),
+    ]
+
+
+def bench_export(corpus: Corpus, folder: Path, plan: Plan) -> list[Row]:
+    """BibTeX, CSV and JSON of every paper, beside bibtexparser's writer and pandas' to_csv/to_json."""
+    papers = list(corpus.papers)
+    library = bibtexparser.parse_file(str(folder / "papers.bib"))
+    columns = [c for c in CSV_COLUMNS if c in corpus.frame.columns]
+    frame = corpus.frame[columns]
+    baselines = {
+        "bibtex": ("BibTeX", lambda: bibtexparser.write_string(library), "bibtexparser.write_string"),
+        "csv": ("CSV", lambda: frame.to_csv(index=False), "DataFrame.to_csv"),
+        "json": ("JSON", lambda: frame.to_json(orient="records", force_ascii=False), "DataFrame.to_json"),
+    }
+    rows = []
+    for fmt, (name, baseline, baseline_is) in baselines.items():
+        ours = median_time(lambda fmt=fmt: export(papers, fmt), 3)
+        rows.append(Row("export", name, label(len(papers)), ours, median_time(baseline, 3), baseline_is))
+    return rows
+
+
+# --- the small model ----------------------------------------------------------------------------------------
+
+
+def bench_model(plan: Plan) -> list[Row]:
+    """Tokens/s and time to first token of the small model through `ChatModel.stream` (what the demo page calls),
+    beside llama.cpp's own timings for the same GGUF, threads and prompt, asked from the same server."""
+    size = "SmolLM2-135M"
+    try:
+        from survey_taxonomy.models.local import SMALL_FREQUENCY_PENALTY, small_model
+        from survey_taxonomy.models.server import local_server
+
+        model = small_model()
+        messages = [{"role": "user", "content": PROMPT}]
+        model.stream(messages, max_tokens=8).result()  # start the server and load the weights, untimed
+        url = local_server(model.server).base_url + "/chat/completions"
+    except Exception as exc:  # any failure to start the model becomes the row's note, not a crash
+        note = f"missing: {type(exc).__name__}: {exc}"
+        return [
+            Row("model", "tokens/s", size, None, None, "llama.cpp timings", "tokens/s", note=note),
+            Row("model", "time to first token", size, None, None, "", note=note),
+        ]
+    speeds, firsts, engine_speeds, engine_firsts = [], [], [], []
+    for i in range(plan.model_repeats):
+        # A new number up front each time, so llama.cpp cannot reuse the previous request's prompt cache.
+        ours = [{"role": "user", "content": f"({2 * i + 10}) {PROMPT}"}]
+        theirs = [{"role": "user", "content": f"({2 * i + 11}) {PROMPT}"}]
+        metrics = model.stream(ours, max_tokens=plan.model_tokens).result().metrics
+        speeds.append(metrics.tokens_per_s or 0.0)
+        firsts.append(metrics.ttft_s or 0.0)
+        body = {"model": model.model, "messages": theirs, "max_tokens": plan.model_tokens, "temperature": 0.0, "frequency_penalty": SMALL_FREQUENCY_PENALTY}
+        request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            timings = json.load(response)["timings"]
+        engine_speeds.append(timings["predicted_per_second"])
+        engine_firsts.append((timings["prompt_ms"] + timings["predicted_ms"] / max(timings["predicted_n"], 1)) / 1000)
+    threads = model.server.threads
+    note = f"{plan.model_tokens} new tokens, {threads} threads; engine: llama.cpp's predicted_per_second"
+    tps, engine_tps = statistics.median(speeds), statistics.median(engine_speeds)
+    return [
+        Row("model", "tokens/s", size, tps, engine_tps, "llama.cpp timings", "tokens/s", target="≥ 0.9× engine", met=tps >= 0.9 * engine_tps, note=note),
+        Row(
+            "model",
+            "time to first token",
+            size,
+            statistics.median(firsts),
+            statistics.median(engine_firsts),
+            "llama.cpp prompt_ms + one token",
+            note="ours is seen by the client: HTTP, the OpenAI client and streaming included",
+        ),
+    ]
+
+
+# --- the app in Chromium ------------------------------------------------------------------------------------
+
+MINIMAL_APP = '''"""The baseline app: two trivial pages, so its timings are Streamlit's own floor."""
+import streamlit as st
+
+
+def overview():
+    st.title("Overview")
+    st.metric("Papers", 1)
+
+
+def explore():
+    st.title("Explore papers")
+    st.dataframe({"a": [1, 2, 3]})
+
+
+st.navigation([st.Page(overview, title="Overview", url_path="overview", default=True), st.Page(explore, title="Explore papers", url_path="explore")]).run()
+'''
+# Each page's main content (the same in the bare app): the element whose appearance means the user can read the page.
+CONTENT = {"overview": '[data-testid="stMetric"]', "explore": '[data-testid="stDataFrame"]'}
+READY = """([selector, path]) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (path && !location.pathname.endsWith(path)) return false;
+    const el = document.querySelector(selector);
+    if (!el) return false;
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 ? performance.now() : false;
+}"""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(script: Path, data_dir: Path | None, workdir: Path) -> Iterator[tuple[str, int]]:
+    """`streamlit run` on a free port with its own empty submission store; yields (base URL, pid) once healthy."""
+    port = free_port()
+    env = {**os.environ, "SURVEY_DB_URL": f"sqlite:///{workdir / f'submissions-{port}.db'}"}
+    if data_dir is not None:
+        env["SURVEY_DATA_DIR"] = str(data_dir)
+    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), "--server.headless", "true"]
+    command += ["--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1"]
+    log_path = workdir / f"streamlit-{port}.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("streamlit did not start:\n" + log_path.read_text()) from None
+                    time.sleep(0.2)
+            yield base, proc.pid
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM of a process, in MB (psutil is not a dependency; /proc has it)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def first_render(browser, url: str, selector: str) -> float:
+    """Seconds from navigation start to the finished run with `selector` visible, in a fresh browser context."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="commit", timeout=300_000)
+        return page.wait_for_function(READY, arg=[selector, ""], timeout=300_000, polling="raf").json_value() / 1000
+    finally:
+        context.close()
+
+
+def page_switches(browser, base: str, repeats: int) -> float:
+    """Median seconds from a click on "Explore papers" (in an open Overview) to Explore's content, finished."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto(base, timeout=300_000)
+        page.wait_for_function(READY, arg=[CONTENT["overview"], ""], timeout=300_000, polling="raf")
+        times = []
+        for _ in range(repeats):
+            start = page.evaluate("performance.now()")
+            page.get_by_role("link", name="Explore papers").first.click()
+            end = page.wait_for_function(READY, arg=[CONTENT["explore"], "/explore"], timeout=300_000, polling="raf").json_value()
+            times.append((end - start) / 1000)
+            page.get_by_role("link", name=re.compile("^Overview$")).first.click()
+            page.wait_for_function(READY, arg=[CONTENT["overview"], ""], timeout=300_000, polling="raf")  # its URL is "/"
+        return statistics.median(times)
+    finally:
+        context.close()
+
+
+@dataclass
+class AppTimes:
+    overview: float
+    explore: float
+    switch: float
+    peak_mb: float
+
+
+def measure_app(browser, script: Path, data_dir: Path | None, workdir: Path, plan: Plan) -> AppTimes:
+    """First renders on fresh servers (one per page, so each pays the empty caches), then switches and memory."""
+    overview = None
+    if plan.server_per_page:
+        with streamlit_server(script, data_dir, workdir) as (base, _):
+            overview = first_render(browser, base + "/", CONTENT["overview"])
+    with streamlit_server(script, data_dir, workdir) as (base, pid):
+        explore = first_render(browser, base + "/explore", CONTENT["explore"])
+        if overview is None:
+            overview = first_render(browser, base + "/", CONTENT["overview"])
+        switch = page_switches(browser, base, plan.browser_repeats)
+        peak = peak_rss_mb(pid)
+    return AppTimes(overview, explore, switch, peak)
+
+
+def bench_browser(folder: Path, size: int, workdir: Path, plan: Plan) -> list[Row]:
+    """Overview, Explore and a page switch in Chromium, and the server's peak memory: real data and `size` papers."""
+    from playwright.sync_api import sync_playwright
+
+    minimal = workdir / "minimal_app.py"
+    minimal.write_text(MINIMAL_APP, encoding="utf-8")
+    rows: list[Row] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            floor = measure_app(browser, minimal, None, workdir, plan)
+            real = load_corpus(ROOT / "data")
+            overview_note = "fresh server" if plan.server_per_page else "after Explore, on the same server"
+            datasets = [(f"real data ({len(real)} papers)", ROOT / "data")] + ([(label(size), folder)] if size else [])
+            for name, data_dir in datasets:
+                app = measure_app(browser, ROOT / "app.py", data_dir, workdir, plan)
+                is_real = data_dir == ROOT / "data"
+                rows += [
+                    Row("browser", "first render, Overview", name, app.overview, floor.overview, "bare Streamlit app", note=overview_note),
+                    Row(
+                        "browser",
+                        "first render, Explore",
+                        name,
+                        app.explore,
+                        floor.explore,
+                        "bare Streamlit app",
+                        target="≤ 3 s" if is_real else "",
+                        met=app.explore <= 3 if is_real else None,
+                        note="fresh server",
+                    ),
+                    Row("browser", "page switch Overview → Explore", name, app.switch, floor.switch, "bare Streamlit app"),
+                    Row("memory", "peak RSS of the app", name, app.peak_mb, floor.peak_mb, "bare Streamlit app", "MB", note="VmHWM after the walk"),
+                ]
+        finally:
+            browser.close()
+    return rows
+
+
+# --- the run --------------------------------------------------------------------------------------------------
+
+
+def guarded(rows: list[Row], groups: tuple[str, ...], size: str, fn: Callable[[], list[Row]]) -> None:
+    """Run the benchmarks of `groups`; if they fail, their rows say why instead of the whole run dying."""
+    try:
+        rows += fn()
+    except Exception as exc:  # a broken browser or model must not hide the other numbers
+        note = f"failed: {type(exc).__name__}: {exc}"[:300]
+        rows += [Row(group, metric, size, None, None, "", note=note) for group, metric in METRICS if group in groups]
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")), 0)
+    versions = {}
+    for package in ("bibtexparser", "pandas", "networkx", "plotly", "streamlit", "xllamacpp"):
+        with contextlib.suppress(Exception):
+            versions[package] = __import__(package).__version__
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(mem_kb / 1024**2, 1),
+        "python": platform.python_version(),
+        "versions": versions,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+    return f"{value:.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}"
+
+
+def table(rows: list[Row], info: dict[str, Any], quick: bool) -> str:
+    """The markdown table of the README, with the machine on top."""
+    lines = [
+        f"Measured {info['date']} on {info['cpus']} cores ({info['cpu']}), {info['ram_gib']} GiB RAM, Python {info['python']}"
+        + (" — **quick mode** (small sizes, few repeats)" if quick else "")
+        + ".",
+        "",
+        "| Group | Benchmark | Size | Ours | Baseline | Ratio | Target | Baseline is | Note |",
+        "|:--|:--|:--|--:|--:|--:|:--|:--|:--|",
+    ]
+    for r in rows:
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "–"
+        target = f"{r.target} {'✅' if r.met else '❌'}" if r.target and r.met is not None else r.target
+        lines.append(
+            f"| {r.group} | {r.metric} | {r.size} | {fmt(r.ours, r.unit)} | {fmt(r.baseline, r.unit)} | {ratio} | {target} | {r.baseline_is} | {r.note} |"
+        )
+    return "\n".join(lines)
+
+
+def run(quick: bool, log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+    plan = Plan.make(quick)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
+        workdir = Path(tmp)
+        corpora: dict[int, Corpus] = {}
+        for size in plan.sizes:
+            log(f"corpus of {size} papers: generate, load, filter")
+            folder = write_corpus(workdir / f"c{size}", size)
+            load_rows, corpora[size] = bench_load(folder, size, plan.repeats[size], plan)
+            rows += load_rows
+            rows += bench_filter(corpora[size], size, plan.repeats[size], plan)
+        log(f"graph of {plan.graph_size} papers")
+        guarded(rows, ("graph",), label(plan.graph_size), lambda: bench_graph(write_corpus(workdir / f"g{plan.graph_size}", plan.graph_size), plan))
+        log(f"export of {plan.export_size} papers")
+        rows += bench_export(corpora[plan.export_size], workdir / f"c{plan.export_size}", plan)
+        log("browser")
+        folder = workdir / f"c{plan.browser_size}"
+        if plan.browser_size and not folder.exists():
+            write_corpus(folder, plan.browser_size)
+        guarded(rows, ("browser", "memory"), label(plan.browser_size), lambda: bench_browser(folder, plan.browser_size, workdir, plan))
+        log("small model")
+        rows += bench_model(plan)
+    return rows, machine()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repeats: every row in under a minute")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the rows and the machine as JSON")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    rows, info = run(args.quick, lambda message: print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True))
+    print(table(rows, info, args.quick))
+    if args.json:
+        data = {"mode": "quick" if args.quick else "full", "machine": info, "seconds": round(time.perf_counter() - started, 1)}
+        data["rows"] = [asdict(r) | {"ratio": r.ratio} for r in rows]
+        args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
