@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -18,8 +19,10 @@ from .export import to_bibtex
 from .graphs import build_graph, graph_metrics, layout
 from .model import RELATION_LABELS, Paper
 from .query import Selection, facet_counts, node_counts
-from .search import SearchIndex
 from .submissions import approved_papers, markdown_text
+
+if TYPE_CHECKING:  # scikit-learn takes ~1 s to import, which every fresh server paid before its first page
+    from .search import SearchIndex
 
 
 def settings() -> Settings:
@@ -72,6 +75,8 @@ def corpus() -> Corpus:
 
 @st.cache_resource(max_entries=4)
 def _search_index(signature: tuple, _corpus: Corpus) -> SearchIndex:
+    from .search import SearchIndex
+
     return SearchIndex.build(_corpus.papers)
 
 
