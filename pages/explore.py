@@ -16,14 +16,14 @@ st.caption(selection.describe(len(result), c.taxonomy))
 if result.empty:
     st.info("No paper matches these filters. Remove a filter in the sidebar or use **Clear all filters**.")
 else:
+    columns = ["title", "authors_text", "year", "venue", "relation_label", "url", "code"]
     table = result.assign(relation_label=result["relation"].map(ui.relation_label))
     event = st.dataframe(
-        table,
+        table[columns],  # only what is shown: the frame's search columns would be serialised on every rerun
         key="explore_table",
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
-        column_order=["title", "authors_text", "year", "venue", "relation_label", "url", "code"],
         column_config={
             "title": st.column_config.TextColumn("Title", width="large"),
             "authors_text": st.column_config.TextColumn("Authors", width="medium"),
@@ -58,7 +58,7 @@ else:
     ):
         col.download_button(
             f"Download {len(papers)} as {label}",
-            export(papers, fmt),
+            lambda fmt=fmt: export(papers, fmt),  # built on click, not on every rerun
             file_name=f"small-models-atlas.{ext}",
             mime=mime,
             key=f"explore_download_{fmt}",

@@ -22,7 +22,7 @@ from .query import Selection, facet_counts, node_counts
 from .submissions import approved_papers, markdown_text
 
 if TYPE_CHECKING:  # scikit-learn takes ~1 s to import, which every fresh server paid before its first page
-    from .search import SearchIndex
+    pass
 
 
 def settings() -> Settings:
@@ -73,23 +73,19 @@ def corpus() -> Corpus:
         raise  # unreachable: st.stop() ends the run
 
 
-@st.cache_resource(max_entries=4)
-def _search_index(signature: tuple, _corpus: Corpus) -> SearchIndex:
-    from .search import SearchIndex
-
-    return SearchIndex.build(_corpus.papers)
-
-
-def search_index(c: Corpus) -> SearchIndex:
-    return _search_index(tuple(p.key for p in c.papers), c)
+@st.cache_resource(show_spinner="Measuring the graph…", max_entries=16)
+def graph_and_metrics(mode: str, keys: tuple[str, ...], _corpus: Corpus, corpus_id: int):
+    """Graph and its metrics for a mode and a set of papers (no layout: the Overview needs only the ranking)."""
+    graph = build_graph(_corpus, mode, keys)
+    return graph, graph_metrics(graph)
 
 
 @st.cache_resource(show_spinner="Laying out the graph…", max_entries=16)
 def graph_and_layout(mode: str, keys: tuple[str, ...], _corpus: Corpus, corpus_id: int):
     """Graph, metrics and positions for a mode and a set of papers; computed once per combination."""
-    graph = build_graph(_corpus, mode, keys)
+    graph, metrics = graph_and_metrics(mode, keys, _corpus, corpus_id)
     center = _corpus.survey.key if mode == "citations" and _corpus.survey is not None else None
-    return graph, graph_metrics(graph), layout(graph, center=center)
+    return graph, metrics, layout(graph, center=center)
 
 
 def selection_from_url(c: Corpus) -> Selection:

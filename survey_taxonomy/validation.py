@@ -69,7 +69,10 @@ def check_url(value: str, field: str, where: dict) -> list[Problem]:
     """Only absolute http(s) URLs with a host: no javascript:, data: or relative links."""
     if PLAIN_URL.fullmatch(value):
         return []
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[x": an unclosed IPv6 host
+        parts = urlsplit("")
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
         return [Problem(f"{value[:60]!r} is not an http(s) URL", field=field, hint="paste a full link starting with https://", **where)]
     return []

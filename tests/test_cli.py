@@ -69,8 +69,10 @@ def test_import_with_broken_entries_names_each_and_writes_nothing(tiny_copy, fix
 @pytest.mark.parametrize(
     ("entry", "words"),
     [
-        ("@misc{dup2023a, title={Fast Inference from Transformers via Speculative Decoding}, author={A B}, year={2023}, url={https://x.org},"
-         " summary={s}}", "title 100% similar to 'leviathan2023fast'"),
+        (
+            "@misc{dup2023a, title={Fast Inference from Transformers via Speculative Decoding}, author={A B}, year={2023}, url={https://x.org}, summary={s}}",
+            "title 100% similar to 'leviathan2023fast'",
+        ),
         ("@misc{dup2023b, title={Another}, author={A B}, year={2023}, eprint={2211.17192}, summary={s}}", "same arXiv id as 'leviathan2023fast'"),
         ("@misc{leviathan2023fast, title={Other}, author={A B}, year={2023}, url={https://x.org}, summary={s}}", "already used"),
     ],
@@ -84,8 +86,11 @@ def test_import_flags_duplicates(tiny_copy, tmp_path, entry, words):
 
 def test_import_dry_run_then_real(tiny_copy, tmp_path):
     path = tmp_path / "new.bib"
-    path.write_text("@misc{turing1950computing, title={Computing Machinery and Intelligence}, author={Turing, Alan},"
-                    " year={1950}, doi={10.1093/mind/LIX.236.433}, summary={Asks whether machines can think.}}", encoding="utf-8")
+    path.write_text(
+        "@misc{turing1950computing, title={Computing Machinery and Intelligence}, author={Turing, Alan},"
+        " year={1950}, doi={10.1093/mind/LIX.236.433}, summary={Asks whether machines can think.}}",
+        encoding="utf-8",
+    )
     before = (tiny_copy / "papers.bib").read_bytes()
     assert "would be added" in run("import", str(path), "--node", "competition", "--dry-run", env_data=tiny_copy, check=True).stdout
     assert (tiny_copy / "papers.bib").read_bytes() == before

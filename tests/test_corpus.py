@@ -31,8 +31,10 @@ def test_warm_load_is_cached_and_sees_file_changes(tiny_copy):
 
 
 def test_extra_papers_join_without_replacing_dataset_keys(tiny_dir):
-    extra = [Paper(key="community2025x", title="Community paper", year=2025, relation="community"),
-             Paper(key="leviathan2023fast", title="Impostor", relation="community")]
+    extra = [
+        Paper(key="community2025x", title="Community paper", year=2025, relation="community"),
+        Paper(key="leviathan2023fast", title="Impostor", relation="community"),
+    ]
     corpus = load_corpus(tiny_dir, extra_papers=extra)
     assert len(corpus) == 9
     assert corpus.get("leviathan2023fast").title.startswith("Fast Inference")
@@ -40,7 +42,9 @@ def test_extra_papers_join_without_replacing_dataset_keys(tiny_dir):
 
 
 def test_citation_rows_must_name_known_keys_and_a_source(tiny_copy):
-    (tiny_copy / "citations.csv").write_text("citing,cited,source,evidence\nnobody2020x,leviathan2023fast,https://x.org,e\nxia2024unlocking,leviathan2023fast,,\n")
+    (tiny_copy / "citations.csv").write_text(
+        "citing,cited,source,evidence\nnobody2020x,leviathan2023fast,https://x.org,e\nxia2024unlocking,leviathan2023fast,,\n"
+    )
     corpus = load_corpus(tiny_copy)
     messages = [str(p) for p in corpus.errors]
     assert any("citing key 'nobody2020x' is not in the dataset" in m for m in messages)

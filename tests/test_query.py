@@ -65,8 +65,9 @@ def test_facet_and_node_counts(corpus):
 
 
 def test_url_round_trip(corpus):
-    sel = Selection(node="competition", facets=("tabular data",), year_min=2020, year_max=2024, venues=("ICLR",),
-                    relations=("curated",), has_code=True, query="trees")
+    sel = Selection(
+        node="competition", facets=("tabular data",), year_min=2020, year_max=2024, venues=("ICLR",), relations=("curated",), has_code=True, query="trees"
+    )
     again, notices = Selection.from_params(sel.to_params(), corpus.taxonomy)
     assert again == sel and notices == []
 
