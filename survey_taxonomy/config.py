@@ -60,14 +60,6 @@ class Settings:
         return self.data_dir / "papers.bib"
 
     @property
-    def taxonomy_path(self) -> Path:
-        return self.data_dir / "taxonomy.yaml"
-
-    @property
-    def citations_path(self) -> Path:
-        return self.data_dir / "citations.csv"
-
-    @property
     def questions_path(self) -> Path:
         return self.data_dir / "questions.yaml"
 

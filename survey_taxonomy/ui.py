@@ -6,7 +6,6 @@ through the pages' AppTests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,12 +103,6 @@ def write_selection_to_url(selection: Selection, extra: dict[str, str] | None = 
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     if current != wanted:
         st.query_params.from_dict(params)
-
-
-def nav_to(page: str | Callable, params: dict[str, str]) -> None:
-    """Open another page with the given URL parameters."""
-    st.query_params.from_dict(params)
-    st.switch_page(page)
 
 
 def sidebar_header(c: Corpus) -> None:

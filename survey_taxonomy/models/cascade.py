@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -119,18 +119,3 @@ def route_curve(runs: Sequence[PairedRun]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).sort_values(["llm_share", "threshold"], kind="stable").reset_index(drop=True)
-
-
-def run_pairs(
-    questions: Sequence[tuple[str, str]],
-    answer_small: Callable[[str], Answer],
-    answer_large: Callable[[str], Answer],
-    progress: Callable[[int], None] | None = None,
-) -> list[PairedRun]:
-    """Answer every (question, reference) with both models; `progress(i)` is called after each question."""
-    runs = []
-    for i, (question, reference) in enumerate(questions, 1):
-        runs.append(paired_run(question, reference, answer_small(question), answer_large(question)))
-        if progress is not None:
-            progress(i)
-    return runs
