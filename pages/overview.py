@@ -42,7 +42,7 @@ with right:
         st.caption("No citation links recorded yet.")
     for row in top.itertuples():
         paper = c.by_key[row.node]
-        st.page_link("pages/explore.py", label=f"{markdown_text(paper.title[:80])} · {row.degree} links", query_params={"key": paper.key})
+        st.page_link("pages/explore.py", label=f"{row.degree} links · {markdown_text(paper.title[:80])}", query_params={"key": paper.key})
     st.caption("Ranked by PageRank over the citation links in this dataset (the survey itself left out).")
 
 st.plotly_chart(papers_per_year(frame, "category", "Papers per year, by part of the taxonomy"), key="overview_years")
