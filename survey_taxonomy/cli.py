@@ -1,7 +1,8 @@
 """The maintainers' command line: `python -m survey_taxonomy COMMAND ...`.
 
 Commands print to stdout and exit 0 on success, 1 when the data or the input has problems (each printed
-on stderr with its file, line and fix), 2 on wrong usage.
+on stderr with its file, line and fix), 2 on wrong usage or a bad setting (an environment variable the
+project cannot run with, named in the message). Every expected failure is a message, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,24 +12,31 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .bibliography import append_papers, parse_bibtex
 from .config import Settings
 from .corpus import load_corpus
 from .duplicates import DuplicateIndex
-from .errors import SurveyDataError
+from .errors import DataWriteError, SettingsError, SurveyDataError
 from .export import FORMATS, export
 from .model import RELATIONS, Paper, Problem
 from .query import Selection
 from .search import SearchIndex
-from .validation import validate_paper
+from .validation import validate_paper, with_clean_links
 
 Handler = Callable[[argparse.Namespace], int]
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings `main` read from the environment, with `--data` in place of SURVEY_DATA_DIR."""
+    settings: Settings = args.settings
+    return replace(settings, data_dir=Path(args.data)) if getattr(args, "data", None) else settings
+
+
 def _data_dir(args: argparse.Namespace) -> Path:
-    return Path(args.data) if getattr(args, "data", None) else Settings.from_env().data_dir
+    return settings_of(args).data_dir
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
@@ -38,7 +46,10 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 
 def _write(text: str, out: str | None) -> None:
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DataWriteError(f"cannot write {out}: {exc.strerror or exc}; does the folder {Path(out).parent} exist and is it writable?") from exc
         print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -164,7 +175,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             updates["taxonomy"] = (args.node,)
         if not paper.relation:
             updates["relation"] = args.relation
-        papers.append(_replace(paper, **updates))
+        papers.append(with_clean_links(_replace(paper, **updates)))
     problems = [*parsed.problems, *check_new_papers(papers, corpus.papers, set(corpus.taxonomy.nodes), path.name)]
     errors = [p for p in problems if p.severity == "error"]
     _print_problems(problems)
@@ -180,8 +191,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _replace(paper: Paper, **changes) -> Paper:
-    from dataclasses import replace
-
     return replace(paper, **changes) if changes else paper
 
 
@@ -225,7 +234,16 @@ EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a bad setting stops it before it starts (exit 2), with the variable named."""
+    for stream in (sys.stdout, sys.stderr):  # user text may hold lone surrogates, which strict UTF-8 cannot print
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
+    try:
+        args.settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         return args.func(args)
     except SurveyDataError as exc:

@@ -24,3 +24,11 @@ class SubmissionError(SurveyDataError):
 
 class ModelError(SurveyDataError):
     """A model cannot be loaded or reached, or its answer cannot be used."""
+
+
+class SettingsError(SurveyDataError):
+    """An environment variable holds a value the project cannot run with; raised at start, naming the variable."""
+
+
+class DataWriteError(SurveyDataError):
+    """A file of the data folder cannot be written (read-only folder, full disk); the old file is left as it was."""

@@ -17,18 +17,11 @@ import argparse
 import getpass
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from . import cli
-from .config import Settings
 from .corpus import load_corpus
 from .submissions import DECISIONS, STATUSES, approved_papers, read_text, store_for, with_default_node
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    return replace(settings, data_dir=Path(args.data)) if getattr(args, "data", None) else settings
 
 
 def _login() -> str:
@@ -39,7 +32,7 @@ def _login() -> str:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = cli.settings_of(args)
     source = "stdin" if args.file == "-" else Path(args.file).name
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -60,7 +53,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    submissions = store_for(_settings(args)).find(None if args.status == "all" else args.status)
+    submissions = store_for(cli.settings_of(args)).find(None if args.status == "all" else args.status)
     if args.format == "json":
         print(json.dumps([s.as_dict() for s in submissions], ensure_ascii=False, indent=2))
         return 0
@@ -72,7 +65,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = cli.settings_of(args)
     corpus = load_corpus(settings.data_dir, extra_papers=approved_papers(settings)[1]) if args.decision == "approve" else None
     submission = store_for(settings).review(
         args.id,
@@ -89,7 +82,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = cli.settings_of(args)
     papers, warnings = store_for(settings).merge(settings.data_dir, dry_run=args.dry_run)
     cli._print_problems(warnings)
     verb = "would add" if args.dry_run else "added"

@@ -9,21 +9,35 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection
-from urllib.parse import urlsplit
+from dataclasses import replace
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from .model import RELATIONS, Paper, Problem
 
-ARXIV_NEW = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
-ARXIV_OLD = re.compile(r"^[a-z]+(-[a-z]+)*(\.[A-Z]{2})?/\d{7}(v\d+)?$")
-DOI = re.compile(r"^10\.\d{4,9}/[^\s\"<>]+$")
-KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_:.\-]{0,79}$")
+# The grammars below are matched whole (`fullmatch`): `$` would also accept a value ending in a newline.
+# arXiv: new style `YYMM.NNNN(N)(vN)`; old style `archive(.SUB)/YYMMNNN(vN)`, e.g. hep-th/9901001, math.AG/0101001.
+ARXIV_NEW = re.compile(r"\d{4}\.\d{4,5}(?:v\d+)?")
+ARXIV_OLD = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?")
+# DOI: `10.<registrant>/<suffix>` with Crossref's recommended suffix characters (letters, digits and -._;()/:),
+# which cover nearly every registered DOI and leave out what could end a BibTeX value or a Markdown link
+# target: whitespace, braces, quotes, commas, `=`, `<>`, `[]`, `#`, `%`, backslash.
+DOI = re.compile(r"10\.\d{4,9}/[-._;()/:A-Za-z0-9]+")
+KEY = re.compile(r"[A-Za-z][A-Za-z0-9_:.\-]{0,79}")
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|javascript:|\bon[a-z]+\s*=", re.IGNORECASE)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Text in which neither HTML nor CONTROL can match holds none of these: a cheap test that clears the common case.
-_MARKUP_START = re.compile(r"[<=\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # "<" starts a tag, "=" ends `on...=`
+# C0 controls but tab, LF, CR; DEL; and lone surrogates, which no UTF-8 file or database can store.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Bidi embeddings/overrides/isolates and zero-width characters: invisible, they make a text read otherwise
+# than it is stored (a reversed file name, a title that duplicates another one while looking different).
+INVISIBLE = re.compile("[\u200b-\u200d\u2060\u202a-\u202e\u2066-\u2069\ufeff]")
+# Text in which neither HTML, CONTROL nor INVISIBLE can match holds none of these: a cheap test that clears the
+# common case ("<" starts a tag, "=" ends `on...=`).
+_MARKUP_START = re.compile("[<=\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 _SCRIPT = re.compile("javascript:", re.IGNORECASE)  # the same flags as HTML, so the same Unicode case folding
-# URLs that `check_url` accepts for certain (http(s), a plain host, no whitespace), matched without urlsplit.
-PLAIN_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:[/?#]\S*)?")
+# What a rebuilt URL keeps unquoted besides letters, digits and -._~ : RFC 3986's delimiters without the
+# characters that end a Markdown link or a BibTeX value, i.e. ( ) [ ] { } < > " ' ` \\ | ^ and spaces.
+_URL_SAFE = "/:@!$&*+,;=%~"
+_URL_HOST = re.compile(r"[a-z0-9_.\-]+|[0-9a-f:.]+")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 FIRST_YEAR = 1950
 MAX_LENGTH = {
     "title": 300,
@@ -50,44 +64,88 @@ def last_allowed_year() -> int:
 def is_arxiv_id(value: str) -> bool:
     """True for new-style (2401.01234v2) and old-style (cs.CL/0101001, hep-th/9901001) arXiv ids.
 
-    >>> is_arxiv_id("2211.17192"), is_arxiv_id("cs.CL/0101001"), is_arxiv_id("arXiv:2211")
-    (True, True, False)
+    >>> is_arxiv_id("2211.17192"), is_arxiv_id("cs.CL/0101001"), is_arxiv_id("arXiv:2211"), is_arxiv_id("2211.17192\\n")
+    (True, True, False, False)
     """
-    return bool(ARXIV_NEW.match(value) or ARXIV_OLD.match(value))
+    return bool(ARXIV_NEW.fullmatch(value) or ARXIV_OLD.fullmatch(value))
 
 
 def is_doi(value: str) -> bool:
-    """True for a bare DOI (no `doi:` or resolver prefix).
+    """True for a bare DOI (no `doi:` or resolver prefix) made of the characters `DOI` allows.
 
-    >>> is_doi("10.18653/v1/2023.acl-long.1"), is_doi("doi:10.1/x")
-    (True, False)
+    >>> is_doi("10.18653/v1/2023.acl-long.1"), is_doi("doi:10.1/x"), is_doi("10.5555/inj},url={javascript:alert(1)}")
+    (True, False, False)
     """
-    return bool(DOI.match(value))
+    return bool(DOI.fullmatch(value))
+
+
+def clean_url(value: str) -> str | None:
+    """The URL parsed and rebuilt from its parts, or None unless it is an absolute http(s) URL with a host.
+
+    Refused: other schemes (javascript:, data:), relative links, whitespace or control characters, a user or
+    password before the host (`https://good.org@evil.example` goes to evil.example), a bad port. The rebuilt
+    URL has a lowercase scheme and host and percent-quotes every character that could end a Markdown link or a
+    BibTeX value, so it can be written anywhere as it is.
+
+    >>> clean_url("HTTPS://Example.org/p1)![px](https://evil.example/x.png")
+    'https://example.org/p1%29!%5Bpx%5D%28https://evil.example/x.png'
+    >>> clean_url("javascript:alert(1)") is None, clean_url("https://good.org@evil.example/") is None
+    (True, True)
+    """
+    if not value or any(c.isspace() or not c.isprintable() for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:  # e.g. "http://[x" (an unclosed IPv6 host) or a port that is not a number
+        return None
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not host or parts.username is not None or parts.password is not None:
+        return None
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return None
+    if not _URL_HOST.fullmatch(host):
+        return None
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
+
+    def _quoted(part: str) -> str:
+        return quote(_STRAY_PERCENT.sub("%25", part), safe=_URL_SAFE + "?")
+
+    return urlunsplit((parts.scheme.lower(), netloc, _quoted(parts.path), _quoted(parts.query), _quoted(parts.fragment)))
+
+
+def with_clean_links(paper: Paper) -> Paper:
+    """The paper with its `url` and `code` rebuilt by `clean_url` (left as they are when they do not parse, for
+    `validate_paper` to report). New papers go through this before they are checked and stored."""
+    url, code = clean_url(paper.url) or paper.url, clean_url(paper.code) or paper.code
+    return replace(paper, url=url, code=code) if (url, code) != (paper.url, paper.code) else paper
 
 
 def check_url(value: str, field: str, where: dict) -> list[Problem]:
-    """Only absolute http(s) URLs with a host: no javascript:, data: or relative links."""
-    if PLAIN_URL.fullmatch(value):
-        return []
-    try:
-        parts = urlsplit(value)
-    except ValueError:  # e.g. "http://[x": an unclosed IPv6 host
-        parts = urlsplit("")
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+    """Only absolute http(s) URLs with a host: no javascript:, data: or relative links (see `clean_url`)."""
+    if clean_url(value) is None:
         return [Problem(f"{value[:60]!r} is not an http(s) URL", field=field, hint="paste a full link starting with https://", **where)]
     return []
 
 
 def check_text(value: str, field: str, where: dict) -> list[Problem]:
-    """Plain text only: no markup, no control characters, within the field's length limit."""
-    problems = []
-    limit = MAX_LENGTH.get(field, 2000)
-    if len(value) > limit:
-        problems.append(Problem(f"is {len(value)} characters long; the limit is {limit}", field=field, hint="shorten it", **where))
+    """Plain text only: no markup, no control or invisible characters, within the field's length limit."""
+    problems = _check_length(value, field, where)
     if HTML.search(value):
         problems.append(Problem("contains HTML or script markup", field=field, hint="write plain text without <tags> or javascript:", **where))
     if CONTROL.search(value):
-        problems.append(Problem("contains control characters", field=field, hint="remove invisible characters", **where))
+        problems.append(Problem("contains control characters or lone surrogates", field=field, hint="remove invisible characters", **where))
+    if found := INVISIBLE.search(value):
+        problems.append(
+            Problem(
+                f"contains the invisible bidi or zero-width character U+{ord(found.group()):04X}",
+                field=field,
+                hint="retype the text without invisible direction or joiner characters",
+                **where,
+            )
+        )
     return problems
 
 
@@ -116,7 +174,7 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
     joined = "\n".join(texts)
     check_text_ = check_text if _MARKUP_START.search(joined) or _SCRIPT.search(joined) else _check_length
     problems: list[Problem] = []
-    if not KEY.match(paper.key or ""):
+    if not KEY.fullmatch(paper.key or ""):
         problems.append(
             Problem(
                 f"key {paper.key!r} is not a valid citation key",

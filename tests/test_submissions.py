@@ -39,6 +39,7 @@ VALID = {
     "summary": "Routes each query to a small model first and escalates only the hard ones.",
     "why": "It is a router between a small and a large model.",
 }
+ADMIN = "a-long-random-admin-token-for-tests"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -510,9 +511,9 @@ def test_cli_add_list_review_merge(tmp_path: Path, data_copy: Path):
 
     disabled = run_cli("submissions", "approve", "1", data=data_copy, db=db)
     assert disabled.returncode == 1 and "review is disabled" in disabled.stderr and "SURVEY_ADMIN_TOKEN" in disabled.stderr
-    wrong = run_cli("submissions", "approve", "1", "--token", "guess", data=data_copy, db=db, token="s3cret")
+    wrong = run_cli("submissions", "approve", "1", "--token", "guess", data=data_copy, db=db, token=ADMIN)
     assert wrong.returncode == 1 and "wrong admin token" in wrong.stderr
-    assert run_cli("submissions", "approve", "1", "--note", "Good fit", data=data_copy, db=db, token="s3cret").returncode == 0
+    assert run_cli("submissions", "approve", "1", "--note", "Good fit", data=data_copy, db=db, token=ADMIN).returncode == 0
 
     merged = run_cli("submissions", "merge", data=data_copy, db=db)
     assert merged.returncode == 0 and "added 1 approved submission(s)" in merged.stdout and "lovelace2024piped" in merged.stdout
