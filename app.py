@@ -9,13 +9,24 @@ from survey_taxonomy import ui
 
 st.set_page_config(page_title="Small Models Atlas", page_icon=":material/travel_explore:", layout="wide")
 
+OVERVIEW = st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="home", default=True)
+
+
+def _overview_alias() -> None:
+    """`/overview` (the default page lives at `/`): send old and hand-typed links to the same page."""
+    st.switch_page(OVERVIEW)
+
+
 PAGES = {
     "Explore the survey": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/home:", url_path="overview", default=True),
+        OVERVIEW,
         st.Page("pages/explore.py", title="Explore papers", icon=":material/search:", url_path="explore"),
         st.Page("pages/taxonomy.py", title="Taxonomy", icon=":material/account_tree:", url_path="taxonomy"),
         st.Page("pages/graph.py", title="Citation graph", icon=":material/hub:", url_path="graph"),
         st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:", url_path="trends"),
+        st.Page("pages/reading_list.py", title="Reading list", icon=":material/bookmarks:", url_path="reading-list"),
+        st.Page("pages/paper.py", title="Paper", icon=":material/article:", url_path="paper", visibility="hidden"),
+        st.Page(_overview_alias, title="Overview", url_path="overview", visibility="hidden"),
     ],
     "Try it": [st.Page("pages/demo.py", title="Live demo", icon=":material/bolt:", url_path="demo")],
     "Contribute": [
@@ -25,5 +36,6 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
+ui.page_style()
 ui.sidebar_header(ui.corpus())
 page.run()

@@ -22,7 +22,6 @@ from survey_taxonomy.models.large import LargeModelStatus, large_model
 from survey_taxonomy.models.local import small_model
 from survey_taxonomy.models.questions import load_questions
 from survey_taxonomy.models.rag import Asked, cascade_result, markdown_links, start_ask
-from survey_taxonomy.models.retrieval import Retriever, build_retriever
 from survey_taxonomy.models.speculative import SpeculativeRun, configured_models, prompt_messages, reported_speedups, speculative_requirements
 from survey_taxonomy.query import Selection
 
@@ -46,15 +45,6 @@ def _small() -> ChatModel:
 @st.cache_resource(ttl=30, show_spinner=False)
 def _large() -> LargeModelStatus:
     return large_model()
-
-
-def _signature(c: Corpus) -> tuple:
-    return tuple((p.key, p.taxonomy) for p in c.papers)
-
-
-@st.cache_resource(show_spinner="Indexing the papers…", max_entries=2)
-def _retriever(signature: tuple, _c: Corpus) -> Retriever:
-    return build_retriever(_c)
 
 
 @st.cache_resource(show_spinner="Measuring leave-one-out accuracy (one model per paper)…", max_entries=2)
@@ -85,9 +75,8 @@ def _answer_block(title: str, reply: Reply | Asked) -> Answer | None:
 
 def _node_papers(c: Corpus, node_id: str) -> None:
     node = c.taxonomy[node_id]
-    section = f"§{node.section} " if node.section else ""
     frame = Selection(node=node_id).filter(c.frame)
-    st.caption(f"Survey node: {section}{' › '.join(c.taxonomy.path_labels(node_id))} — {node.description}")
+    st.caption(f"Survey node: {' › '.join(c.taxonomy.path_labels(node_id))} ({node.heading}) — {node.description}")
     st.page_link("pages/explore.py", label=f"Open this node in Explore ({len(frame)} papers) →", query_params={"node": node_id})
     with st.expander(f"The {len(frame)} papers of this node"):
         for row in frame.itertuples():
@@ -134,7 +123,7 @@ if st.query_params.get("mode") != mode:
     st.query_params["mode"] = mode
 _node_papers(c, MODES[mode][1])
 max_tokens, k = _settings()
-retriever = _retriever(_signature(c), c)
+retriever = ui.retriever(c)
 
 if mode == "ask":
     st.subheader("Ask the survey")
@@ -288,7 +277,7 @@ else:
             except ModelError as exc:
                 st.error(str(exc))
     if st.button("Measure leave-one-out accuracy", key="demo_cat_loo"):
-        report = _loo(_signature(c), c)
+        report = _loo(c.signature, c)
         cols = st.columns(4)
         cols[0].metric("LOO accuracy", f"{report.accuracy:.0%}")
         cols[1].metric("Top-3 accuracy", f"{report.top3_accuracy:.0%}")

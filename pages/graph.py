@@ -1,14 +1,15 @@
-"""Citation graph: the survey at the centre, its references and the papers citing it, plus co-authorship and similarity."""
+"""Citation graph: the papers and their citation links, plus co-authorship and similarity; search, click, read beside it."""
 
 import streamlit as st
 
 from survey_taxonomy import ui
 from survey_taxonomy.figures import graph_figure
-from survey_taxonomy.graphs import MODES, neighbours
+from survey_taxonomy.graphs import MODES, isolated, neighbours
 
 MODE_LABELS = {"citations": "Citation network", "coauthors": "Co-authorship", "similarity": "Topic similarity"}
 COLOUR_LABELS = {"category": "Taxonomy category", "relation": "Relation to the survey", "year": "Year"}
 SIZE_LABELS = {"degree": "Degree (links)", "pagerank": "PageRank"}
+LABELLED = 8  # the most central nodes get their names written on the drawing
 
 c = ui.corpus()
 st.title("Citation graph")
@@ -29,43 +30,75 @@ with st.sidebar:
 
 frame = selection.filter(c.frame)
 keys = tuple(sorted(frame["key"]))
-graph, metrics, positions = ui.graph_and_layout(mode, keys, c, id(c))
+graph, metrics, positions = ui.graph_and_layout(mode, keys, c)
 focus = st.query_params.get("focus", "")
-ui.write_selection_to_url(selection, {"mode": mode, **({"focus": focus} if focus else {})})
+if focus and focus not in graph:
+    focus = ""
+ui.write_url("graph", selection, {"mode": mode, **({"focus": focus} if focus else {})})
 
 descriptions = {
-    "citations": "The survey sits in the centre, joined to the papers it cites and to the papers citing it (colour by relation to tell "
-    "them apart). Links between other papers appear only where a public source shows them.",
+    "citations": "The survey joined to the papers it cites and to the papers citing it, and the links between papers that a public "
+    "source shows (colour by relation to tell them apart).",
     "coauthors": "Authors joined when they wrote a paper of this selection together; bigger means more connected.",
     "similarity": "Each paper joined to its most similar papers by wording of title, summary and topics (and a shared taxonomy node).",
 }
-st.caption(f"{selection.describe(len(frame), c.taxonomy)} · {graph.number_of_nodes()} nodes, {graph.number_of_edges()} links. {descriptions[mode]}")
+caption = f"{selection.describe(len(frame), c.taxonomy)} · {ui.plural(graph.number_of_nodes(), 'node')}, {ui.plural(graph.number_of_edges(), 'link')}."
+st.caption(f"{ui.markdown_text(caption)} {descriptions[mode]}")
 if graph.number_of_nodes() == 0:
     st.info("Nothing to draw for these filters; widen them in the sidebar.")
     st.stop()
-figure = graph_figure(
-    graph, positions, metrics, colour_by=colour_by, size_by=size_by, highlight=focus or None, title=f"{MODE_LABELS[mode]} of {len(frame)} papers"
-)
-event = st.plotly_chart(figure, key="graph_chart", on_select="rerun", selection_mode="points")
-points = event.selection.points if event is not None and event.selection else []
-clicked = next((p.get("customdata") for p in points if p.get("customdata") in graph), None)
-if clicked and clicked != focus:
-    st.query_params["focus"] = clicked
-    st.rerun()
 
-st.subheader("Details")
-if not focus or focus not in graph:
-    st.caption("Click a node to see it here with its neighbours.")
-elif mode == "coauthors":
-    data = graph.nodes[focus]
-    st.markdown(f"**{focus}** · {data['n_papers']} paper(s) in this selection · {graph.degree(focus)} co-author(s)")
-    for key in data["papers"]:
-        st.page_link("pages/explore.py", label=c.by_key[key].title, query_params={"key": key})
-    st.markdown("Co-authors: " + (", ".join(neighbours(graph, focus)["linked"]) or "none"))
-else:
-    ui.paper_details(c, c.by_key[focus])
-    links = neighbours(graph, focus)
-    for label, keys_ in links.items():
-        st.caption(f"{label.replace('_', ' ')} in this graph: {', '.join(keys_) or 'none'}")
+
+def _focus_picked() -> None:
+    st.query_params["focus"] = state["graph_find"] or ""
+    state["graph_find"] = None
+
+
+st.selectbox(
+    "Find in the graph",
+    sorted(graph, key=lambda n: str(graph.nodes[n].get("title", n)).lower()),
+    index=None,
+    key="graph_find",
+    on_change=_focus_picked,
+    placeholder="Type a title or an author to circle it and its links…",
+    format_func=lambda n: str(graph.nodes[n].get("title", n)),
+)
+drawing, details = st.columns([3, 2])
+with drawing:
+    figure = graph_figure(
+        graph,
+        positions,
+        metrics,
+        colour_by=colour_by,
+        size_by=size_by,
+        highlight=focus or None,
+        labels=list(metrics["node"].head(LABELLED)),
+        title=f"{MODE_LABELS[mode]} of {len(frame)} papers",
+    )
+    event = st.plotly_chart(figure, key="graph_chart", on_select="rerun", selection_mode="points")
+    points = event.selection.points if event is not None and event.selection else []
+    clicked = next((p.get("customdata") for p in points if p.get("customdata") in graph), None)
+    if clicked and clicked != focus:
+        st.query_params["focus"] = clicked
+        st.rerun()
+    alone = isolated(c, mode, keys, graph)
+    if alone:
+        with st.expander(f"{ui.plural(len(alone), 'paper')} of this selection with no link here"):
+            for key in alone:
+                ui.paper_link(c, key, "graph", slot="alone")
+with details, st.container(key="graph_details"):
+    st.subheader("Details")
+    if not focus:
+        st.caption("Click a node, or find it with the box above, to see it here with its neighbours.")
+    elif mode == "coauthors":
+        data = graph.nodes[focus]
+        st.markdown(f"**{ui.markdown_text(focus)}** · {ui.plural(data['n_papers'], 'paper')} in this selection · {ui.plural(graph.degree(focus), 'co-author')}")
+        for key in data["papers"]:
+            ui.paper_link(c, key, "graph", slot="author")
+        st.markdown("Co-authors: " + (ui.markdown_text(", ".join(neighbours(graph, focus)["linked"])) or "none"))
+    else:
+        ui.paper_details(c, c.by_key[focus], here="graph")
+        for label, keys_ in neighbours(graph, focus).items():
+            st.caption(f"{label.replace('_', ' ')} in this graph: {ui.markdown_text(', '.join(keys_)) or 'none'}")
 st.subheader("Most central")
 st.dataframe(metrics.head(15), hide_index=True, key="graph_metrics")

@@ -36,7 +36,7 @@ with right:
     st.page_link("pages/explore.py", label=f"Explore the papers of “{c.taxonomy[node].label}” →", query_params={"node": node})
     st.caption(c.taxonomy[node].description)
     st.markdown("#### Most connected papers")
-    _, metrics = ui.graph_and_metrics("citations", tuple(frame["key"]), c, id(c))
+    _, metrics = ui.graph_and_metrics("citations", tuple(frame["key"]), c)
     top = metrics[metrics["node"] != (survey.key if survey is not None else "")].head(8)
     if top.empty or top["degree"].max() == 0:
         st.caption("No citation links recorded yet.")

@@ -79,8 +79,7 @@ def _suggest_node() -> None:
 
 def _node_label(node_id: str) -> str:
     node = taxonomy[node_id]
-    section = f"§{node.section} " if node.section else ""
-    return "\u2003" * node.depth + section + node.label
+    return "\u2003" * node.depth + node.heading
 
 
 def _field_problems(problems: list[Problem], field: str) -> None:

@@ -31,8 +31,7 @@ for paper in c.papers:
 for root in start:
     for node in c.taxonomy.walk(root):
         level = min(node.depth + 2, 5) if not focus else min(node.depth - c.taxonomy[focus].depth + 2, 5)
-        section = f"§{node.section} " if node.section else ""
-        st.markdown(f"{'#' * level} {section}{node.label}")
+        st.markdown(f"{'#' * level} {node.heading}")
         st.caption(f"{counts[node.id]} papers in this part of the tree · id `{node.id}`")
         st.write(node.description)
         if node.facets:

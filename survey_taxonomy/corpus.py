@@ -24,9 +24,11 @@ import pandas as pd
 from . import bibliography
 from .bibliography import load_bibliography
 from .config import Settings
+from .errors import SurveyDataError
 from .model import Paper, Problem
 from .taxonomy import Taxonomy, load_taxonomy
 from .validation import validate_paper
+from .words import stem_text
 
 CITATION_COLUMNS = ("citing", "cited", "source", "evidence")
 UNCLASSIFIED = "Unclassified"
@@ -63,6 +65,22 @@ class Corpus:
 
     def get(self, key: str) -> Paper | None:
         return self.by_key.get(key)
+
+    @cached_property
+    def signature(self) -> tuple[int, int, int]:
+        """A value that changes whenever the papers or citations do: what caches of derived views are keyed on
+        (never `id()`, which Python reuses once a corpus is gone)."""
+        return (len(self.papers), hash(self.papers), hash(self.citations))
+
+    @cached_property
+    def topics(self) -> frozenset[str]:
+        """Every topic some paper carries: the values the topic filter accepts."""
+        return frozenset(t for p in self.papers for t in p.topics)
+
+    @cached_property
+    def venue_names(self) -> frozenset[str]:
+        """Every venue name of the frame: the values the venue filter accepts."""
+        return frozenset(self.frame["venue_name"]) if "venue_name" in self.frame else frozenset()
 
     @cached_property
     def survey(self) -> Paper | None:
@@ -135,6 +153,7 @@ def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
         "topics_text": ["|" + "|".join(t.lower() for t in p.topics) + "|" for p in papers],
         "search_text": [" ".join((p.key, p.title, " ".join(p.authors), p.summary, " ".join(p.topics), p.venue)).lower() for p in papers],
     }
+    rows["search_stems"] = [stem_text(text) for text in rows["search_text"]]
     frame = pd.DataFrame(rows, index=pd.Index(rows["key"], name="_key"))
     order = frame.reset_index(drop=True).sort_values(["year", "title"], ascending=[False, True], na_position="last").index.to_numpy()
     rank = np.empty(len(frame), dtype=np.int64)
@@ -159,15 +178,19 @@ def read_citations(path: Path) -> tuple[list[Citation], list[Problem]]:
     """Read `citations.csv`; a missing file means no extra edges."""
     if not path.exists():
         return [], []
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in CITATION_COLUMNS[:3] if c not in (reader.fieldnames or [])]
-        if missing:
-            return [], [Problem(f"missing columns {missing}", path.name, 1, hint="header must be " + ",".join(CITATION_COLUMNS))]
-        rows = [(i + 2, r) for i, r in enumerate(reader)]
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in CITATION_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+            if missing:
+                return [], [Problem(f"missing columns {missing}", path.name, 1, hint="header must be " + ",".join(CITATION_COLUMNS))]
+            rows = [(reader.line_num, r) for r in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return [], [Problem(f"cannot be read: {exc}", path.name, hint="save it as UTF-8 CSV with the header " + ",".join(CITATION_COLUMNS))]
     citations, problems = [], []
     for line, row in rows:
-        citing, cited, source = (row.get(c, "").strip() for c in CITATION_COLUMNS[:3])
+        # A short row leaves the missing columns None, a long one puts the extra cells under the key None.
+        citing, cited, source = ((row.get(c) or "").strip() for c in CITATION_COLUMNS[:3])
         if not (citing and cited and source):
             problems.append(Problem("needs citing, cited and source", path.name, line, hint="every edge names the page that shows it"))
             continue
@@ -244,8 +267,9 @@ def load_corpus(data_dir: str | Path | None = None, extra_papers: Sequence[Paper
     Parsing is cached in-process on each file's size and modification time, so a repeated call on
     unchanged files costs only the join with `extra_papers`.
     """
-    settings = Settings.from_env()
-    data = Path(data_dir) if data_dir is not None else settings.data_dir
+    data = Path(data_dir) if data_dir is not None else Settings.from_env().data_dir
+    if not data.is_dir():
+        raise SurveyDataError(f"{data} is not a folder; set SURVEY_DATA_DIR (or --data) to the folder with papers.bib and taxonomy.yaml")
     paths = (data / "taxonomy.yaml", data / "papers.bib", data / "citations.csv")
     sig = _signature(paths)
     base = _CACHE.get(sig)

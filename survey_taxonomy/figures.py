@@ -6,14 +6,16 @@ with `Scattergl` (WebGL) so that 2,000 nodes stay responsive.
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Sequence
 
 import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
 from .model import RELATION_LABELS
-from .query import node_counts
+from .query import Selection, node_counts
 from .taxonomy import Taxonomy
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#EECA3B"]
@@ -27,8 +29,20 @@ RELATION_COLOURS = {
 WEBGL_FROM = 300  # nodes; below this SVG looks crisper, above it WebGL keeps panning smooth
 
 
+def plain(text: object) -> str:
+    """Text from data made inert for Plotly, which renders a subset of HTML (links included) in hover text,
+    legends and axis labels.
+
+    >>> plain('<a href="https://evil.example">x</a> & y')
+    '&lt;a href="https://evil.example"&gt;x&lt;/a&gt; &amp; y'
+    """
+    return html.escape(str(text), quote=False)
+
+
 def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0.01}, margin={"l": 10, "r": 10, "t": 50, "b": 10}, **kwargs)
+    # Legends go under the plot: beside it they squeeze the plot to nothing on a phone.
+    legend = {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0}
+    fig.update_layout(title={"text": plain(title), "x": 0.01}, margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend=legend, **kwargs)
     return fig
 
 
@@ -46,12 +60,12 @@ def taxonomy_sunburst(frame: pd.DataFrame, taxonomy: Taxonomy, title: str = "The
     fig = go.Figure(
         go.Sunburst(
             ids=[n.id for n in nodes],
-            labels=[n.label for n in nodes],
+            labels=[f"{plain(n.label)} ({counts[n.id]})" for n in nodes],
             parents=[n.parent or "" for n in nodes],
             values=[own[n.id] for n in nodes],
             branchvalues="remainder",
             customdata=[[counts[n.id], f"§{n.section}" if n.section else ""] for n in nodes],
-            hovertemplate="<b>%{label}</b> %{customdata[1]}<br>%{customdata[0]} papers<extra></extra>",
+            hovertemplate="<b>%{label}</b> %{customdata[1]}<br>%{customdata[0]} papers in this part<extra></extra>",
             insidetextorientation="radial",
             maxdepth=3,
         )
@@ -66,7 +80,11 @@ def papers_per_year(frame: pd.DataFrame, by: str = "category", title: str = "Pap
     colours = colour_map(sorted(data[by].unique()))
     for value, part in data.groupby(by, sort=True):
         fig.add_bar(
-            x=part["year"], y=part["papers"], name=str(value), marker_color=colours[value], hovertemplate=f"{value}<br>%{{x}}: %{{y}} papers<extra></extra>"
+            x=part["year"],
+            y=part["papers"],
+            name=plain(value),
+            marker_color=colours[value],
+            hovertemplate=f"{plain(value)}<br>%{{x}}: %{{y}} papers<extra></extra>",
         )
     return _layout(fig, title, barmode="stack", xaxis_title="Year", yaxis_title="Papers", legend_title=by.replace("_", " ").title(), height=380)
 
@@ -80,10 +98,8 @@ def node_trends(frame: pd.DataFrame, taxonomy: Taxonomy, node_ids: list[str], ti
     span = list(range(int(years.min()), int(years.max()) + 1))
     colours = colour_map(node_ids)
     for node in node_ids:
-        text = frame["taxonomy_text"]
-        mask = text.str.contains("|" + node + "|", regex=False) | text.str.contains("|" + node + "/", regex=False)
-        per_year = frame[mask].groupby("year").size().reindex(span, fill_value=0)
-        label = taxonomy[node].label
+        per_year = frame[Selection(node=node).mask(frame)].groupby("year").size().reindex(span, fill_value=0)
+        label = plain(taxonomy[node].label)
         fig.add_scatter(
             x=span,
             y=per_year.values,
@@ -97,7 +113,9 @@ def node_trends(frame: pd.DataFrame, taxonomy: Taxonomy, node_ids: list[str], ti
 
 def top_venues(frame: pd.DataFrame, n: int = 15, title: str = "Most frequent venues") -> go.Figure:
     counts = frame.loc[frame["venue_name"] != "", "venue_name"].value_counts().head(n)[::-1]
-    fig = go.Figure(go.Bar(x=counts.values, y=counts.index, orientation="h", marker_color=PALETTE[0], hovertemplate="%{y}: %{x} papers<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(x=counts.values, y=[plain(v) for v in counts.index], orientation="h", marker_color=PALETTE[0], hovertemplate="%{y}: %{x} papers<extra></extra>")
+    )
     return _layout(fig, title, xaxis_title="Papers", yaxis_title="Venue", height=max(300, 26 * len(counts) + 80))
 
 
@@ -123,9 +141,13 @@ def graph_figure(
     colour_by: str = "category",
     size_by: str = "degree",
     highlight: str | None = None,
+    labels: Sequence[str] = (),
     title: str = "Citation graph",
 ) -> go.Figure:
     """Nodes coloured by a node attribute (`category`, `relation` or `year`) and sized by a metric column.
+
+    `highlight` is circled with its links drawn in red; `labels` are the nodes whose short names are written
+    beside them (the most central ones, so the drawing can be read without hovering).
 
     Each trace's `customdata` holds the node ids, so a selection event maps back to nodes.
     """
@@ -154,7 +176,7 @@ def graph_figure(
         short = title_text if len(title_text) <= 90 else title_text[:87] + "…"
         extra = f"<br>{size_by}: {float(metric.get(n, 0)):.3g}" if len(metric) else ""
         year = data.get("year") or "year unknown"
-        return f"<b>{short}</b><br>{data.get('label', n)} · {year}{extra}"
+        return f"<b>{plain(short)}</b><br>{plain(data.get('label', n))} · {year}{extra}"
 
     if colour_by == "year":
         years = [graph.nodes[n].get("year") or 0 for n in nodes]
@@ -188,14 +210,34 @@ def graph_figure(
                     x=[positions[n][0] for n in group],
                     y=[positions[n][1] for n in group],
                     mode="markers",
-                    name=RELATION_LABELS.get(value, value) if colour_by == "relation" else value,
+                    name=RELATION_LABELS.get(value, value) if colour_by == "relation" else plain(value),
                     customdata=group,
                     text=[hover(n) for n in group],
                     hovertemplate="%{text}<extra></extra>",
                     marker={"size": [size(n) for n in group], "color": colours.get(value, PALETTE[-1]), "line": {"width": 0.5, "color": "white"}},
                 )
             )
+    if labels:
+        shown = [n for n in labels if n in positions]
+        fig.add_trace(
+            scatter(
+                x=[positions[n][0] for n in shown],
+                y=[positions[n][1] for n in shown],
+                mode="text",
+                text=[plain(_short_label(graph.nodes[n])) for n in shown],
+                textposition="top center",
+                textfont={"size": 11, "color": "#222"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     if highlight is not None and highlight in positions:
+        hx, hy = [], []
+        for a, b in graph.edges(highlight) if not graph.is_directed() else [*graph.in_edges(highlight), *graph.out_edges(highlight)]:
+            if a in positions and b in positions:
+                hx += [positions[a][0], positions[b][0], None]
+                hy += [positions[a][1], positions[b][1], None]
+        fig.add_trace(scatter(x=hx, y=hy, mode="lines", line={"width": 2, "color": "#E45756"}, hoverinfo="skip", showlegend=False))
         fig.add_trace(
             scatter(
                 x=[positions[highlight][0]],
@@ -208,6 +250,15 @@ def graph_figure(
         )
     axis = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": ""}
     return _layout(fig, title, xaxis=axis, yaxis=axis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")
+
+
+def _short_label(data: dict) -> str:
+    """A node's name on the drawing: an author's name, or a paper's first words."""
+    text = str(data.get("title", ""))
+    if data.get("kind") == "author":
+        return text
+    words = text.split(":")[0].split()
+    return " ".join(words[:4]) + ("…" if len(words) > 4 else "")
 
 
 def route_curve_figure(curve: pd.DataFrame, current: tuple[float, float] | None = None, title: str = "Cascade: answer quality against LLM calls") -> go.Figure:

@@ -188,6 +188,14 @@ def neighbours(graph: nx.Graph, node: str) -> dict[str, list[str]]:
     return {"linked": sorted(graph.neighbors(node))}
 
 
+def isolated(corpus: Corpus, mode: str, keys: Iterable[str], graph: nx.Graph) -> list[str]:
+    """The papers of `keys` that `graph` leaves out for having no link (none in the co-author graph, whose
+    nodes are authors), so a page can list them instead of dropping them silently."""
+    if mode == "coauthors":
+        return []
+    return [k for k in keys if k in corpus.by_key and k not in graph]
+
+
 def build_graph(corpus: Corpus, mode: str, keys: Iterable[str] | None = None) -> nx.Graph:
     """The graph of `mode` (one of MODES) restricted to `keys`."""
     keys = list(keys) if keys is not None else None

@@ -12,6 +12,7 @@ Terms:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 RELATIONS: tuple[str, ...] = ("survey", "cited-by-survey", "cites-survey", "curated", "community")
@@ -60,6 +61,24 @@ class Paper:
         return ""
 
 
+_PAPER_LIST = re.compile(r"awesome|papers?(?:[-_]?list)?$|reading[-_]?list", re.IGNORECASE)
+
+
+def code_kind(paper: Paper) -> str:
+    """What the paper's code link is: `list` (a repository that lists papers) or `unknown`.
+
+    Whether a repository is the authors' own or a reimplementation is a fact to look up, not to guess; the
+    dataset does not record it yet, so such links say `unknown` rather than claim `official`.
+
+    >>> code_kind(Paper("k", "t", code="https://github.com/hemingkx/SpeculativeDecodingPapers"))
+    'list'
+    """
+    if not paper.code:
+        return ""
+    name = paper.code.rstrip("/").rsplit("/", 1)[-1]
+    return "list" if _PAPER_LIST.search(name) else "unknown"
+
+
 @dataclass(frozen=True)
 class TaxonomyNode:
     """A node of the survey's taxonomy; `id` is a slash path whose prefix is its parent's id."""
@@ -75,6 +94,15 @@ class TaxonomyNode:
     @property
     def depth(self) -> int:
         return self.id.count("/")
+
+    @property
+    def heading(self) -> str:
+        """The node as the survey heads it: section number, then label.
+
+        >>> TaxonomyNode("a/b", "Data curation", "", "a", "2.1.1").heading
+        '§2.1.1 Data curation'
+        """
+        return f"§{self.section} {self.label}" if self.section else self.label
 
     def is_leaf(self) -> bool:
         return not self.children

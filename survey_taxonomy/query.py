@@ -8,6 +8,7 @@ state round-trips through URL query parameters, which is how views are shared.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
@@ -16,6 +17,9 @@ import pandas as pd
 
 from .model import RELATIONS
 from .taxonomy import Taxonomy
+from .words import query_stems
+
+_SLUG = re.compile(r"[^a-z0-9]+")
 
 # How each relation reads after "12 papers …" in `describe`.
 RELATION_PHRASES = {
@@ -43,8 +47,9 @@ class Selection:
     def mask(self, frame: pd.DataFrame) -> pd.Series:
         """A boolean mask over `frame` (a corpus frame) for this selection.
 
-        The free-text terms come last and each scans only the rows every filter before it kept, once they are
-        few: scanning the text is the costly part (~80 ms per term over 100k papers).
+        The free-text words come last. Each matches a paper whose words include one starting with the word's
+        stem (see `words`), and scans only the rows every filter before it kept, once they are few: scanning the
+        text is the costly part (~80 ms per word over 100k papers).
         """
         mask = pd.Series(True, index=frame.index)
         if self.node:
@@ -63,8 +68,8 @@ class Selection:
         if self.has_code:
             mask &= frame["has_code"]
         keep = mask.to_numpy(dtype=bool, copy=True)
-        text = frame["search_text"]
-        for term in self.query.lower().split():
+        text = frame["search_stems"]
+        for term in query_stems(self.query):
             rows = np.flatnonzero(keep)
             if len(rows) * 2 < len(keep):  # gathering the kept rows first costs less than scanning them all
                 keep[rows] = text.iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool)
@@ -107,6 +112,26 @@ class Selection:
         if self.query.strip():
             parts.append(f'matching "{self.query.strip()}"')
         return " ".join(parts)
+
+    def slug(self) -> str:
+        """A file-name part that says what was selected (ASCII letters, digits, `-` and `_`, at most 80 characters).
+
+        >>> Selection(node="collaboration/sm-enhance-llm/efficient-inference/speculative-decoding", year_min=2023).slug()
+        'speculative-decoding_2023-'
+        >>> Selection().slug()
+        'all'
+        """
+        parts = [self.node.rsplit("/", 1)[-1]] if self.node else []
+        parts += [*self.facets, *self.relations, *self.venues]
+        if self.has_code:
+            parts.append("with-code")
+        if self.query.strip():
+            parts.append(self.query)
+        slugs = [_SLUG.sub("-", part.lower()).strip("-") for part in parts]
+        if self.year_min is not None or self.year_max is not None:
+            slugs.insert(1 if self.node else 0, f"{self.year_min or ''}-{self.year_max or ''}")
+        text = "_".join(s for s in slugs if s)
+        return (text if len(text) <= 80 else text[:80].rstrip("-_")) or "all"
 
     def is_empty(self) -> bool:
         return self == Selection()

@@ -6,22 +6,29 @@ through the pages' AppTests.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings
 from .corpus import Corpus, _signature, load_corpus
 from .errors import SurveyDataError
-from .export import to_bibtex
+from .export import export
 from .graphs import build_graph, graph_metrics, layout
-from .model import RELATION_LABELS, Paper
+from .model import RELATION_LABELS, Paper, code_kind
 from .query import Selection, facet_counts, node_counts
-from .submissions import approved_papers, markdown_text
+from .reading_list import ReadingLists, owner_id
+from .validation import clean_url
 
-if TYPE_CHECKING:  # scikit-learn takes ~1 s to import, which every fresh server paid before its first page
-    pass
+if TYPE_CHECKING:
+    from .models.retrieval import Retriever
+from .submissions import approved_papers, markdown_text, store_for
 
 
 def settings() -> Settings:
@@ -72,37 +79,96 @@ def corpus() -> Corpus:
         raise  # unreachable: st.stop() ends the run
 
 
+@st.cache_resource(show_spinner="Indexing the papers…", max_entries=2)
+def _retriever(signature: tuple, _c: Corpus) -> Retriever:
+    from .models.retrieval import build_retriever  # scikit-learn and WordLlama: ~1 s, paid only by pages that retrieve
+
+    return build_retriever(_c)
+
+
+def retriever(c: Corpus) -> Retriever:
+    """The demo's retriever over the corpus (TF-IDF and WordLlama, fused), built once per corpus."""
+    return _retriever(c.signature, c)
+
+
 @st.cache_resource(show_spinner="Measuring the graph…", max_entries=16)
-def graph_and_metrics(mode: str, keys: tuple[str, ...], _corpus: Corpus, corpus_id: int):
-    """Graph and its metrics for a mode and a set of papers (no layout: the Overview needs only the ranking)."""
+def _graph_and_metrics(mode: str, keys: tuple[str, ...], signature: tuple, _corpus: Corpus):
     graph = build_graph(_corpus, mode, keys)
     return graph, graph_metrics(graph)
 
 
+def graph_and_metrics(mode: str, keys: tuple[str, ...], c: Corpus):
+    """Graph and its metrics for a mode and a set of papers (no layout: the Overview needs only the ranking)."""
+    return _graph_and_metrics(mode, keys, c.signature, c)
+
+
 @st.cache_resource(show_spinner="Laying out the graph…", max_entries=16)
-def graph_and_layout(mode: str, keys: tuple[str, ...], _corpus: Corpus, corpus_id: int):
-    """Graph, metrics and positions for a mode and a set of papers; computed once per combination."""
-    graph, metrics = graph_and_metrics(mode, keys, _corpus, corpus_id)
+def _graph_and_layout(mode: str, keys: tuple[str, ...], signature: tuple, _corpus: Corpus):
+    graph, metrics = _graph_and_metrics(mode, keys, signature, _corpus)
     center = _corpus.survey.key if mode == "citations" and _corpus.survey is not None else None
     return graph, metrics, layout(graph, center=center)
 
 
+def graph_and_layout(mode: str, keys: tuple[str, ...], c: Corpus):
+    """Graph, metrics and positions for a mode and a set of papers; computed once per combination and corpus content."""
+    return _graph_and_layout(mode, keys, c.signature, c)
+
+
+def url_params() -> dict[str, list[str]]:
+    """The page's query parameters as lists (the form `write_url` compares and records)."""
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
 def selection_from_url(c: Corpus) -> Selection:
     """The selection in the URL; bad values are dropped with a short notice, never an error."""
-    params = {k: st.query_params.get_all(k) for k in st.query_params}
-    selection, notices = Selection.from_params(params, c.taxonomy)
+    selection, notices = Selection.from_params(url_params(), c.taxonomy)
     for notice in notices:
-        st.toast(f"Link: {notice}", icon="⚠️")
+        st.toast(f"Link: {markdown_text(notice)}", icon="⚠️")
     return selection
 
 
-def write_selection_to_url(selection: Selection, extra: dict[str, str] | None = None) -> None:
-    """Replace the URL's query with `selection` (and `extra`, e.g. the open paper)."""
+def write_url(prefix: str, selection: Selection, extra: dict[str, str] | None = None) -> None:
+    """Make the URL say what the page shows: `selection` plus `extra` (e.g. the open paper).
+
+    A change pushes a browser history entry (Streamlit does that for query changes), so Back steps through
+    filter changes and opened papers. What was written is remembered, so that the next run can tell a URL
+    the page wrote from one that changed under it (Back, Forward, a link, a reload).
+    """
     params = selection.to_params() | (extra or {})
-    current = {k: st.query_params.get_all(k) for k in st.query_params}
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
-    if current != wanted:
+    if url_params() != wanted:
         st.query_params.from_dict(params)
+    st.session_state[f"{prefix}__url"] = wanted
+
+
+def open_paper(key: str) -> None:
+    """The one way to open a paper: the URL's `key` names the open paper, so reload, Back and a shared link show it.
+
+    Safe to call from a widget callback; the page reads the open paper from the URL and nowhere else.
+    """
+    if key:
+        st.query_params["key"] = key
+    elif "key" in st.query_params:
+        del st.query_params["key"]
+
+
+PAGE_STYLE = """
+<style>
+/* Phone (narrow screens): cards instead of wide tables, a labelled control that opens the filters. */
+@media (max-width: 640px) {
+  .st-key-explore_wide { display: none; }
+  [data-testid="stExpandSidebarButton"]::after { content: "Filters and pages"; margin-left: .35rem; font-size: .9rem; }
+}
+@media (min-width: 641px) {
+  .st-key-explore_cards { display: none; }
+}
+</style>
+"""
+
+
+def page_style() -> None:
+    """The few style rules Streamlit has no option for (the phone layout); no script, nothing from data."""
+    st.html(PAGE_STYLE)
 
 
 def sidebar_header(c: Corpus) -> None:
@@ -111,8 +177,21 @@ def sidebar_header(c: Corpus) -> None:
     with st.sidebar:
         st.markdown("**Small Models Atlas**")
         if survey is not None:
-            st.caption(f"Explorer for *{survey.title}* ({', '.join(survey.authors)}, {survey.venue}) · [arXiv]({survey.link})")
-        st.caption(f"{len(c)} papers · {len(c.edges())} citation links · {len(c.taxonomy.nodes)} taxonomy nodes")
+            st.caption(
+                f"Explorer for *{markdown_text(survey.title)}* ({markdown_text(', '.join(survey.authors))}, {markdown_text(survey.venue)})"
+                f" · [arXiv]({safe_url(survey.link)})"
+            )
+        st.caption(f"{plural(len(c), 'paper')} · {plural(len(c.edges()), 'citation link')} · {plural(len(c.taxonomy.nodes), 'taxonomy node')}")
+        st.page_link("pages/reading_list.py", label=f"Reading list ({len(reading_list(c))})", icon=":material/bookmarks:")
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 paper", "2 papers".
+
+    >>> plural(1, "paper"), plural(0, "citation link")
+    ('1 paper', '0 citation links')
+    """
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def relation_label(relation: str) -> str:
@@ -120,22 +199,23 @@ def relation_label(relation: str) -> str:
 
 
 def node_label(c: Corpus, node_id: str) -> str:
-    """A taxonomy node as shown in select boxes: indented by depth, with its section number."""
+    """A taxonomy node as shown in select boxes: indented by depth, with its section number.
+
+    A label never carries a count: Streamlit sends a select box's value as its label, so a label that changes
+    between reruns (a count that follows the other filters) would come back as the value itself.
+    """
     if not node_id:
         return "All of the taxonomy"
     node = c.taxonomy[node_id]
-    section = f"§{node.section} " if node.section else ""
-    return f"{'  ' * node.depth}{'└ ' if node.depth else ''}{section}{node.label}"
+    return f"{'  ' * node.depth}{'└ ' if node.depth else ''}{node.heading}"
 
 
 FILTERS = ("node", "facets", "years", "venues", "relations", "has_code", "query")
 
 
-def _init_filter_state(prefix: str, c: Corpus, selection: Selection, year_span: tuple[int, int]) -> None:
-    """Seed the widgets from the URL when the page is entered (Streamlit drops a page's widget state when it is left)."""
+def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple[int, int]) -> None:
+    """Set the widgets to `selection` (from the URL), keeping only values that name something in the corpus."""
     state = st.session_state
-    if any(f"{prefix}_{name}" in state for name in FILTERS):
-        return
     known_topics = set(c.frame["topics"].explode().dropna())
     known_venues = set(c.frame["venue_name"])
     state[f"{prefix}_node"] = selection.node or ""
@@ -149,21 +229,24 @@ def _init_filter_state(prefix: str, c: Corpus, selection: Selection, year_span: 
     state[f"{prefix}_years"] = (lo, hi) if lo <= hi else year_span
     dropped = (set(selection.facets) - known_topics) | (set(selection.venues) - known_venues)
     if dropped:
-        st.toast(f"Link: ignored unknown values {', '.join(sorted(dropped))}", icon="⚠️")
+        st.toast(f"Link: ignored unknown values {markdown_text(', '.join(sorted(dropped)))}", icon="⚠️")
 
 
-def _selection_from_state(prefix: str, year_span: tuple[int, int], fields: tuple[str, ...]) -> Selection:
+def _selection_from_state(prefix: str, c: Corpus, year_span: tuple[int, int], fields: tuple[str, ...]) -> Selection:
+    """The widgets' selection; a value that is not an id of the corpus is left out, so it can never reach a filter."""
     state = st.session_state
-    lo, hi = state.get(f"{prefix}_years", year_span)
+    years = state.get(f"{prefix}_years", year_span)
+    lo, hi = years if isinstance(years, tuple | list) and len(years) == 2 else year_span
+    node = state.get(f"{prefix}_node") or None
     return Selection(
-        node=(state.get(f"{prefix}_node") or None) if "node" in fields else None,
-        facets=tuple(state.get(f"{prefix}_facets", ())) if "facets" in fields else (),
+        node=node if "node" in fields and node in c.taxonomy else None,
+        facets=tuple(f for f in state.get(f"{prefix}_facets", ()) if f in c.topics) if "facets" in fields else (),
         year_min=lo if "years" in fields and lo > year_span[0] else None,
         year_max=hi if "years" in fields and hi < year_span[1] else None,
-        venues=tuple(state.get(f"{prefix}_venues", ())) if "venues" in fields else (),
-        relations=tuple(state.get(f"{prefix}_relations", ())) if "relations" in fields else (),
+        venues=tuple(v for v in state.get(f"{prefix}_venues", ()) if v in c.venue_names) if "venues" in fields else (),
+        relations=tuple(r for r in state.get(f"{prefix}_relations", ()) if r in RELATION_LABELS) if "relations" in fields else (),
         has_code=bool(state.get(f"{prefix}_has_code", False)) if "has_code" in fields else False,
-        query=str(state.get(f"{prefix}_query", "")).strip() if "query" in fields else "",
+        query=str(state.get(f"{prefix}_query", "")).strip()[:200] if "query" in fields else "",
     )
 
 
@@ -172,51 +255,62 @@ def year_span(c: Corpus) -> tuple[int, int]:
     return (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
 
 
-def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) -> Selection:
-    """Draw the filter widgets (seeded from the URL), with counts, and return the selection they make.
+def _counts_caption(counts: dict[str, int] | object, label: Callable[[str], str], limit: int = 6) -> str:
+    """The most frequent options with their counts, for a caption under a filter."""
+    items = [(k, int(n)) for k, n in dict(counts).items() if n][:limit]  # type: ignore[call-overload]
+    return " · ".join(f"{markdown_text(label(k))} {n}" for k, n in items)
 
-    Counts next to each option are "drill-sideways": the papers the option would give with every other
-    filter kept, as in faceted search engines, so an option never shows a count it cannot deliver.
+
+def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) -> Selection:
+    """Draw the filter widgets (set from the URL), with counts, and return the selection they make.
+
+    The URL is the source of truth: when it differs from what this page last wrote (first visit, Back or
+    Forward, a link, a reload), the widgets are set from it. Counts are "drill-sideways": the papers an option
+    would give with every other filter kept, as in faceted search engines. They are shown in captions, never
+    in option labels (see `node_label`).
     """
     span = year_span(c)
-    _init_filter_state(prefix, c, selection_from_url(c), span)
-    current = _selection_from_state(prefix, span, fields)
+    if st.session_state.get(f"{prefix}__url") != url_params():
+        _seed_filters(prefix, c, selection_from_url(c), span)
+    current = _selection_from_state(prefix, c, span, fields)
     frame = c.frame
     with st.sidebar:
         st.subheader("Filters")
         if "query" in fields:
-            st.text_input("Search titles, authors, summaries", key=f"{prefix}_query", placeholder="e.g. speculative draft")
+            st.text_input(
+                "Search titles, authors, summaries",
+                key=f"{prefix}_query",
+                placeholder="e.g. routing (finds router, routers)",
+                help="Every word must match; word forms count as one word (routing, router, routers).",
+            )
         if "node" in fields:
             counts = node_counts(current.without("node").filter(frame), c.taxonomy)
             options = ["", *[n.id for n in c.taxonomy.walk()]]
-            st.selectbox(
-                "Taxonomy node (includes its sub-nodes)",
-                options,
-                key=f"{prefix}_node",
-                format_func=lambda n: node_label(c, n) + (f" ({counts[n]})" if n else ""),
-            )
+            st.selectbox("Taxonomy node (includes its sub-nodes)", options, key=f"{prefix}_node", format_func=lambda n: node_label(c, n))
+            if current.node:
+                st.caption(f"{plural(counts.get(current.node, 0), 'paper')} in this node with the other filters")
         if "facets" in fields:
             topic_counts = facet_counts(current.without("facets").filter(frame), "topics")
-            chosen = list(st.session_state.get(f"{prefix}_facets", []))
+            chosen = [t for t in st.session_state.get(f"{prefix}_facets", []) if t in c.topics]
             options = list(dict.fromkeys([*chosen, *topic_counts.index]))
-            st.multiselect("Topics (all must match)", options, key=f"{prefix}_facets", format_func=lambda t: f"{t} ({int(topic_counts.get(t, 0))})")
+            # No "Select all": topics must all match, so selecting every topic would always give nothing.
+            st.multiselect("Topics (all must match)", options, key=f"{prefix}_facets", select_all=False)
+            if len(topic_counts):
+                st.caption("Most frequent here: " + _counts_caption(topic_counts, str))
         if "years" in fields and span[0] < span[1]:
             st.slider("Years", span[0], span[1], key=f"{prefix}_years")
         if "venues" in fields:
             venue_counts = facet_counts(current.without("venues").filter(frame), "venue_name")
-            chosen = list(st.session_state.get(f"{prefix}_venues", []))
+            chosen = [v for v in st.session_state.get(f"{prefix}_venues", []) if v in c.venue_names]
             options = list(dict.fromkeys([*chosen, *venue_counts.index]))
-            st.multiselect("Venues", options, key=f"{prefix}_venues", format_func=lambda v: f"{v} ({int(venue_counts.get(v, 0))})")
+            st.multiselect("Venues", options, key=f"{prefix}_venues")
         if "relations" in fields:
             rel_counts = facet_counts(current.without("relations").filter(frame), "relation")
-            st.multiselect(
-                "Relation to the survey",
-                list(RELATION_LABELS),
-                key=f"{prefix}_relations",
-                format_func=lambda r: f"{relation_label(r)} ({int(rel_counts.get(r, 0))})",
-            )
+            st.multiselect("Relation to the survey", list(RELATION_LABELS), key=f"{prefix}_relations", format_func=relation_label)
+            st.caption(_counts_caption(rel_counts, relation_label))
         if "has_code" in fields:
-            st.checkbox(f"Only papers with code ({int(current.without('has_code').filter(frame)['has_code'].sum())})", key=f"{prefix}_has_code")
+            with_code = int(current.without("has_code").filter(frame)["has_code"].sum())
+            st.checkbox(f"Only papers with code ({with_code})", key=f"{prefix}_has_code")
         if not current.is_empty() and st.button("Clear all filters", key=f"{prefix}_clear"):
             for name in FILTERS:
                 st.session_state.pop(f"{prefix}_{name}", None)
@@ -225,9 +319,156 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
     return current
 
 
-def paper_details(c: Corpus, paper: Paper) -> None:
-    """The detail panel of one paper: facts, summary, taxonomy path, links, citations and BibTeX."""
-    st.subheader(markdown_text(paper.title))
+def safe_url(url: str) -> str:
+    """`url` rebuilt from its parsed parts when it is an http(s) address with a host, else "" (shown as no link).
+
+    Rebuilding percent-encodes what could end a Markdown link (spaces, brackets, parentheses, quotes) and
+    drops a user name (`https://trusted.org@evil.example`), so a stored URL can only ever be one link.
+    """
+    return clean_url(url) or ""
+
+
+def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
+    """The papers of a selection: a table on wide screens, cards on a phone, and a title box.
+
+    A row or a title opens its paper through `open_paper`; the table is then drawn anew (a new key), so the
+    open paper is always the URL's and never a stale row selection.
+    """
+    state = st.session_state
+    nonce = state.get(f"{prefix}_table_nonce", 0)
+    table_key = f"{prefix}_table_{nonce}"
+    keys = list(result["key"])
+
+    def open_row() -> None:
+        rows = state[table_key].selection.rows
+        if rows:
+            open_paper(keys[rows[0]])
+            state[f"{prefix}_table_nonce"] = nonce + 1
+
+    def open_title() -> None:
+        open_paper(state[f"{prefix}_open"] or "")
+        state[f"{prefix}_open"] = None
+
+    table = result.assign(
+        relation_label=result["relation"].map(relation_label),
+        page=[paper_url(k) for k in keys],
+        url=result["url"].map(safe_url),
+        code=result["code"].map(safe_url),
+    )
+    columns = ["title", "authors_text", "year", "venue", "relation_label", "page", "url", "code"]
+    with st.container(key=f"{prefix}_wide"):
+        st.dataframe(
+            table[columns],  # only what is shown: the frame's search columns would be serialised on every rerun
+            key=table_key,
+            hide_index=True,
+            on_select=open_row,
+            selection_mode="single-row",
+            column_config={
+                "title": st.column_config.TextColumn("Title", width="large"),
+                "authors_text": st.column_config.TextColumn("Authors", width="medium"),
+                "year": st.column_config.NumberColumn("Year", format="%d", width="small"),
+                "venue": st.column_config.TextColumn("Venue"),
+                "relation_label": st.column_config.TextColumn("Relation"),
+                "page": st.column_config.LinkColumn("Page", display_text="page ↗", width="small", help="The paper's own page in this atlas"),
+                "url": st.column_config.LinkColumn("Paper", display_text="open ↗", width="small"),
+                "code": st.column_config.LinkColumn("Code", display_text="code ↗", width="small"),
+            },
+            height=min(38 + 35 * len(table), 460),
+        )
+    with st.container(key=f"{prefix}_cards"):
+        for key in keys[:CARDS]:
+            paper = c.by_key[key]
+            with st.container(border=True):
+                st.page_link(PAPER_PAGE, label=markdown_text(paper.title), query_params={"key": key})
+                st.caption(f"{markdown_text(short_authors(paper))} · {markdown_text(paper.venue) or 'venue unknown'} · {paper.year or 'n.d.'}")
+        if len(keys) > CARDS:
+            st.caption(f"The first {CARDS} of {len(keys)}: narrow the filters or search to see the others.")
+    st.selectbox(
+        "Or open a paper by title",
+        keys,
+        index=None,
+        key=f"{prefix}_open",
+        on_change=open_title,
+        placeholder="Type to find a paper of this list…",
+        format_func=lambda k: f"{c.by_key[k].title} ({c.by_key[k].year or 'n.d.'})",
+    )
+
+
+CARDS = 30  # cards drawn for a phone; the wide table shows every row
+PAPER_PAGE = "pages/paper.py"
+
+
+def page_address(path: str) -> str:
+    """The absolute address of an app page (`path` like "paper?key=x"), from the address this page was opened at."""
+    here = urlsplit(st.context.url or "")
+    base = urlunsplit((here.scheme, here.netloc, "", "", "")) if here.scheme and here.netloc else ""
+    prefix = here.path.rsplit("/", 1)[0] if here.path.count("/") > 1 else ""  # served under a base path
+    return f"{base}{prefix}/{path}"
+
+
+def paper_url(key: str) -> str:
+    """The relative address of a paper's own page."""
+    return "paper?" + urlencode({"key": key})
+
+
+def short_authors(paper: Paper, limit: int = 3) -> str:
+    """The first authors and "et al." when there are more."""
+    names = list(paper.authors[:limit])
+    return ", ".join(names) + (" et al." if len(paper.authors) > limit else "") if names else "Authors unknown"
+
+
+def downloads(c: Corpus, result: pd.DataFrame, selection: Selection, prefix: str) -> None:
+    """Download buttons for the selection in every format; files are built on click and named for the selection."""
+    papers = [c.by_key[k] for k in result["key"]]
+    download_buttons(papers, selection.slug(), prefix)
+
+
+def download_buttons(papers: list[Paper], slug: str, prefix: str) -> None:
+    """One button per export format (citable BibTeX first); `slug` names the files."""
+    cols = st.columns(len(DOWNLOADS))
+    for col, (fmt, label, mime, ext) in zip(cols, DOWNLOADS, strict=True):
+        col.download_button(
+            f"{label} ({len(papers)})",
+            lambda fmt=fmt: export(papers, fmt),  # built on click, not on every rerun
+            file_name=f"small-models-atlas_{slug}.{ext}",
+            mime=mime,
+            key=f"{prefix}_download_{fmt}",
+            help=DOWNLOAD_HELP[fmt],
+            width="stretch",
+        )
+
+
+DOWNLOADS = (
+    ("cite", "BibTeX", "application/x-bibtex", "bib"),
+    ("ris", "RIS", "application/x-research-info-systems", "ris"),
+    ("csl", "CSL-JSON", "application/vnd.citationstyles.csl+json", "json"),
+    ("bibtex", "Full BibTeX", "application/x-bibtex", "full.bib"),
+    ("csv", "CSV", "text/csv", "csv"),
+    ("json", "JSON", "application/json", "records.json"),
+)
+DOWNLOAD_HELP = {
+    "cite": "Standard fields only, ready to cite with any BibTeX style.",
+    "ris": "For Zotero, Mendeley and EndNote.",
+    "csl": "CSL-JSON, for Zotero and citation processors.",
+    "bibtex": "The dataset's own format, with taxonomy, topics, summary and provenance.",
+    "csv": "A spreadsheet (cells that look like formulas are neutralised).",
+    "json": "The project's record format.",
+}
+
+
+def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
+    """The detail panel of one paper: facts, summary, taxonomy path, links, citations and BibTeX.
+
+    `here` is the page showing it: in Explore a citation link moves the panel (and the URL, filters kept);
+    elsewhere it opens the cited paper's own page.
+    """
+    if here != "paper":
+        st.subheader(markdown_text(paper.title))
+        left, right = st.columns(2)
+        with left:
+            st.page_link(PAPER_PAGE, label="Open the paper's page", icon=":material/article:", query_params={"key": paper.key})
+        with right:
+            reading_button(c, paper.key, here)
     st.markdown(
         f"{markdown_text(', '.join(paper.authors)) or '*Authors unknown*'}  \n"
         f"**{markdown_text(paper.venue) or 'Venue unknown'}** · {paper.year or 'year unknown'} · {relation_label(paper.relation)}"
@@ -238,29 +479,17 @@ def paper_details(c: Corpus, paper: Paper) -> None:
         st.markdown(markdown_text(paper.summary))
     for node_id in paper.taxonomy:
         if node_id in c.taxonomy:
-            st.markdown("Taxonomy: " + " › ".join(c.taxonomy.path_labels(node_id)))
+            st.markdown("Taxonomy: " + " › ".join(markdown_text(label) for label in c.taxonomy.path_labels(node_id)))
     if paper.topics:
         st.markdown("Topics: " + ", ".join(markdown_text(t) for t in paper.topics))
-    links = [
-        (label, url)
-        for label, url in (
-            ("Paper", paper.link),
-            ("Code", paper.code),
-            ("arXiv", f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else ""),
-            ("DOI", f"https://doi.org/{paper.doi}" if paper.doi else ""),
-        )
-        if url
-    ]
-    if links:
-        st.markdown(" · ".join(f"[{label} ↗]({url})" for label, url in links))
+    link_badges(paper)
     cites, cited_by = c.links_of(paper.key)
-    left, right = st.columns(2)
+    left, right = st.container(key=f"{here}_links").columns(2)
     for col, title, keys in ((left, "Cites (in this dataset)", cites), (right, "Cited by (in this dataset)", cited_by)):
         with col:
             st.markdown(f"**{title}: {len(keys)}**")
             for key in keys[:12]:
-                other = c.by_key[key]
-                st.page_link("pages/explore.py", label=f"{markdown_text(other.title[:90])} ({other.year or 'n.d.'})", query_params={"key": key})
+                paper_link(c, key, here, slot=title[:4])
             if len(keys) > 12:
                 st.caption(f"… and {len(keys) - 12} more (see the citation graph).")
             if not keys:
@@ -268,5 +497,92 @@ def paper_details(c: Corpus, paper: Paper) -> None:
     if paper.note:
         with st.expander("Provenance of this record"):
             st.text(paper.note)
-    st.markdown("**BibTeX** (copy with the button at the top right of the box)")
-    st.code(to_bibtex([paper]), language="bibtex")
+    st.markdown("**BibTeX** to cite it (copy with the button at the top right of the box)")
+    st.code(export([paper], "cite"), language="bibtex")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reading_lists(db_url: str) -> ReadingLists | None:
+    try:
+        return ReadingLists(store_for(settings()).engine)
+    except (SurveyDataError, SQLAlchemyError):
+        return None
+
+
+def _reader() -> str:
+    """This browser's reading-list owner: from its Streamlit cookie, else (no cookie, e.g. in AppTest) this session."""
+    cookie = st.context.cookies.get(BROWSER_COOKIE, "")
+    if not isinstance(cookie, str) or not cookie:  # AppTest's context has no real cookies
+        cookie = st.session_state.setdefault("_reader", secrets.token_hex(16))
+    return owner_id(cookie)
+
+
+BROWSER_COOKIE = "_streamlit_xsrf"  # set by Streamlit on the first page load and kept by the browser until it closes
+
+
+def reading_list(c: Corpus) -> list[str]:
+    """The keys of this browser's reading list that the corpus knows, oldest first."""
+    lists = _reading_lists(settings().db_url)
+    keys = lists.keys(_reader()) if lists is not None else st.session_state.get("_reading_list", [])
+    return [k for k in keys if k in c.by_key]
+
+
+def _toggle_reading(key: str) -> None:
+    lists = _reading_lists(settings().db_url)
+    if lists is None:
+        kept = st.session_state.setdefault("_reading_list", [])
+        kept.remove(key) if key in kept else kept.append(key)
+        return
+    try:
+        lists.toggle(_reader(), key)
+    except ValueError as exc:
+        st.toast(str(exc), icon="⚠️")
+
+
+def reading_button(c: Corpus, key: str, where: str) -> None:
+    """Add the paper to this browser's reading list, or remove it."""
+    kept = key in reading_list(c)
+    st.button(
+        "Remove from reading list" if kept else "Add to reading list",
+        key=f"{where}_keep_{key}",
+        icon=":material/bookmark_remove:" if kept else ":material/bookmark_add:",
+        on_click=_toggle_reading,
+        args=(key,),
+    )
+
+
+def paper_link(c: Corpus, key: str, here: str, slot: str = "") -> None:
+    """A link to a paper: on Explore and on a paper's page it opens the paper there (through `open_paper`, which
+    updates the URL); elsewhere it goes to the paper's page.
+
+    Streamlit does not change the browser's address for a page link to the page already shown, so a link within
+    the same page is a button that sets the URL instead. `slot` tells apart two links to one paper on a page.
+    """
+    paper = c.by_key[key]
+    label = f"{markdown_text(paper.title[:90])} ({paper.year or 'n.d.'})"
+    if here in ("explore", "paper"):
+        st.button(label, key=f"{here}_open_{slot}_{key}", type="tertiary", on_click=open_paper, args=(key,), icon=":material/article:")
+    else:
+        st.page_link(PAPER_PAGE, label=label, query_params={"key": key}, icon=":material/article:")
+
+
+def link_badges(paper: Paper) -> None:
+    """The paper's links, each with a badge that says what it is (a code link says whose code it is)."""
+    links = [
+        ("Paper", safe_url(paper.link)),
+        ("arXiv", f"https://arxiv.org/abs/{paper.arxiv}" if paper.arxiv else ""),
+        ("DOI", f"https://doi.org/{paper.doi}" if paper.doi else ""),
+    ]
+    parts = [f"[{label} ↗]({url})" for label, url in links if url]
+    code = safe_url(paper.code)
+    if code:
+        kind = code_kind(paper)
+        parts.append(f"[Code ↗]({code}) {CODE_BADGES[kind]}")
+    if parts:
+        st.markdown(" · ".join(parts))
+
+
+CODE_BADGES = {
+    "list": ":blue-badge[paper list]",
+    "unknown": ":gray-badge[code: whose is not recorded]",
+}

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.query import Selection
+from survey_taxonomy.ui import markdown_text
 from tests.apptest import open_page
 
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
@@ -58,7 +59,7 @@ def test_explore_search_box(corpus):
     at = open_page("pages/explore.py")
     at.text_input(key="explore_query").input("weak-to-strong").run()
     sel = Selection(query="weak-to-strong")
-    assert sel.describe(len(sel.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
+    assert markdown_text(sel.describe(len(sel.filter(corpus.frame)), corpus.taxonomy)) in caption_texts(at)
 
 
 def test_explore_restores_the_view_from_the_url_and_opens_a_paper(corpus):

@@ -127,6 +127,12 @@ class HybridRetriever(Retriever):
         return fused
 
 
+def similar_papers(retriever: Retriever, paper: Paper, taxonomy: Taxonomy, k: int = 5) -> list[tuple[Paper, float]]:
+    """The `k` papers most like `paper` (itself left out), by the text it is retrieved by."""
+    found = retriever.search(paper_text(paper, taxonomy), k + 1)
+    return [(other, score) for other, score in found if other.key != paper.key][:k]
+
+
 def build_retriever(corpus: Corpus, name: str = DEFAULT_RETRIEVER) -> Retriever:
     """A retriever over every paper of `corpus`; `name` is one of `RETRIEVERS`."""
     if name == "tfidf":

@@ -1,0 +1,28 @@
+"""Reading list: the papers this browser keeps, across pages and reloads, with no account; export them in any format."""
+
+import streamlit as st
+
+from survey_taxonomy import ui
+
+c = ui.corpus()
+st.title("Reading list")
+keys = ui.reading_list(c)
+st.caption(
+    "Papers you added from Explore, a paper's page or the citation graph. The list belongs to this browser (a digest of "
+    "its Streamlit cookie, no account) and lasts until the browser is closed."
+)
+if not keys:
+    st.info("Your reading list is empty. Open a paper in **Explore** or on its page and press **Add to reading list**.")
+    st.stop()
+st.markdown(f"**{ui.plural(len(keys), 'paper')}**")
+for key in keys:
+    paper = c.by_key[key]
+    with st.container(border=True):
+        text, action = st.columns([5, 1])
+        with text:
+            st.page_link("pages/paper.py", label=f"{ui.markdown_text(paper.title)} ({paper.year or 'n.d.'})", query_params={"key": key})
+            st.caption(f"{ui.markdown_text(ui.short_authors(paper))} · {ui.markdown_text(paper.venue) or 'venue unknown'}")
+        with action:
+            ui.reading_button(c, key, "list")
+st.subheader("Export the list")
+ui.download_buttons([c.by_key[k] for k in keys], "reading-list", "list")

@@ -1,0 +1,47 @@
+"""Word forms for keyword search.
+
+Terms:
+- *stem*: what the Snowball English stemmer (Porter 2, the stemmer of Sphinx and Lucene) keeps of a word:
+  "routing" -> "rout", "routers" -> "router".
+- *stem text*: a paper's words as stems, each preceded by a space, so that " " + stem finds a word that
+  starts with that stem. A query word matches a paper when its stem starts one of the paper's stems:
+  "routing" (rout) finds "router" and "routers"; "router" (router) finds "routers" but not "routing".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W_]+")
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The stem of one lower-case word.
+
+    >>> stem("routing"), stem("routers"), stem("distillation")
+    ('rout', 'router', 'distil')
+    """
+    return _STEMMER.stemWord(word)
+
+
+def stem_text(text: str) -> str:
+    """The stems of every word of `text`, each after a space (see the module's terms).
+
+    >>> stem_text("Routing LLM queries")
+    ' rout llm queri'
+    """
+    return "".join(" " + stem(word) for word in _WORD.findall(text.lower()))
+
+
+def query_stems(query: str) -> list[str]:
+    """The stems of a query's words, each after a space: the substrings a matching stem text contains.
+
+    >>> query_stems("small-model routing")
+    [' small', ' model', ' rout']
+    """
+    return [" " + stem(word) for word in _WORD.findall(query.lower())]
