@@ -9,7 +9,7 @@ duplicate keys, become `Problem`s with their line, so one broken entry never los
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,11 +20,20 @@ from bibtexparser.middlewares import RemoveEnclosingMiddleware
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field
 
 from .errors import BibliographyError
+from .files import write_atomic, write_lock
 from .latex import decode, decode_short, escape
 from .model import Paper, Problem
+from .validation import clean_url
 
 _AND = re.compile(" [Aa][Nn][Dd] ")  # exactly what the brace-aware loop in `split_authors` splits on
 _YEAR = re.compile(r"\d{4}")
+# Values written without `escape` (ids, links, keys) must hold none of these: a brace or backslash would end the
+# value or change how it reads (`10.1/x},url={javascript:...` would write a second url field), a control
+# character could end the line. The key and entry type have their own, narrower alphabets.
+_UNSAFE_RAW = re.compile(r"[{}\\\x00-\x1f\x7f]")
+_SAFE_KEY = re.compile(r"[^\s,{}()\"#%'=\\~]+")
+_SAFE_TYPE = re.compile(r"[A-Za-z]+")
+_RAW_FIELDS = frozenset(("year", "eprint", "archiveprefix", "doi", "url", "code", "taxonomy", "relation", "cites"))
 # The fields `paper_from_entry` reads; the others (archiveprefix, ...) are left as bibtexparser split them.
 _READ = frozenset(
     ("title", "author", "year", "venue", "booktitle", "journal", "eprint", "doi", "url", "code", "relation", "taxonomy", "topic", "summary", "note", "cites")
@@ -191,6 +200,8 @@ def load_bibliography(path: str | Path) -> ParseResult:
         raise BibliographyError(f"{path}: file not found; set SURVEY_DATA_DIR to the folder with papers.bib") from exc
     except UnicodeDecodeError as exc:
         raise BibliographyError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    except OSError as exc:  # a folder, no permission, ...
+        raise BibliographyError(f"{path}: cannot be read ({exc.strerror or exc}); check SURVEY_DATA_DIR and the file's permissions") from exc
     return parse_bibtex(text, source=path.name)
 
 
@@ -200,7 +211,11 @@ def entry_from_paper(paper: Paper) -> Entry:
 
 
 def _field_values(paper: Paper) -> list[tuple[str, str]]:
-    """The (field, escaped value) pairs of a paper's entry, in the order they are written; empty ones left out."""
+    """The (field, escaped value) pairs of a paper's entry, in the order they are written; empty ones left out.
+
+    Text is escaped for LaTeX (`escape`); a value written as it is that could break out of its braces raises
+    `BibliographyError`, so no input can add fields or entries to the file.
+    """
     values: list[tuple[str, str]] = [
         ("title", escape(paper.title)),
         ("author", " and ".join(escape(a) for a in paper.authors)),
@@ -211,8 +226,8 @@ def _field_values(paper: Paper) -> list[tuple[str, str]]:
         ("eprint", paper.arxiv),
         ("archiveprefix", "arXiv" if paper.arxiv else ""),
         ("doi", paper.doi),
-        ("url", paper.url),
-        ("code", paper.code),
+        ("url", clean_url(paper.url) or paper.url),  # rebuilt, so a brace or backslash in a link is quoted, not refused
+        ("code", clean_url(paper.code) or paper.code),
         ("taxonomy", ", ".join(paper.taxonomy)),
         ("topic", "; ".join(escape(t) for t in paper.topics)),
         ("relation", paper.relation),
@@ -220,38 +235,58 @@ def _field_values(paper: Paper) -> list[tuple[str, str]]:
         ("summary", escape(paper.summary)),
         ("note", escape(paper.note)),
     ]
+    for name, value in values:
+        if name in _RAW_FIELDS and _UNSAFE_RAW.search(value):
+            raise BibliographyError(
+                f"[{paper.key}] {name}: refusing to write {value[:60]!r}: a brace, backslash or control character would change "
+                "the entry's structure; fix the value (nothing was written)"
+            )
+    if not _SAFE_KEY.fullmatch(paper.key) or not _SAFE_TYPE.fullmatch(paper.entry_type or "misc"):
+        raise BibliographyError(f"refusing to write the entry @{paper.entry_type[:20]}{{{paper.key[:40]}: its type or key would change the entry's structure")
     return [(name, value) for name, value in values if value]
 
 
-def format_bibtex(papers: Iterable[Paper]) -> str:
+def format_bibtex(papers: Iterable[Paper], fields: Collection[str] | None = None) -> str:
     """Write papers as BibTeX text that `parse_bibtex` reads back to equal papers.
 
     The text is what bibtexparser's writer makes of `entry_from_paper` entries (two-space indent, one blank
     line between entries), put together directly: the writer's objects cost ~0.1 ms per entry, which a
     download of 10k papers pays on every run of the page. Repeated keys still raise bibtexparser's error.
+    `fields`, when given, keeps only those fields.
     """
     papers = list(papers)
     if len({p.key for p in papers}) < len(papers):
         Library([entry_from_paper(p) for p in papers])  # raises ValueError naming the repeated key
-    return "\n".join(_entry_text(p) for p in papers)
+    return "\n".join(_entry_text(p, fields) for p in papers)
 
 
-def _entry_text(paper: Paper) -> str:
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in _field_values(paper))
+def _entry_text(paper: Paper, fields: Collection[str] | None = None) -> str:
+    """One entry; `fields` keeps only those fields (e.g. the standard ones of a citable entry)."""
+    values = [(name, value) for name, value in _field_values(paper) if fields is None or name in fields]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in values)
     return f"@{paper.entry_type or 'misc'}{{{paper.key},\n{body}{chr(10) if body else ''}}}\n"
 
 
 def append_papers(path: str | Path, papers: Iterable[Paper]) -> None:
-    """Append papers to a `.bib` file atomically: the file is replaced only once the new text parses cleanly.
+    """Append papers to a `.bib` file, under the data folder's writers' lock and atomically (see `files`).
 
-    Raises `BibliographyError` (and leaves the file untouched) if the result would not parse back.
+    The file is replaced only if the new entries read back as themselves and add no problem to the file (a
+    key it already has, an unclosed entry at its end that would swallow them). Raises `BibliographyError`,
+    leaving the file untouched, otherwise; `DataWriteError` if the folder cannot be written.
     """
-    path = Path(path)
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    new = old.rstrip("\n") + ("\n\n" if old.strip() else "") + format_bibtex(papers)
-    check = parse_bibtex(new, path.name)
-    if not check.ok:
-        raise BibliographyError(f"{path}: refusing to write, the result would not parse: {check.problems[0]}")
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(new, encoding="utf-8")
-    tmp.replace(path)
+    papers = list(papers)
+    addition = format_bibtex(papers)
+    alone = parse_bibtex(addition, "new entries")
+    if alone.problems or [p.key for p in alone.papers] != [p.key for p in papers]:
+        raise BibliographyError(f"{Path(path).name}: refusing to write entries that do not read back as written: {alone.problems[:1]}")
+    with write_lock(path) as target:
+        try:
+            old = target.read_text(encoding="utf-8") if target.exists() else ""
+        except UnicodeDecodeError as exc:
+            raise BibliographyError(f"{target}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+        new = old.rstrip("\n") + ("\n\n" if old.strip() else "") + addition
+        before, after = parse_bibtex(old, target.name), parse_bibtex(new, target.name)
+        if len(after.problems) != len(before.problems) or len(after.papers) != len(before.papers) + len(papers):
+            added = [p for p in after.problems if p not in before.problems] or after.problems
+            raise BibliographyError(f"{target}: refusing to write, the new entries would not parse in this file: {added[0] if added else 'entries lost'}")
+        write_atomic(target, new)

@@ -17,9 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from .errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +45,9 @@ def check_database_url(raw: str) -> str:
     ...
     ValueError: the backend 'mysql' is not supported; use sqlite:///path/to/file.db or postgresql://user@host/db
     """
+    from sqlalchemy.engine import make_url  # lazily: most entry points never open the store
+    from sqlalchemy.exc import ArgumentError
+
     allowed = "use sqlite:///path/to/file.db or postgresql://user@host/db"
     url = database_url(raw)
     try:

@@ -3,6 +3,11 @@
 The JSON form is the project's public record format (used by `export --format json` and the app's
 download button): a list of objects with `key, title, authors, year, venue, relation, taxonomy, topics,
 arxiv, doi, url, code, summary, cites`.
+
+Each writer escapes for its format, since every text may come from a submission: BibTeX through
+`bibliography.format_bibtex` (LaTeX escapes, structure-changing values refused), CSV cells that a spreadsheet
+would run as a formula get a leading apostrophe (`csv_cell`), and Markdown text goes through `markdown_text`
+with links rebuilt by `validation.clean_url`, or left out.
 """
 
 from __future__ import annotations
@@ -10,15 +15,50 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .bibliography import format_bibtex
+from .cite import to_cite_bibtex, to_csl_json, to_ris
 from .model import Paper
 from .taxonomy import Taxonomy
+from .validation import clean_url
 
-FORMATS = ("bibtex", "csv", "json", "markdown")
+FORMATS = ("bibtex", "cite", "ris", "csl", "csv", "json", "markdown")
 CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "relation", "taxonomy", "topics", "arxiv", "doi", "url", "code", "summary", "cites")
+# OWASP's list for CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|www)|@")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+
+
+def _break_autolink(match: re.Match) -> str:
+    text = match.group(0)
+    return "\u2060@" if text == "@" else text[0] + "\u2060" + text[1:]
+
+
+def markdown_text(value: str) -> str:
+    r"""Any text made inert for Markdown (Streamlit's, GitHub's): every Markdown character is escaped, `&` too (no
+    HTML entities), and a word joiner (U+2060, invisible) breaks `http`, `www` and `@`, since GitHub-style
+    autolinking runs after escapes are resolved and would still turn a URL or an e-mail address into a link.
+    Whitespace, newlines included, becomes single spaces, so no text can start a block (heading, list, table).
+
+    >>> print(markdown_text("**bold** [x](y) &amp;"))
+    \*\*bold\*\* \[x\]\(y\) \&amp;
+    >>> "h\u2060ttps" in markdown_text("https://e.org")
+    True
+    """
+    return _AUTOLINK.sub(_break_autolink, _MARKDOWN.sub(r"\\\1", " ".join(value.split())))
+
+
+def csv_cell(value: str) -> str:
+    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe (OWASP).
+
+    >>> csv_cell("=HYPERLINK(1)"), csv_cell("+SUM(A1)"), csv_cell("Plain")
+    ("'=HYPERLINK(1)", "'+SUM(A1)", 'Plain')
+    """
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def paper_record(paper: Paper) -> dict[str, Any]:
@@ -46,13 +86,18 @@ def to_json(papers: Iterable[Paper]) -> str:
 
 
 def to_csv(papers: Iterable[Paper]) -> str:
-    """CSV with list fields joined by '; ' (spreadsheet-friendly)."""
+    """CSV with list fields joined by '; ' (spreadsheet-friendly), every text cell through `csv_cell`.
+
+    Rows end in CRLF as RFC 4180 says: the csv module quotes a cell only for the characters of the line
+    terminator, and with "\n" alone a bare CR inside a cell went out unquoted, which spreadsheets read as a new row.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for paper in papers:
         record = paper_record(paper)
-        writer.writerow({k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in record.items()})
+        row = {k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in record.items()}
+        writer.writerow({k: csv_cell(v) if isinstance(v, str) else v for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -60,16 +105,17 @@ def to_bibtex(papers: Iterable[Paper]) -> str:
     return format_bibtex(papers)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _link(label: str, url: str) -> str:
+    """A Markdown link to the rebuilt URL (whose quoting leaves nothing that ends the link), or the bare label."""
+    target = clean_url(url)
+    return f"[{label}]({target})" if target else label
 
 
 def _table(papers: Sequence[Paper]) -> list[str]:
     lines = ["| Title | Topic | Venue | Code |", "|:---|:---|:---|:---|"]
     for p in papers:
-        title = f"[{_cell(p.title)}]({p.link})" if p.link else _cell(p.title)
-        code = f"[code]({p.code})" if p.code else ""
-        lines.append(f"| {title} | {_cell(', '.join(p.topics))} | {_cell(p.venue)} | {code} |")
+        code = _link("code", p.code) if p.code else ""
+        lines.append(f"| {_link(markdown_text(p.title), p.link)} | {markdown_text(', '.join(p.topics))} | {markdown_text(p.venue)} | {code} |")
     return lines
 
 
@@ -84,7 +130,8 @@ def to_markdown(papers: Iterable[Paper], taxonomy: Taxonomy) -> str:
     lines = ["# What is the Role of Small Models in the LLM Era: A Survey — paper list", ""]
     if survey is not None:
         lines += [
-            f"Companion list of *{survey.title}* ({', '.join(survey.authors)}, {survey.venue}) [{survey.link}]({survey.link}),",
+            f"Companion list of *{markdown_text(survey.title)}* ({markdown_text(', '.join(survey.authors))}, {markdown_text(survey.venue)})"
+            f" {_link('link', survey.link)},",
             "regenerated from the Small Models Atlas dataset.",
             "",
         ]
@@ -97,7 +144,7 @@ def to_markdown(papers: Iterable[Paper], taxonomy: Taxonomy) -> str:
         cited = [p for p in here if p.relation == "cited-by-survey"]
         others = [p for p in here if p.relation not in ("cited-by-survey", "survey")]
         section = f"§{node.section} " if node.section else ""
-        lines += [f"{'#' * min(node.depth + 2, 6)} {section}{node.label}", "", node.description, ""]
+        lines += [f"{'#' * min(node.depth + 2, 6)} {section}{markdown_text(node.label)}", "", markdown_text(node.description), ""]
         if cited:
             lines += [*_table(cited), ""]
         if others:
@@ -106,10 +153,15 @@ def to_markdown(papers: Iterable[Paper], taxonomy: Taxonomy) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+CITABLE = {"cite": to_cite_bibtex, "ris": to_ris, "csl": to_csl_json}
+
+
 def export(papers: Iterable[Paper], fmt: str, taxonomy: Taxonomy | None = None) -> str:
     """Dispatch on `fmt` (one of FORMATS); markdown needs the taxonomy."""
     if fmt == "bibtex":
         return to_bibtex(papers)
+    if fmt in CITABLE:
+        return CITABLE[fmt](papers)
     if fmt == "csv":
         return to_csv(papers)
     if fmt == "json":

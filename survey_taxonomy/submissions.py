@@ -2,12 +2,23 @@
 
 Terms:
 - *payload*: what a submitter sends, as the form's fields (`FIELDS`); the CLI's JSON has the same shape.
-- *draft*: one paper read from a payload or a pasted BibTeX entry, not yet checked or stored.
+- *draft*: one paper read from a payload or a pasted BibTeX entry, not yet checked or stored, with its links
+  rebuilt (`validation.clean_url`).
+- *claim*: what a submitter says but only a reviewer may trust: the keys the paper cites (`cites`). Claims are
+  stored and shown; they never become fields or citation edges of the dataset, not even by `merge`.
 - *submission*: a stored draft with its payload, the BibTeX it would add, a status (`pending`, `approved`,
   `rejected`), timestamps, the reviewer and the review note. Approved submissions join the corpus at once
   as `relation = community`; `SubmissionStore.merge` later writes them into `papers.bib` for a git review,
   and marks them merged so they are never written twice.
-- *session*: whoever submits, stored only as a hash of an opaque id (a browser session, "cli"); no IPs.
+- *client*: whoever submits or tries a review token, named by an opaque id the caller chooses (a browser
+  cookie, "cli") and stored only as its SHA-256 with the store's own random salt: no IP, no raw id.
+- *rate limit*: per client, at most `per_minute` submissions in the last minute, counted in the store so that
+  a reload (a new Streamlit session) does not reset it; and at most `max_pending` submissions waiting for
+  review in all, which holds even against a client that changes its id on every request.
+- *throttle*: after the n-th wrong review token in a row from a client, its next try waits 2**(n-1) s (at most
+  15 min); wrong tokens from all clients together slow every client down ten times more gently.
+- *sent back*: an approved submission that `merge` cannot write goes back to `pending` with the reason in
+  `merge_error`, so a reviewer can reject or fix it while the others are written.
 - *version*: a number that grows whenever the set of approved papers changes, for caches to key on.
 
 Every problem of a submission is returned at once as `Problem` data, and nothing is stored unless all
@@ -26,7 +37,9 @@ import hashlib
 import hmac
 import itertools
 import json
+import math
 import re
+import secrets
 import string
 import threading
 import unicodedata
@@ -42,12 +55,13 @@ from sqlalchemy.exc import DBAPIError
 
 from .arxiv import normalise_arxiv_id
 from .bibliography import append_papers, format_bibtex, parse_bibtex
-from .config import Settings
+from .config import Settings, check_database_url, database_url
 from .corpus import Corpus, load_corpus
 from .duplicates import DuplicateIndex, Match
-from .errors import SubmissionError
+from .errors import BibliographyError, SubmissionError
+from .export import markdown_text as markdown_text  # its home is export; pages import it from here too
 from .model import Paper, Problem
-from .validation import check_text, validate_paper
+from .validation import check_text, validate_paper, with_clean_links
 
 STATUSES = ("pending", "approved", "rejected")
 DECISIONS = {"approve": "approved", "reject": "rejected"}
@@ -80,6 +94,8 @@ MAX_PAPERS = 50
 MAX_DOI = 200
 PLACEHOLDER_KEY = "submission"
 BUSY_TIMEOUT_MS = 30_000
+MAX_RETRY_DELAY_S = 900
+GLOBAL_CLIENT = "*"  # the throttle's row for wrong tokens from every client together
 _LOCK_ID = 4_242_001  # the PostgreSQL advisory lock that serialises writers
 _WRITE = "survey_write"
 _STOPWORDS = frozenset(
@@ -92,8 +108,6 @@ _FACET_SEPARATOR = re.compile(r"[;\n]")
 _COMMA = re.compile(",")
 # A validation message that only says a field is empty; redundant when the field already has a problem.
 _ABSENT = ("is missing", "no author given", "no taxonomy node")
-_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|www)|@")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,7 @@ class Draft:
     source: str = "form"
     label: str = ""
     form: bool = True
+    cites: tuple[str, ...] = ()  # a claim for the reviewer, never copied into `paper`
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,7 @@ class Submission:
     reviewer: str = ""
     review_note: str = ""
     merged_at: dt.datetime | None = None
+    merge_error: str = ""
 
     @property
     def draft(self) -> Draft:
@@ -136,8 +152,13 @@ class Submission:
 
     @property
     def paper(self) -> Paper:
-        """The paper under its assigned key, as the corpus shows it."""
+        """The paper under its assigned key, as the corpus shows it (without the submitter's claims)."""
         return replace(self.draft.paper, key=self.key, relation="community")
+
+    @property
+    def claimed_cites(self) -> tuple[str, ...]:
+        """Keys the submitter says this paper cites: for the reviewer to check, never written to the dataset."""
+        return self.draft.cites
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form for `submissions list --format json`."""
@@ -151,6 +172,7 @@ class Submission:
             "reviewer": self.reviewer,
             "review_note": self.review_note,
             "merged": self.merged_at is not None,
+            "merge_error": self.merge_error,
             "payload": self.payload,
             "bibtex": self.bibtex,
         }
@@ -288,9 +310,8 @@ def read_payload(payload: object, source: str = "form") -> tuple[list[Draft], li
         relation="community",
         summary=values["summary"],
         note=values["note"],
-        cites=tuple(cites),
     )
-    return [Draft(paper, why=values["why"], contact=values["contact"], source=source)], problems
+    return [Draft(with_clean_links(paper), why=values["why"], contact=values["contact"], source=source, cites=tuple(cites))], problems
 
 
 def _too_long(text: str, source: str) -> list[Problem]:
@@ -306,12 +327,13 @@ def read_bibtex(text: str, source: str = "bibtex", *, why: str = "", contact: st
     parsed = parse_bibtex(text, source)
     drafts = [
         Draft(
-            replace(p, key=PLACEHOLDER_KEY, relation="community"),
+            with_clean_links(replace(p, key=PLACEHOLDER_KEY, relation="community", cites=())),
             why=" ".join(why.split()),
             contact=" ".join(contact.split()),
             source=source,
             label=p.key,
             form=False,
+            cites=p.cites,
         )
         for p in parsed.papers
     ]
@@ -336,6 +358,8 @@ def read_text(text: str, source: str = "input") -> tuple[list[Draft], list[Probl
         payload = json.loads(stripped)
     except json.JSONDecodeError as exc:
         return [], [Problem(f"not valid JSON: {exc.msg} (column {exc.colno})", source, exc.lineno, hint="check quotes and commas, or send BibTeX instead")]
+    except RecursionError:  # json nests by recursion: "[[[[...]]]]" a few thousand deep exhausts the stack
+        return [], [Problem("the JSON is nested too deeply", source, 1, hint="send one object, or a list of objects, with the form's fields")]
     return read_payload(payload, source)
 
 
@@ -415,7 +439,7 @@ def check_drafts(drafts: Sequence[Draft], corpus: Corpus, others: Sequence[Paper
             )
         if len(paper.doi) > MAX_DOI:
             found.append(Problem(f"is {len(paper.doi)} characters long; the limit is {MAX_DOI}", field="doi", hint="give the DOI only", **where))
-        for cited in paper.cites:
+        for cited in draft.cites:
             if cited not in keys:
                 found.append(Problem(f"cites unknown key {cited[:40]!r}", field="cites", hint="cite only keys of the dataset, or leave cites out", **where))
         problems += [_located(p, draft) for p in found]
@@ -452,40 +476,35 @@ def payload_of(draft: Draft) -> dict[str, Any]:
         "journal": p.journal,
         "entry_type": p.entry_type,
         "note": p.note,
-        "cites": list(p.cites),
+        "cites": list(draft.cites),
     }
     return {name: value for name, value in data.items() if value not in ("", [], None)}
 
 
-def hash_session(session: str) -> str:
-    """Sessions are stored only as this hash, so the table holds no identifier of a person."""
-    return hashlib.sha256(f"survey-session:{session}".encode()).hexdigest()
+def hash_client(client: str, salt: str) -> str:
+    """Clients are stored only as this salted hash, so the tables hold no identifier a person could be found by.
+
+    >>> len(hash_client("cookie-value", "salt")), hash_client("a", "s") == hash_client("a", "t")
+    (64, False)
+    """
+    return hashlib.sha256(f"{salt}:{client}".encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def retry_delay(failures: int) -> float:
+    """Seconds to wait after `failures` wrong tokens in a row: 0, 1, 2, 4, ... at most `MAX_RETRY_DELAY_S`.
+
+    >>> [retry_delay(n) for n in (0, 1, 2, 3, 40)]
+    [0.0, 1.0, 2.0, 4.0, 900.0]
+    """
+    return 0.0 if failures <= 0 else float(min(2 ** min(failures - 1, 20), MAX_RETRY_DELAY_S))
 
 
 def check_token(given: str, configured: str) -> None:
     """Raise `SubmissionError` unless review is enabled and `given` is the admin token (constant-time compare)."""
     if not configured:
         raise SubmissionError("review is disabled: no admin token is configured; set SURVEY_ADMIN_TOKEN to a long random string and restart")
-    if not hmac.compare_digest(given.encode("utf-8"), configured.encode("utf-8")):
+    if not hmac.compare_digest(given.encode("utf-8", "backslashreplace"), configured.encode("utf-8", "backslashreplace")):
         raise SubmissionError("wrong admin token: nothing was changed")
-
-
-def _break_autolink(match: re.Match) -> str:
-    text = match.group(0)
-    return "\u2060@" if text == "@" else text[0] + "\u2060" + text[1:]
-
-
-def markdown_text(value: str) -> str:
-    r"""User text made safe for Streamlit's Markdown: every Markdown character is escaped, and a word joiner
-    (U+2060, invisible) breaks `http`, `www` and `@`, since GitHub-style autolinking runs after escapes are
-    resolved and would still turn a URL or an e-mail address into a link. Streamlit already escapes HTML.
-
-    >>> print(markdown_text("**bold** [x](y)"))
-    \*\*bold\*\* \[x\]\(y\)
-    >>> "h\u2060ttps" in markdown_text("https://e.org")
-    True
-    """
-    return _AUTOLINK.sub(_break_autolink, _MARKDOWN.sub(r"\\\1", " ".join(value.split())))
 
 
 # --- the store --------------------------------------------------------------------------------------
@@ -509,22 +528,23 @@ SUBMISSIONS = Table(
     Column("reviewer", Text),
     Column("review_note", Text),
     Column("merged_at", DateTime),
+    Column("merge_error", Text),
     Index("ix_submissions_session_created", "session_hash", "created_at"),
+)
+# One row: the store's random salt for client hashes (made on first use, so no setting is needed).
+STORE_META = Table("store_meta", METADATA, Column("name", String(40), primary_key=True), Column("value", Text, nullable=False))
+REVIEW_FAILURES = Table(
+    "review_failures",
+    METADATA,
+    Column("client_hash", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure", DateTime, nullable=False),
 )
 
 
 def _now() -> dt.datetime:
     """Naive UTC: stored the same way by SQLite and PostgreSQL, and compared correctly by both."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def database_url(url: str) -> str:
-    """Accept the URLs people paste: `postgres://` and `postgresql://` mean our driver, psycopg 3.
-
-    >>> database_url("postgres://u@db/x"), database_url("sqlite:///var/s.db")
-    ('postgresql+psycopg://u@db/x', 'sqlite:///var/s.db')
-    """
-    return re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", url.strip())
 
 
 def _create_engine(url: str) -> Engine:
@@ -564,6 +584,7 @@ def _row_to_submission(row) -> Submission:
         reviewer=row.reviewer or "",
         review_note=row.review_note or "",
         merged_at=row.merged_at,
+        merge_error=row.merge_error or "",
     )
 
 
@@ -571,11 +592,15 @@ class SubmissionStore:
     """The submissions table behind one database URL; tables are created or migrated on construction."""
 
     def __init__(self, url: str):
-        self.url = database_url(url)
+        try:
+            self.url = check_database_url(url)
+        except ValueError as exc:
+            raise SubmissionError(f"the submission store URL {url[:80]!r} {exc}; check SURVEY_DB_URL") from exc
         self.engine = _create_engine(self.url)
         try:
             with self._write() as conn:
                 self._migrate(conn)
+                self.salt = self._salt(conn)
         except DBAPIError as exc:
             self.engine.dispose()
             reason = " ".join(str(exc.orig).split())
@@ -601,6 +626,18 @@ class SubmissionStore:
                 conn.exec_driver_sql(f"ALTER TABLE {SUBMISSIONS.name} ADD COLUMN {column.name} {column.type.compile(conn.dialect)}")
         for index in SUBMISSIONS.indexes:
             index.create(conn, checkfirst=True)
+
+    @staticmethod
+    def _salt(conn: Connection) -> str:
+        salt = conn.execute(select(STORE_META.c.value).where(STORE_META.c.name == "client_salt")).scalar()
+        if salt is None:
+            salt = secrets.token_hex(16)
+            conn.execute(STORE_META.insert().values(name="client_salt", value=salt))
+        return salt
+
+    def client_hash(self, client: str) -> str:
+        """How `client` is stored: `hash_client` with this store's salt."""
+        return hash_client(client, self.salt)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -656,15 +693,51 @@ class SubmissionStore:
         taken.add(key)
         return key
 
+    def check_rate(self, client: str, *, per_minute: int | None, max_pending: int | None = None, count: int = 1, now: dt.datetime | None = None) -> None:
+        """Raise `SubmissionError` if `count` more submissions from `client` would break the rate limit.
+
+        `client` is a stable id of the browser (e.g. a cookie value), not of the Streamlit session, so that a
+        reload does not reset the count; `per_minute` and `max_pending` are `Settings.submissions_per_minute`
+        and `Settings.max_pending` (`None`: no limit, for the maintainers' CLI). `submit` applies the same
+        check inside its transaction; a page may call this first to refuse before the user fills the form.
+        """
+        with self.engine.connect() as conn:
+            self._check_rate(conn, self.client_hash(client), count, per_minute, max_pending, now or _now())
+
+    @staticmethod
+    def _check_rate(conn: Connection, client_hash: str, count: int, per_minute: int | None, max_pending: int | None, now: dt.datetime) -> None:
+        if per_minute is not None:
+            since = now - dt.timedelta(minutes=1)
+            recent = conn.execute(select(func.count()).where(SUBMISSIONS.c.session_hash == client_hash, SUBMISSIONS.c.created_at >= since)).scalar_one()
+            if recent + count > per_minute:
+                raise SubmissionError(
+                    f"too many submissions: this browser sent {recent} in the last minute and the limit is {per_minute} per minute; "
+                    "wait a minute and submit again (nothing was stored)"
+                )
+        if max_pending is not None:
+            pending = conn.execute(select(func.count()).where(SUBMISSIONS.c.status == "pending")).scalar_one()
+            if pending + count > max_pending:
+                raise SubmissionError(
+                    f"the review queue is full: {pending} submissions wait for review and the limit is {max_pending}; "
+                    "please try again once maintainers have reviewed some (nothing was stored)"
+                )
+
     def submit(
-        self, drafts: Sequence[Draft], corpus: Corpus, *, session: str, per_minute: int | None, problems: Sequence[Problem] = (), source: str = "form"
+        self,
+        drafts: Sequence[Draft],
+        corpus: Corpus,
+        *,
+        session: str,
+        per_minute: int | None,
+        problems: Sequence[Problem] = (),
+        source: str = "form",
+        max_pending: int | None = None,
     ) -> SubmitResult:
         """Check the drafts and store them all, or none.
 
         `problems` are those found while reading the input, reported together with the checks. Returns the
-        stored submissions (and near-duplicate warnings), or no submission and every problem. Raises
-        `SubmissionError` when `session` already sent `per_minute` submissions in the last minute
-        (`None`: no limit, for the maintainers' CLI).
+        stored submissions (and near-duplicate warnings), or no submission and every problem. `session` is
+        the client id (see `check_rate`); raises `SubmissionError` when storing would break the rate limit.
         """
         found = list(problems)
         if not drafts and not found:
@@ -672,19 +745,12 @@ class SubmissionStore:
         if len(drafts) > MAX_PAPERS:
             found.append(Problem(f"{len(drafts)} papers at once; the limit is {MAX_PAPERS}", source, hint="split the input"))
         corpus_keys = set(corpus.by_key)
-        session_hash = hash_session(session)
+        session_hash = self.client_hash(session)
         with self._write() as conn:
             found = _drop_redundant([*found, *check_drafts(drafts, corpus, self._open_papers(conn, corpus_keys))])
             if any(p.severity == "error" for p in found) or not drafts:
                 return SubmitResult((), tuple(found))
-            if per_minute is not None:
-                since = _now() - dt.timedelta(minutes=1)
-                recent = conn.execute(select(func.count()).where(SUBMISSIONS.c.session_hash == session_hash, SUBMISSIONS.c.created_at >= since)).scalar_one()
-                if recent + len(drafts) > per_minute:
-                    raise SubmissionError(
-                        f"too many submissions: this session sent {recent} in the last minute and the limit is {per_minute} per minute; "
-                        "wait a minute and submit again (nothing was stored)"
-                    )
+            self._check_rate(conn, session_hash, len(drafts), per_minute, max_pending, _now())
             stored = []
             taken = set(corpus_keys)
             for draft in drafts:
@@ -705,6 +771,41 @@ class SubmissionStore:
                 new_id = conn.execute(SUBMISSIONS.insert().values(**values).returning(SUBMISSIONS.c.id)).scalar_one()
                 stored.append(Submission(new_id, key, "pending", paper.title, payload_of(draft), values["bibtex"], values["source"], values["created_at"]))
             return SubmitResult(tuple(stored), tuple(found))
+
+    def authenticate(self, token: str, admin_token: str, *, client: str, now: dt.datetime | None = None) -> None:
+        """`check_token`, throttled: refuse at once, without comparing, while `client` (or everyone) must wait.
+
+        A wrong token adds one to the client's and to everyone's count of wrong tokens in a row and raises
+        `SubmissionError`; the right one clears the client's count. The counts live in the store, so a reload or
+        a second server does not reset them. The review page calls this with the browser's client id.
+        """
+        if not admin_token:
+            check_token(token, admin_token)  # review is disabled: say so, count nothing
+        now = now or _now()
+        keys = (self.client_hash(client), GLOBAL_CLIENT)
+        with self._write() as conn:
+            rows = {r.client_hash: r for r in conn.execute(select(REVIEW_FAILURES).where(REVIEW_FAILURES.c.client_hash.in_(keys)))}
+            waits = [
+                retry_delay(row.failures if key != GLOBAL_CLIENT else row.failures // 10) - (now - row.last_failure).total_seconds()
+                for key, row in rows.items()
+            ]
+            if max(waits, default=0) > 0:
+                raise SubmissionError(f"too many wrong tokens: try again in {math.ceil(max(waits))} s")
+            try:
+                check_token(token, admin_token)
+                right = True
+            except SubmissionError:
+                right = False
+            if right:
+                conn.execute(REVIEW_FAILURES.delete().where(REVIEW_FAILURES.c.client_hash.in_(keys)))
+            for key in keys if not right else ():
+                failures = rows[key].failures + 1 if key in rows else 1
+                if key in rows:
+                    conn.execute(update(REVIEW_FAILURES).where(REVIEW_FAILURES.c.client_hash == key).values(failures=failures, last_failure=now))
+                else:
+                    conn.execute(REVIEW_FAILURES.insert().values(client_hash=key, failures=failures, last_failure=now))
+        if not right:  # raised after the commit, so the failure is counted
+            raise SubmissionError("wrong admin token: nothing was changed")
 
     def findings(self, submission: Submission, corpus: Corpus) -> list[Problem]:
         """What a reviewer should know: the field rules and duplicates, checked against today's data."""
@@ -738,7 +839,7 @@ class SubmissionStore:
             done = conn.execute(
                 update(SUBMISSIONS)
                 .where(SUBMISSIONS.c.id == submission_id, SUBMISSIONS.c.status == "pending")
-                .values(status=DECISIONS[decision], reviewed_at=_now(), reviewer=" ".join(reviewer.split()), review_note=note.strip())
+                .values(status=DECISIONS[decision], reviewed_at=_now(), reviewer=" ".join(reviewer.split()), review_note=note.strip(), merge_error=None)
             ).rowcount
         if not done:
             raise SubmissionError(f"submission #{submission_id} was reviewed by someone else meanwhile")
@@ -749,8 +850,11 @@ class SubmissionStore:
 
         Each is validated against the dataset as it is now; a key taken meanwhile gets a new one. A
         submission the dataset already holds (same arXiv id, DOI or title) is marked merged without being
-        written, and reported as a warning. Raises `SubmissionError`, writing nothing, if any has errors.
-        Returns the papers written and the warnings.
+        written, and reported as a warning. One that cannot be written (an error against today's data, a value
+        the BibTeX writer refuses) is sent back to `pending` with the reason in `merge_error`, reported as an
+        error, and the others are written all the same. Returns the papers written and the problems.
+        Raises `DataWriteError` or `BibliographyError`, writing and marking nothing, when papers.bib itself
+        cannot be written.
         """
         data = Path(data_dir)
         corpus = load_corpus(data)
@@ -763,12 +867,12 @@ class SubmissionStore:
             taken = set(corpus.by_key)
             papers: list[tuple[Submission, Paper]] = []
             already: list[Submission] = []
+            sent_back: list[tuple[Submission, str]] = []
             problems: list[Problem] = []
             for submission in map(_row_to_submission, rows):
                 paper = submission.paper
                 if paper.key in taken:
                     paper = replace(paper, key=self._assign_key(conn, paper, taken))
-                taken.add(paper.key)
                 day = (submission.reviewed_at or submission.created_at).date().isoformat()
                 provenance = f"Community submission #{submission.id}, approved by {submission.reviewer or 'a maintainer'} on {day}."
                 paper = replace(paper, note=f"{provenance} {paper.note}".strip())
@@ -778,15 +882,20 @@ class SubmissionStore:
                     already.append(submission)
                     problems.append(Problem(f"not written: the dataset already has it ({exact[0].describe()})", source, key=paper.key, severity="warning"))
                     continue
-                problems += validate_paper(paper, ids, source=source, strict=True)
+                if reason := _why_unwritable(paper, ids, source):
+                    sent_back.append((submission, reason))
+                    problems.append(
+                        Problem(f"sent back to review, not written: {reason}", source, key=paper.key, hint="reject it, or fix it and approve it again")
+                    )
+                    continue
+                taken.add(paper.key)
                 papers.append((submission, paper))
-            errors = [p for p in problems if p.severity == "error"]
-            if errors:
-                raise SubmissionError("cannot merge, nothing was written: " + "; ".join(str(p) for p in errors))
             papers.sort(key=lambda pair: pair[1].key)
             if dry_run:  # nothing was written in this transaction yet
                 return [p for _, p in papers], problems
             now = _now()
+            for submission, reason in sent_back:
+                conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == submission.id).values(status="pending", merge_error=reason[:2000]))
             for submission, paper in papers:
                 conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == submission.id).values(key=paper.key, bibtex=format_bibtex([paper]), merged_at=now))
             for submission in already:
@@ -794,6 +903,21 @@ class SubmissionStore:
             if papers:
                 append_papers(data / "papers.bib", [p for _, p in papers])  # last: a failure here rolls the marks back
         return [p for _, p in papers], problems
+
+
+def _why_unwritable(paper: Paper, taxonomy_ids: set[str], source: str) -> str:
+    """Why `paper` cannot go into papers.bib (its errors, or the writer's refusal), or "" when it can."""
+    errors = [p for p in validate_paper(paper, taxonomy_ids, source=source, strict=True) if p.severity == "error"]
+    if errors:
+        return "; ".join(f"{p.field}: {p.message}" for p in errors)
+    try:
+        text = format_bibtex([paper])
+    except BibliographyError as exc:
+        return str(exc)
+    back = parse_bibtex(text, source)
+    if back.problems or [p.key for p in back.papers] != [paper.key]:
+        return f"its BibTeX does not read back as one entry: {back.problems[0] if back.problems else 'entries differ'}"
+    return ""
 
 
 # --- one store per database URL, for the app ----------------------------------------------------------

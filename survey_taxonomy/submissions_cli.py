@@ -8,7 +8,8 @@ library (`submissions`) never depends on the command line.
   the CLI can write to the database anyway.
 - `list [--status S] [--format text|json]`
 - `approve|reject ID [--note TEXT] [--token T] [--reviewer NAME]`: the token defaults to SURVEY_ADMIN_TOKEN.
-- `merge [--dry-run]`: approved submissions into `papers.bib` of the data folder.
+- `merge [--dry-run]`: approved submissions into `papers.bib` of the data folder; one that cannot be written
+  goes back to pending with the reason (exit 1), the others are written.
 """
 
 from __future__ import annotations
@@ -82,12 +83,13 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    """Exit 1 when a submission was sent back to review (the others are written all the same)."""
     settings = cli.settings_of(args)
-    papers, warnings = store_for(settings).merge(settings.data_dir, dry_run=args.dry_run)
-    cli._print_problems(warnings)
+    papers, problems = store_for(settings).merge(settings.data_dir, dry_run=args.dry_run)
+    cli._print_problems(problems)
     verb = "would add" if args.dry_run else "added"
     print(f"{verb} {len(papers)} approved submission(s) to {settings.bib_path}" + "".join(f"\n  {p.key}: {p.title}" for p in papers))
-    return 0
+    return 1 if any(p.severity == "error" for p in problems) else 0
 
 
 def register(commands: argparse._SubParsersAction) -> None:

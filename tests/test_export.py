@@ -39,10 +39,15 @@ def test_json_and_csv_records(corpus):
     assert len(rows) == len(corpus) and rows[1]["authors"] == "; ".join(first["authors"])
 
 
+def unescape(text: str) -> str:
+    """The text `markdown_text` escaped, back."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
+
+
 def markdown_sections(text):
     """{heading: (first-table titles, second-table titles)} from the Markdown export."""
     sections, current, table = {}, None, 0
-    for line in text.splitlines():
+    for line in map(unescape, text.splitlines()):
         if line.startswith("#"):
             current, table = re.sub(r"^#+ (§[\d.]+ )?", "", line), 0
             sections[current] = ([], [])
