@@ -246,8 +246,9 @@ def test_decoding_never_raises_and_makes_no_link(value: str):
 def test_validation_never_raises_on_arbitrary_text(title: str, other: str, latex: str):
     paper = Paper(key=other or "k", title=title, authors=(other,), venue=latex, url=other, code=title, doi=other, arxiv=latex, summary=title, topics=(other,))
     assert all(p.message for p in validate_paper(paper, {"a"}, strict=True))
-    drafts, problems = read_text(latex + other)
-    assert isinstance(drafts, list) and isinstance(problems, list)
+    for text in (latex + other, bib("fuzz2024x", title=latex, venue=latex.replace("}", "")), json.dumps({"title": latex, "doi": other})):
+        drafts, problems = read_text(text)
+        assert all(p.message for p in problems) and all(isinstance(d.paper.title, str) for d in drafts)
 
 
 def test_a_bad_entry_in_papers_bib_is_a_problem_and_the_rest_load(tiny_copy: Path):
