@@ -24,6 +24,9 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "submissions.db"
 MIN_TOKEN_LENGTH = 24
 DB_BACKENDS = ("sqlite", "postgresql")
+DEFAULT_OPENALEX_URL = "https://api.openalex.org"
+DEFAULT_S2_URL = "https://api.semanticscholar.org/graph/v1"
+DEFAULT_SCHOLARLY_CACHE = str(PROJECT_ROOT / "var" / "scholarly-cache.sqlite")
 
 
 def database_url(url: str) -> str:
@@ -102,6 +105,12 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _email(raw: str) -> str:
+    if not re.fullmatch(r"[^@\s<>,;]+@[^@\s<>,;]+\.[A-Za-z]{2,}", raw):
+        raise ValueError("is not an e-mail address; give one where the API providers can reach you, e.g. you@example.org")
+    return raw
+
+
 @dataclass(frozen=True)
 class Setting:
     """One environment variable: how to parse it, its default, what it allows and what it is for."""
@@ -175,6 +184,22 @@ SETTINGS: tuple[Setting, ...] = (
         "submissions one browser may send per minute (counted in the store, so reloads do not reset it)",
     ),
     _whole("SURVEY_MAX_PENDING", "max_pending", 1, 100_000, 500, "submissions that may wait for review at once; the form refuses more until some are reviewed"),
+    Setting("SURVEY_OPENALEX_URL", "openalex_url", _http_url, DEFAULT_OPENALEX_URL, DEFAULT_OPENALEX_URL, "an http(s) URL", "OpenAlex API used by `citations refresh` and `discover`"),
+    Setting("SURVEY_S2_URL", "s2_url", _http_url, DEFAULT_S2_URL, DEFAULT_S2_URL, "an http(s) URL", "Semantic Scholar Graph API used by `citations refresh` and `discover`"),
+    Setting(
+        "SURVEY_CONTACT_EMAIL",
+        "contact_email",
+        _email,
+        "",
+        "unset",
+        "an e-mail address",
+        "sent to OpenAlex as `mailto` (its polite pool) and in the User-Agent of scholarly API requests",
+    ),
+    Setting("SURVEY_S2_API_KEY", "s2_api_key", _text, "", "unset", "any text", "Semantic Scholar API key (higher rate limit); never cached or logged", secret=True),
+    Setting(
+        "SURVEY_SCHOLARLY_CACHE", "scholarly_cache", _text, DEFAULT_SCHOLARLY_CACHE, "`var/scholarly-cache.sqlite`", "a file path", "on-disk cache of scholarly API responses"
+    ),
+    _whole("SURVEY_HTTP_TIMEOUT", "http_timeout", 1, 600, 30, "seconds a scholarly API request may take to connect, and to send each part of its answer"),
 )
 
 
@@ -195,6 +220,12 @@ class Settings:
     threads: int = 2
     submissions_per_minute: int = 5
     max_pending: int = 500
+    openalex_url: str = DEFAULT_OPENALEX_URL
+    s2_url: str = DEFAULT_S2_URL
+    contact_email: str = ""
+    s2_api_key: str = ""
+    scholarly_cache: str = DEFAULT_SCHOLARLY_CACHE
+    http_timeout: int = 30
 
     @property
     def bib_path(self) -> Path:
