@@ -2,7 +2,7 @@
 
 Our entries carry, besides the standard fields, `venue` (short form such as "ICML 2023"), `code`,
 `taxonomy` (node ids, comma-separated), `topic` (facets, semicolon-separated), `relation`, `summary`,
-`note` and `cites` (keys, comma-separated); see data/README.md. Blocks bibtexparser cannot parse, and
+`note`, `cites` (keys, comma-separated) and the scholarly ids `openalex` and `s2`; see data/README.md. Blocks bibtexparser cannot parse, and
 duplicate keys, become `Problem`s with their line, so one broken entry never loses the rest.
 """
 
@@ -33,10 +33,13 @@ _YEAR = re.compile(r"\d{4}")
 _UNSAFE_RAW = re.compile(r"[{}\\\x00-\x1f\x7f]")
 _SAFE_KEY = re.compile(r"[^\s,{}()\"#%'=\\~]+")
 _SAFE_TYPE = re.compile(r"[A-Za-z]+")
-_RAW_FIELDS = frozenset(("year", "eprint", "archiveprefix", "doi", "url", "code", "taxonomy", "relation", "cites"))
+_RAW_FIELDS = frozenset(("year", "eprint", "archiveprefix", "doi", "openalex", "s2", "url", "code", "taxonomy", "relation", "cites"))
 # The fields `paper_from_entry` reads; the others (archiveprefix, ...) are left as bibtexparser split them.
 _READ = frozenset(
-    ("title", "author", "year", "venue", "booktitle", "journal", "eprint", "doi", "url", "code", "relation", "taxonomy", "topic", "summary", "note", "cites")
+    (
+        *("title", "author", "year", "venue", "booktitle", "journal", "eprint", "doi", "openalex", "s2", "url", "code"),
+        *("relation", "taxonomy", "topic", "summary", "note", "cites"),
+    )
 )
 
 
@@ -139,6 +142,8 @@ def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list
         summary=decode(fields.get("summary", "")),
         note=decode(fields.get("note", "")),
         cites=tuple(c.strip() for c in fields.get("cites", "").split(",") if c.strip()),
+        openalex=fields.get("openalex", "").strip(),
+        s2=fields.get("s2", "").strip(),
         line=line,
     )
     return paper, problems
@@ -226,6 +231,8 @@ def _field_values(paper: Paper) -> list[tuple[str, str]]:
         ("eprint", paper.arxiv),
         ("archiveprefix", "arXiv" if paper.arxiv else ""),
         ("doi", paper.doi),
+        ("openalex", paper.openalex),
+        ("s2", paper.s2),
         ("url", clean_url(paper.url) or paper.url),  # rebuilt, so a brace or backslash in a link is quoted, not refused
         ("code", clean_url(paper.code) or paper.code),
         ("taxonomy", ", ".join(paper.taxonomy)),

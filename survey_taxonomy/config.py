@@ -184,8 +184,24 @@ SETTINGS: tuple[Setting, ...] = (
         "submissions one browser may send per minute (counted in the store, so reloads do not reset it)",
     ),
     _whole("SURVEY_MAX_PENDING", "max_pending", 1, 100_000, 500, "submissions that may wait for review at once; the form refuses more until some are reviewed"),
-    Setting("SURVEY_OPENALEX_URL", "openalex_url", _http_url, DEFAULT_OPENALEX_URL, DEFAULT_OPENALEX_URL, "an http(s) URL", "OpenAlex API used by `citations refresh` and `discover`"),
-    Setting("SURVEY_S2_URL", "s2_url", _http_url, DEFAULT_S2_URL, DEFAULT_S2_URL, "an http(s) URL", "Semantic Scholar Graph API used by `citations refresh` and `discover`"),
+    Setting(
+        "SURVEY_OPENALEX_URL",
+        "openalex_url",
+        _http_url,
+        DEFAULT_OPENALEX_URL,
+        DEFAULT_OPENALEX_URL,
+        "an http(s) URL",
+        "OpenAlex API of `citations refresh` and `discover`",
+    ),
+    Setting(
+        "SURVEY_S2_URL",
+        "s2_url",
+        _http_url,
+        DEFAULT_S2_URL,
+        DEFAULT_S2_URL,
+        "an http(s) URL",
+        "Semantic Scholar Graph API of `citations refresh` and `discover`",
+    ),
     Setting(
         "SURVEY_CONTACT_EMAIL",
         "contact_email",
@@ -195,9 +211,17 @@ SETTINGS: tuple[Setting, ...] = (
         "an e-mail address",
         "sent to OpenAlex as `mailto` (its polite pool) and in the User-Agent of scholarly API requests",
     ),
-    Setting("SURVEY_S2_API_KEY", "s2_api_key", _text, "", "unset", "any text", "Semantic Scholar API key (higher rate limit); never cached or logged", secret=True),
     Setting(
-        "SURVEY_SCHOLARLY_CACHE", "scholarly_cache", _text, DEFAULT_SCHOLARLY_CACHE, "`var/scholarly-cache.sqlite`", "a file path", "on-disk cache of scholarly API responses"
+        "SURVEY_S2_API_KEY", "s2_api_key", _text, "", "unset", "any text", "Semantic Scholar API key (higher rate limit); never cached or shown", secret=True
+    ),
+    Setting(
+        "SURVEY_SCHOLARLY_CACHE",
+        "scholarly_cache",
+        _text,
+        DEFAULT_SCHOLARLY_CACHE,
+        "`var/scholarly-cache.sqlite`",
+        "a file path",
+        "on-disk cache of scholarly answers",
     ),
     _whole("SURVEY_HTTP_TIMEOUT", "http_timeout", 1, 600, 30, "seconds a scholarly API request may take to connect, and to send each part of its answer"),
 )

@@ -2,8 +2,10 @@
 
 Terms:
 - *edge*: `citing -> cited`, both dataset keys. Edges come from `citations.csv` (each with the public
-  source that shows it), from `cites` fields, and implicitly from `relation` (the survey cites every
+  source that shows it, and for those a scholarly index reported, its provider, work ids and retrieval day;
+  see `provenance`), from `cites` fields, and implicitly from `relation` (the survey cites every
   `cited-by-survey` paper; every `cites-survey` paper cites the survey).
+- *counts*: per paper and provider, how many works cite it (`citation_counts.csv`, written by the refresh).
 - *frame*: one row per paper with list columns kept as tuples and precomputed lowercase text columns
   (`search_text`, `taxonomy_text`, `topics_text`) so that filters are vectorised string tests, and
   `sort_rank`, the row's place in the explorer's order (newest first, then by title), so that ordering a
@@ -26,11 +28,15 @@ from .bibliography import load_bibliography
 from .config import Settings
 from .errors import SurveyDataError
 from .model import Paper, Problem
+from .provenance import COUNTS_FILE, CitationCount, check_provenance, read_citation_counts
 from .taxonomy import Taxonomy, load_taxonomy
 from .validation import validate_paper
 from .words import stem_text
 
-CITATION_COLUMNS = ("citing", "cited", "source", "evidence")
+# The last four are the provenance of an edge a scholarly index reported; empty in hand-curated rows, and
+# absent from files written before them, which stay valid.
+CITATION_COLUMNS = ("citing", "cited", "source", "evidence", "provider", "citing_id", "cited_id", "retrieved")
+DATA_FILES = ("taxonomy.yaml", "papers.bib", "citations.csv", COUNTS_FILE)  # what `load_corpus` reads (cache keys)
 UNCLASSIFIED = "Unclassified"
 
 
@@ -40,6 +46,10 @@ class Citation:
     cited: str
     source: str = ""
     evidence: str = ""
+    provider: str = ""  # empty: hand-curated
+    citing_id: str = ""
+    cited_id: str = ""
+    retrieved: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class Corpus:
     citations: tuple[Citation, ...] = ()
     problems: tuple[Problem, ...] = ()
     frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    counts: tuple[CitationCount, ...] = ()
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -194,7 +205,11 @@ def read_citations(path: Path) -> tuple[list[Citation], list[Problem]]:
         if not (citing and cited and source):
             problems.append(Problem("needs citing, cited and source", path.name, line, hint="every edge names the page that shows it"))
             continue
-        citations.append(Citation(citing, cited, source, (row.get("evidence") or "").strip()))
+        provider, citing_id, cited_id, retrieved = ((row.get(c) or "").strip() for c in CITATION_COLUMNS[4:])
+        if provider and (why := check_provenance(provider, [("citing_id", citing_id), ("cited_id", cited_id)], retrieved)):
+            problems.append(Problem(why, path.name, line, citing, "provider", "rerun `python -m survey_taxonomy citations refresh`"))
+            continue
+        citations.append(Citation(citing, cited, source, (row.get("evidence") or "").strip(), provider, citing_id, cited_id, retrieved))
     return citations, problems
 
 
@@ -227,15 +242,22 @@ def check_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Iterabl
 
 
 def build_corpus(
-    taxonomy: Taxonomy, papers: Sequence[Paper], citations: Sequence[Citation] = (), problems: Sequence[Problem] = (), source: str = "papers.bib"
+    taxonomy: Taxonomy,
+    papers: Sequence[Paper],
+    citations: Sequence[Citation] = (),
+    problems: Sequence[Problem] = (),
+    source: str = "papers.bib",
+    counts: Sequence[CitationCount] = (),
 ) -> Corpus:
-    """Join papers with the edges of `citations`, check everything, and build the frame."""
+    """Join papers with the edges of `citations`, check everything (and that counts name known keys), and build the frame."""
     extra: dict[str, list[str]] = {}
     for c in citations:
         extra.setdefault(c.citing, []).append(c.cited)
     joined = [replace(p, cites=tuple(dict.fromkeys([*p.cites, *extra.get(p.key, [])]))) if p.key in extra else p for p in papers]
     all_problems = [*problems, *check_corpus(taxonomy, joined, citations, source)]
-    return Corpus(taxonomy, tuple(joined), tuple(citations), tuple(all_problems), build_frame(joined, taxonomy))
+    keys = {p.key for p in papers}
+    all_problems += [Problem(f"key {c.key!r} is not in the dataset", COUNTS_FILE, None, c.key, "key", "rerun the refresh") for c in counts if c.key not in keys]
+    return Corpus(taxonomy, tuple(joined), tuple(citations), tuple(all_problems), build_frame(joined, taxonomy), tuple(counts))
 
 
 _CACHE: dict[tuple, Corpus] = {}
@@ -270,14 +292,15 @@ def load_corpus(data_dir: str | Path | None = None, extra_papers: Sequence[Paper
     data = Path(data_dir) if data_dir is not None else Settings.from_env().data_dir
     if not data.is_dir():
         raise SurveyDataError(f"{data} is not a folder; set SURVEY_DATA_DIR (or --data) to the folder with papers.bib and taxonomy.yaml")
-    paths = (data / "taxonomy.yaml", data / "papers.bib", data / "citations.csv")
+    paths = tuple(data / name for name in DATA_FILES)
     sig = _signature(paths)
     base = _CACHE.get(sig)
     if base is None:
         taxonomy = load_taxonomy(paths[0])
         parsed = load_bibliography(paths[1])
         citations, cite_problems = read_citations(paths[2])
-        base = build_corpus(taxonomy, parsed.papers, citations, [*parsed.problems, *cite_problems])
+        counts, count_problems = read_citation_counts(paths[3])
+        base = build_corpus(taxonomy, parsed.papers, citations, [*parsed.problems, *cite_problems, *count_problems], counts=counts)
         _CACHE.clear()
         _CACHE[sig] = base
     if not extra_papers:
@@ -285,4 +308,4 @@ def load_corpus(data_dir: str | Path | None = None, extra_papers: Sequence[Paper
     known = {p.key for p in base.papers}
     extra = [p for p in extra_papers if p.key not in known]
     papers = (*base.papers, *extra)
-    return Corpus(base.taxonomy, papers, base.citations, base.problems, build_frame(papers, base.taxonomy))
+    return Corpus(base.taxonomy, papers, base.citations, base.problems, build_frame(papers, base.taxonomy), base.counts)

@@ -32,3 +32,7 @@ class SettingsError(SurveyDataError):
 
 class DataWriteError(SurveyDataError):
     """A file of the data folder cannot be written (read-only folder, full disk); the old file is left as it was."""
+
+
+class SourceError(SurveyDataError):
+    """A scholarly API (OpenAlex, Semantic Scholar) cannot be reached or answers what cannot be used; nothing was written."""

@@ -47,6 +47,8 @@ class Paper:
     summary: str = ""
     note: str = ""
     cites: tuple[str, ...] = ()
+    openalex: str = ""  # OpenAlex work id (W...), written by `citations refresh`
+    s2: str = ""  # Semantic Scholar paperId (40 hex digits), written by `citations refresh`
     line: int | None = field(default=None, compare=False)
 
     @property

@@ -23,6 +23,9 @@ ARXIV_OLD = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?")
 # target: whitespace, braces, quotes, commas, `=`, `<>`, `[]`, `#`, `%`, backslash.
 DOI = re.compile(r"10\.\d{4,9}/[-._;()/:A-Za-z0-9]+")
 KEY = re.compile(r"[A-Za-z][A-Za-z0-9_:.\-]{0,79}")
+# Work ids of the scholarly sources (sources/): OpenAlex `W` + digits, Semantic Scholar's 40-hex paperId.
+OPENALEX_WORK = re.compile(r"W\d{1,12}")
+S2_PAPER = re.compile(r"[0-9a-f]{40}")
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|javascript:|\bon[a-z]+\s*=", re.IGNORECASE)
 # C0 controls but tab, LF, CR; DEL; and lone surrogates, which no UTF-8 file or database can store.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -213,6 +216,9 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
         problems.append(
             Problem(f"{paper.doi[:40]!r} is not a DOI", field="doi", hint="write it like 10.18653/v1/2023.acl-long.1, without https://doi.org/", **where)
         )
+    for field, grammar, example in (("openalex", OPENALEX_WORK, "W2741809807"), ("s2", S2_PAPER, "649def34f8be52c8b66281af98ae884c09aef38b")):
+        if getattr(paper, field) and not grammar.fullmatch(getattr(paper, field)):
+            problems.append(Problem(f"{getattr(paper, field)[:60]!r} is not a work id", field=field, hint=f"write it like {example}", **where))
     for field in ("url", "code"):
         if getattr(paper, field):
             problems += check_url(getattr(paper, field), field, where) or check_text_(getattr(paper, field), field, where)

@@ -1,0 +1,161 @@
+"""Where the citation data come from: each edge's provenance, each paper's citation count, and their freshness.
+
+Terms:
+- *provider*: a scholarly index that `citations refresh` asks (`PROVIDERS`); an edge or count from one names it,
+  with the work ids it read and the day the answer was fetched (`retrieved`, YYYY-MM-DD).
+- *hand-curated edge*: a row of `citations.csv` without a provider, found by a person on a public page; a
+  refresh never changes or removes one.
+- *implicit edge*: one that follows from `relation` (the survey cites every `cited-by-survey` paper; every
+  `cites-survey` paper cites the survey); its provenance is the survey's paper list or citation network.
+- *citation count*: how many works cite a paper according to one provider on one day (`citation_counts.csv`).
+- *freshness*: per provider, the last day its answers were fetched, and how many edges and counts rest on it.
+
+Nothing here touches the network; the files are written by `refresh`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .model import Problem
+from .validation import OPENALEX_WORK, S2_PAPER
+
+if TYPE_CHECKING:
+    from .corpus import Citation, Corpus
+
+PROVIDERS: dict[str, str] = {"openalex": "OpenAlex", "semanticscholar": "Semantic Scholar"}
+WORK_ID = {"openalex": OPENALEX_WORK, "semanticscholar": S2_PAPER}
+COUNTS_FILE = "citation_counts.csv"
+COUNT_COLUMNS = ("key", "provider", "work_id", "count", "retrieved")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class CitationCount:
+    """`count` works cite paper `key`, says `provider` (its work `work_id`) on day `retrieved`."""
+
+    key: str
+    provider: str
+    work_id: str
+    count: int
+    retrieved: str
+
+    @property
+    def label(self) -> str:
+        """For people: "cited by 42 (OpenAlex, 2026-05-01)"."""
+        return f"cited by {self.count} ({PROVIDERS.get(self.provider, self.provider)}, {self.retrieved})"
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When and how much one provider last contributed to the citation data."""
+
+    provider: str
+    label: str
+    retrieved: str  # the latest retrieval day of its edges and counts
+    edges: int
+    counts: int
+
+    def describe(self) -> str:
+        return f"{self.label}, fetched {self.retrieved}: {self.edges} edges, {self.counts} citation counts"
+
+
+def check_provenance(provider: str, ids: Sequence[tuple[str, str]], retrieved: str) -> str:
+    """Why a provider's provenance is unusable ("" when it is fine): unknown provider, bad work id, bad date.
+
+    `ids` are (column, value) pairs. Shared by the readers of `citations.csv` and `citation_counts.csv`.
+
+    >>> check_provenance("openalex", [("work_id", "W12")], "2026-05-01"), check_provenance("crossref", [], "2026-05-01")
+    ('', "unknown provider 'crossref'; use one of openalex, semanticscholar")
+    """
+    if provider not in PROVIDERS:
+        return f"unknown provider {provider[:40]!r}; use one of {', '.join(PROVIDERS)}"
+    for column, value in ids:
+        if not WORK_ID[provider].fullmatch(value):
+            return f"{column} {value[:60]!r} is not a {PROVIDERS[provider]} work id"
+    if not _DATE.fullmatch(retrieved):
+        return f"retrieved {retrieved[:20]!r} is not a date; write YYYY-MM-DD"
+    try:
+        dt.date.fromisoformat(retrieved)
+    except ValueError:
+        return f"retrieved {retrieved!r} is not a day of the calendar"
+    return ""
+
+
+def read_citation_counts(path: Path) -> tuple[list[CitationCount], list[Problem]]:
+    """Read `citation_counts.csv`; a missing file means no counts. Bad rows are problems with their line."""
+    if not path.exists():
+        return [], []
+    hint = "header must be " + ",".join(COUNT_COLUMNS)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in COUNT_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                return [], [Problem(f"missing columns {missing}", path.name, 1, hint=hint)]
+            rows = [(reader.line_num, r) for r in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return [], [Problem(f"cannot be read: {exc}", path.name, hint="save it as UTF-8 CSV with the " + hint)]
+    counts, problems = [], []
+    for line, row in rows:
+        key, provider, work_id, count, retrieved = ((row.get(c) or "").strip() for c in COUNT_COLUMNS)
+        why = check_provenance(provider, [("work_id", work_id)], retrieved)
+        if not why and not count.isdigit():
+            why = f"count {count[:20]!r} is not a whole number"
+        if not key or why:
+            problems.append(Problem(why or "needs a key", path.name, line, key, hint="rerun `python -m survey_taxonomy citations refresh`"))
+            continue
+        counts.append(CitationCount(key, provider, work_id, int(count), retrieved))
+    return counts, problems
+
+
+def format_citation_counts(counts: Iterable[CitationCount]) -> str:
+    """The text of `citation_counts.csv`, sorted by key and provider so that the same counts give the same bytes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COUNT_COLUMNS)
+    for c in sorted(counts, key=lambda c: (c.key, c.provider)):
+        writer.writerow((c.key, c.provider, c.work_id, c.count, c.retrieved))
+    return out.getvalue()
+
+
+def citation_counts(corpus: Corpus, key: str) -> list[CitationCount]:
+    """The counts of paper `key`, one per provider, highest first (empty when no refresh has counted it)."""
+    return sorted((c for c in corpus.counts if c.key == key), key=lambda c: (-c.count, c.provider))
+
+
+def edge_provenance(corpus: Corpus, citing: str, cited: str) -> list[Citation]:
+    """Every record of the edge `citing -> cited`: rows of `citations.csv` (hand-curated or from a provider),
+    then the implicit edge of `relation`, if any. Empty when the corpus has no such edge.
+    """
+    from .corpus import Citation
+
+    rows = [c for c in corpus.citations if c.citing == citing and c.cited == cited]
+    survey = corpus.survey
+    paper = corpus.get(citing if survey is not None and cited == survey.key else cited)
+    if survey is not None and paper is not None:
+        if citing == survey.key and paper.relation == "cited-by-survey":
+            rows.append(Citation(citing, cited, survey.link, "relation: in the survey's own paper list (cited-by-survey)"))
+        elif cited == survey.key and paper.relation == "cites-survey":
+            rows.append(Citation(citing, cited, survey.link, "relation: in the citation network of the survey's public page (cites-survey)"))
+    if not rows and citing in corpus.by_key and cited in corpus.by_key[citing].cites:
+        rows.append(Citation(citing, cited, "papers.bib", f"the `cites` field of {citing}"))
+    return rows
+
+
+def freshness(corpus: Corpus) -> list[Freshness]:
+    """Per provider that contributed edges or counts, when its answers were last fetched; [] before any refresh."""
+    out = []
+    for provider, label in PROVIDERS.items():
+        edges = [c.retrieved for c in corpus.citations if c.provider == provider]
+        counts = [c.retrieved for c in corpus.counts if c.provider == provider]
+        if edges or counts:
+            out.append(Freshness(provider, label, max(edges + counts), len(edges), len(counts)))
+    return out
