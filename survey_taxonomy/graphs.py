@@ -207,3 +207,31 @@ def build_graph(corpus: Corpus, mode: str, keys: Iterable[str] | None = None) ->
     if mode == "similarity":
         return similarity_graph(corpus, keys)
     raise ValueError(f"unknown graph mode {mode!r}; use one of {', '.join(MODES)}")
+
+
+def _rank(counts: dict[str, int], n: int) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:n]
+
+
+def prior_works(corpus: Corpus, keys: Iterable[str], n: int = 10) -> list[tuple[str, int]]:
+    """Connected Papers' *prior works* of a selection: the dataset papers outside it that its papers cite most,
+    as (key, how many selected papers cite it), most cited first, then by key. Uses every known edge."""
+    selected = set(keys)
+    counts: dict[str, int] = {}
+    for key in selected:
+        for cited in corpus.links_of(key)[0]:
+            if cited not in selected:
+                counts[cited] = counts.get(cited, 0) + 1
+    return _rank(counts, n)
+
+
+def derivative_works(corpus: Corpus, keys: Iterable[str], n: int = 10) -> list[tuple[str, int]]:
+    """Connected Papers' *derivative works*: the dataset papers outside the selection that cite most of it, as
+    (key, how many selected papers it cites), most first, then by key."""
+    selected = set(keys)
+    counts: dict[str, int] = {}
+    for key in selected:
+        for citing in corpus.links_of(key)[1]:
+            if citing not in selected:
+                counts[citing] = counts.get(citing, 0) + 1
+    return _rank(counts, n)

@@ -79,7 +79,7 @@ def check_provenance(provider: str, ids: Sequence[tuple[str, str]], retrieved: s
         return f"unknown provider {provider[:40]!r}; use one of {', '.join(PROVIDERS)}"
     for column, value in ids:
         if not WORK_ID[provider].fullmatch(value):
-            return f"{column} {value[:60]!r} is not a {PROVIDERS[provider]} work id"
+            return f"{column} {value[:60]!r} is not a work id of {PROVIDERS[provider]}"
     if not _DATE.fullmatch(retrieved):
         return f"retrieved {retrieved[:20]!r} is not a date; write YYYY-MM-DD"
     try:

@@ -4,9 +4,10 @@ Terms:
 - *work*: a source's record of a paper (`Work`): its id in that source, title, year, external ids, citation count
   and, when asked for, the ids of the works it cites (`references`).
 - *resolve*: find the work of each dataset paper, in this order, each step only for papers still unresolved: the
-  id already stored in the entry (`openalex`/`s2` field), the arXiv id, the DOI, then a title search whose
-  best hit is accepted only when it *matches* (`is_same_paper`). Id look-ups are batched (`batch_size` ids per
-  request); a title search costs one request per paper.
+  arXiv id, the DOI, then a title search whose best hit is accepted only when it *matches* (`is_same_paper`).
+  Look-ups are batched (`batch_size` ids per request); a title search costs one request per paper. The ids a
+  refresh stores in the entries (`openalex`, `s2`) are not used to resolve: starting from the same arXiv ids
+  and DOIs every time makes a rerun send the very requests the cache already answered.
 - *match*: the normalised titles (`duplicates.normalise_title`) are at least `TITLE_MATCH` % alike (rapidfuzz
   `ratio`) and the years are equal. A preprint and its proceedings version can differ by a year; such a
   paper stays unresolved rather than be joined to a work that may be another paper.
@@ -32,7 +33,7 @@ from .http import HttpClient
 
 Progress = Callable[[str, int, int], None]
 TITLE_MATCH = 95.0
-LOOKUPS = ("id", "arxiv", "doi")  # the batched steps of `resolve`, in order; the title search comes last
+LOOKUPS = ("arxiv", "doi")  # the batched steps of `resolve`, in order; the title search comes last
 T = TypeVar("T")
 
 
@@ -52,7 +53,7 @@ class Work:
     citation_count: int | None = None
     references: tuple[str, ...] | None = None
     retrieved: date | None = None  # the day the answer holding this record came from the network
-    matched_by: str = ""  # how `resolve` found it: id, arxiv, doi or title
+    matched_by: str = ""  # how `resolve` found it: arxiv, doi or title
 
 
 def is_same_paper(paper: Paper, title: str, year: int | None) -> bool:
@@ -110,12 +111,9 @@ class ScholarlySource(ABC):
     def citing(self, ids: Sequence[str], since: date | None = None) -> list[Work]:
         """Works that cite any of `ids` (published on or after `since`), each with the ids of `ids` it cites."""
 
-    def stored_id(self, paper: Paper) -> str:
-        return getattr(paper, self.id_field)
-
     def resolve(self, papers: Sequence[Paper], references: bool = True) -> dict[str, Work]:
         """The work of each paper that can be found (see the module docstring), by key; `references` fetches them too."""
-        values: dict[str, Callable[[Paper], str]] = {"id": self.stored_id, "arxiv": lambda p: bare_arxiv(p.arxiv), "doi": lambda p: p.doi.lower()}
+        values: dict[str, Callable[[Paper], str]] = {"arxiv": lambda p: bare_arxiv(p.arxiv), "doi": lambda p: p.doi.lower()}
         found: dict[str, Work] = {}
         for kind in LOOKUPS:
             wanted = {p.key: values[kind](p) for p in papers if p.key not in found and values[kind](p)}

@@ -15,8 +15,8 @@ What this client relies on, as OpenAlex's documentation (github.com/ourresearch/
 - The polite pool: `mailto=you@example.org` on each request (`rate-limits-and-authentication.md`); a 429 means
   the rate or the daily budget was exceeded. The e-mail is never cached (see `http`).
 
-An arXiv preprint and its proceedings version may be two works in OpenAlex; the one found first (stored id,
-arXiv DOI, DOI, title) is used, so its citations are those of that version.
+An arXiv preprint and its proceedings version may be two works in OpenAlex; the one found first (arXiv DOI,
+DOI, title) is used, so its citations are those of that version.
 """
 
 from __future__ import annotations

@@ -1,0 +1,121 @@
+"""`python -m survey_taxonomy citations refresh` and `python -m survey_taxonomy discover`: the scholarly indexes.
+
+Importing this module registers both with `cli.EXTENSIONS` (`__main__` imports it). Progress goes to stderr as
+tqdm bars (hidden when stderr is not a terminal); the report goes to stdout. A failing source is one line on
+stderr and exit 1, and no file is written.
+
+- `citations refresh [--source openalex|semanticscholar|all] [--dry-run] [--prune] [--max-age DAYS]`
+- `discover [--source ...] [--min-links N] [--since YYYY-MM-DD] [--dry-run] [--max-age DAYS]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable
+
+from . import cli
+from .config import Settings
+from .errors import SourceError
+from .sources import CHOICES, Progress, open_sources, source_names
+
+
+def terminal_progress() -> tuple[Progress, Callable[[], None]]:
+    """A `Progress` that shows one tqdm bar per stage on stderr, and the function that closes the last bar."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}  # the current stage's bar (a disabled bar keeps no description of its own)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            close()
+            bars[stage] = tqdm(total=total, desc=stage, unit="step", file=sys.stderr, disable=None, leave=False)
+        bar = bars[stage]
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        for bar in bars.values():
+            bar.close()
+        bars.clear()
+
+    return progress, close
+
+
+def _open(settings: Settings, args: argparse.Namespace, progress: Progress):
+    return open_sources(settings, source_names(args.source), max_age=dt.timedelta(days=args.max_age), progress=progress)
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from .refresh import refresh_citations
+
+    settings = cli.settings_of(args)
+    progress, close = terminal_progress()
+    http, sources = _open(settings, args, progress)
+    try:
+        report = refresh_citations(settings.data_dir, sources, dry_run=args.dry_run, prune=args.prune)
+    except SourceError as exc:
+        print(f"error: {exc}. No file was written.", file=sys.stderr)
+        return 1
+    finally:
+        close()
+        http.close()
+    print(report.describe())
+    print(f"{http.network_requests} network request(s)", file=sys.stderr)
+    return 0
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write YYYY-MM-DD") from exc
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from .corpus import load_corpus
+    from .discovery import discover
+    from .submissions import store_for
+
+    settings = cli.settings_of(args)
+    progress, close = terminal_progress()
+    http, sources = _open(settings, args, progress)
+    try:
+        report = discover(
+            load_corpus(settings.data_dir), sources, store_for(settings), settings, min_links=args.min_links, since=args.since, dry_run=args.dry_run
+        )
+    except SourceError as exc:
+        print(f"error: {exc}. Nothing was queued.", file=sys.stderr)
+        return 1
+    finally:
+        close()
+        http.close()
+    print(report.describe())
+    print(f"{http.network_requests} network request(s)", file=sys.stderr)
+    return 0
+
+
+def _common(p: argparse.ArgumentParser, default_source: str) -> None:
+    p.add_argument("--source", choices=CHOICES, default=default_source, help=f"which index to ask (default: {default_source})")
+    p.add_argument("--dry-run", action="store_true", help="fetch and show what would change, write nothing")
+    p.add_argument("--max-age", type=int, default=7, metavar="DAYS", help="reuse cached answers up to this many days old (default: 7)")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add `citations refresh` and `discover` to the main parser."""
+    group = commands.add_parser("citations", help="citation data from OpenAlex and Semantic Scholar")
+    sub = group.add_subparsers(dest="citations_command", required=True)
+    p = sub.add_parser("refresh", help="fetch citations between dataset papers, their ids and citation counts; print the diff")
+    _common(p, "all")
+    p.add_argument("--prune", action="store_true", help="remove edges and counts a refreshed source no longer reports")
+    p.set_defaults(func=cmd_refresh)
+    p = commands.add_parser("discover", help="queue papers the dataset lacks (citing it, or cited by it) for review")
+    _common(p, "openalex")
+    p.add_argument("--min-links", type=int, default=2, metavar="N", help="dataset papers a candidate must cite or be cited by (default: 2)")
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only candidates published on or after this day")
+    p.set_defaults(func=cmd_discover)
+
+
+cli.EXTENSIONS.append(register)

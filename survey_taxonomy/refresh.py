@@ -1,0 +1,222 @@
+"""`citations refresh`: the citations between dataset papers, their ids and citation counts, from scholarly indexes.
+
+Terms:
+- *fetch*: ask each source for the work of every paper with its references and count (`fetch_citations`);
+  all network traffic happens here, before anything is written, so a failing source leaves every file as it was.
+- *reported edge*: `citing -> cited` when the source lists the work of `cited` among those the work of `citing`
+  cites. Its row in `citations.csv` names the provider, both work ids, the citing work's public page and the
+  day the answer was fetched (see `provenance`).
+- *merge*: reported edges, ids and counts laid over what the files hold now (`merge_citations`). Hand-curated
+  rows are kept as they are. A row of a refreshed provider that it no longer reports is *stale*: kept, and
+  removed only with `prune`; the same holds for counts. Ids are set or changed, never removed.
+- *diff*: for edges, ids and counts, what was added, changed, unchanged (and stale), printed by the CLI.
+- *write*: under the data folder's writers' lock, each file that changed is replaced atomically (`files`); a
+  run stopped before the write leaves the old files, and a rerun finds its answers in the cache.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .bibedit import set_fields
+from .corpus import CITATION_COLUMNS, Citation, load_corpus, read_citations
+from .errors import SurveyDataError
+from .files import write_atomic, write_lock
+from .model import Paper
+from .provenance import COUNTS_FILE, PROVIDERS, CitationCount, format_citation_counts, read_citation_counts
+from .sources.base import ScholarlySource
+
+EVIDENCE = "scholarly index: {label} lists {cited_id} among the works that {citing_id} cites"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What the sources reported for the dataset, before it meets the files."""
+
+    providers: tuple[str, ...]
+    edges: tuple[Citation, ...]
+    ids: dict[str, dict[str, str]]  # key -> {"openalex": ..., "s2": ...}
+    counts: tuple[CitationCount, ...]
+    matched: dict[str, dict[str, str]]  # provider -> key -> how it was found (id, arxiv, doi, title)
+    unresolved: dict[str, tuple[str, ...]]  # provider -> keys not found
+
+
+@dataclass
+class Diff:
+    """Added, changed, unchanged and stale items of one kind (edges, ids or counts), as printable lines."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    stale: list[str] = field(default_factory=list)
+
+    def summary(self, name: str, pruned: bool) -> str:
+        stale = f", {len(self.stale)} stale {'removed' if pruned else 'kept (--prune removes them)'}" if self.stale else ""
+        return f"{name}: {len(self.added)} added, {len(self.changed)} changed, {self.unchanged} unchanged{stale}"
+
+
+@dataclass
+class RefreshReport:
+    """What a refresh found and did; `describe()` is what the CLI prints."""
+
+    fetched: Fetched
+    edges: Diff
+    ids: Diff
+    counts: Diff
+    prune: bool
+    dry_run: bool
+    written: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(d.added or d.changed or (self.prune and d.stale) for d in (self.edges, self.ids, self.counts))
+
+    def describe(self) -> str:
+        lines = []
+        for provider in self.fetched.providers:
+            how: dict[str, int] = {}
+            for kind in self.fetched.matched[provider].values():
+                how[kind] = how.get(kind, 0) + 1
+            missing = self.fetched.unresolved[provider]
+            found = ", ".join(f"{n} by {kind}" for kind, n in sorted(how.items()))
+            lines.append(f"{PROVIDERS[provider]}: {len(self.fetched.matched[provider])} papers found ({found or 'none'}), {len(missing)} not found")
+            if missing:
+                lines.append("  not found: " + ", ".join(missing))
+        for name, diff in (("edges", self.edges), ("ids", self.ids), ("citation counts", self.counts)):
+            lines.append(diff.summary(name, self.prune))
+            lines += [f"  + {line}" for line in diff.added] + [f"  ~ {line}" for line in diff.changed]
+            lines += [f"  {'-' if self.prune else '?'} {line}" for line in diff.stale]
+        if self.dry_run:
+            lines.append("dry run: nothing written")
+        else:
+            lines.append("wrote " + ", ".join(self.written) if self.written else "nothing changed")
+        return "\n".join(lines)
+
+
+def fetch_citations(papers: Sequence[Paper], sources: Sequence[ScholarlySource]) -> Fetched:
+    """Ask every source for the papers' works, references and counts. Raises `SourceError` when one fails."""
+    edges: list[Citation] = []
+    ids: dict[str, dict[str, str]] = {}
+    counts: list[CitationCount] = []
+    matched: dict[str, dict[str, str]] = {}
+    for source in sources:
+        found = source.resolve(papers)
+        key_of = {work.id: key for key, work in found.items()}
+        for key, work in found.items():
+            ids.setdefault(key, {})[source.id_field] = work.id
+            day = work.retrieved.isoformat() if work.retrieved else ""
+            if work.citation_count is not None:
+                counts.append(CitationCount(key, source.name, work.id, work.citation_count, day))
+            for ref in dict.fromkeys(work.references or ()):
+                cited = key_of.get(ref)
+                if cited is not None and cited != key:
+                    evidence = EVIDENCE.format(label=source.label, cited_id=ref, citing_id=work.id)
+                    edges.append(Citation(key, cited, source.work_url(work.id), evidence, source.name, work.id, ref, day))
+        matched[source.name] = {key: work.matched_by for key, work in found.items()}
+    providers = tuple(s.name for s in sources)
+    unresolved = {name: tuple(p.key for p in papers if p.key not in matched[name]) for name in providers}
+    return Fetched(providers, tuple(edges), ids, tuple(counts), matched, unresolved)
+
+
+def _edge_line(c: Citation) -> str:
+    return f"{c.citing} -> {c.cited} ({c.provider} {c.citing_id} -> {c.cited_id}, {c.retrieved})"
+
+
+def merge_citations(
+    fetched: Fetched, citations: Sequence[Citation], counts: Sequence[CitationCount], papers: Sequence[Paper], prune: bool
+) -> tuple[list[Citation], list[CitationCount], dict[str, dict[str, str]], Diff, Diff, Diff]:
+    """The new rows of both files and the id updates, with their diffs (see the module docstring)."""
+    refreshed = set(fetched.providers)
+    edges_diff, ids_diff, counts_diff = Diff(), Diff(), Diff()
+    old = {(c.citing, c.cited, c.provider): c for c in citations if c.provider}
+    new = {(c.citing, c.cited, c.provider): c for c in fetched.edges}
+    for key, row in new.items():
+        if key not in old:
+            edges_diff.added.append(_edge_line(row))
+        elif old[key] != row:
+            edges_diff.changed.append(_edge_line(row))
+        else:
+            edges_diff.unchanged += 1
+    stale = {key: row for key, row in old.items() if key not in new and row.provider in refreshed}
+    edges_diff.stale = [_edge_line(row) for row in stale.values()]
+    kept = {key: row for key, row in old.items() if key not in new and (key not in stale or not prune)}
+    api_rows = sorted({**kept, **new}.values(), key=lambda c: (c.citing, c.cited, c.provider))
+    rows = [c for c in citations if not c.provider] + api_rows
+
+    by_key = {p.key: p for p in papers}
+    updates: dict[str, dict[str, str]] = {}
+    for key, found in sorted(fetched.ids.items()):
+        paper = by_key.get(key)
+        for name, value in found.items():
+            if paper is None:
+                continue
+            before = getattr(paper, name)
+            if before == value:
+                ids_diff.unchanged += 1
+                continue
+            (ids_diff.changed if before else ids_diff.added).append(f"{key} {name} = {value}" + (f" (was {before})" if before else ""))
+            updates.setdefault(key, {})[name] = value
+
+    old_counts = {(c.key, c.provider): c for c in counts}
+    new_counts = {(c.key, c.provider): c for c in fetched.counts}
+    for key, count in new_counts.items():
+        line = f"{count.key}: {count.label}"
+        if key not in old_counts:
+            counts_diff.added.append(line)
+        elif old_counts[key] != count:
+            counts_diff.changed.append(line + f" (was {old_counts[key].count})")
+        else:
+            counts_diff.unchanged += 1
+    stale_counts = {k: c for k, c in old_counts.items() if k not in new_counts and c.provider in refreshed}
+    counts_diff.stale = [f"{c.key}: {c.label}" for c in stale_counts.values()]
+    merged_counts = [c for k, c in old_counts.items() if k not in new_counts and (k not in stale_counts or not prune)] + list(new_counts.values())
+    return rows, merged_counts, updates, edges_diff, ids_diff, counts_diff
+
+
+def format_citations(rows: Iterable[Citation]) -> str:
+    """The text of `citations.csv` with every column of `CITATION_COLUMNS`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CITATION_COLUMNS)
+    for c in rows:
+        writer.writerow((c.citing, c.cited, c.source, c.evidence, c.provider, c.citing_id, c.cited_id, c.retrieved))
+    return out.getvalue()
+
+
+def refresh_citations(data_dir: str | Path, sources: Sequence[ScholarlySource], *, dry_run: bool = False, prune: bool = False) -> RefreshReport:
+    """Fetch from `sources`, merge into the data folder's files and write those that changed (not with `dry_run`).
+
+    Raises `SourceError` (nothing written) when a source fails, `SurveyDataError` when the files have problems
+    a rewrite would lose (fix them first: `validate` names them), `DataWriteError` when the folder is not writable.
+    """
+    data = Path(data_dir)
+    corpus = load_corpus(data)
+    unreadable = [p for p in corpus.problems if p.source in ("citations.csv", COUNTS_FILE) and p.severity == "error" and p.line is not None]
+    if unreadable:
+        raise SurveyDataError(f"{unreadable[0]}; fix the rows that `python -m survey_taxonomy validate` names before a refresh rewrites the file")
+    fetched = fetch_citations(corpus.papers, sources)
+    paths = {"bib": data / "papers.bib", "citations": data / "citations.csv", "counts": data / COUNTS_FILE}
+    with write_lock(paths["bib"]):
+        targets = {name: path.resolve() for name, path in paths.items()}
+        old = {name: target.read_text(encoding="utf-8") if target.exists() else "" for name, target in targets.items()}
+        citations, problems = read_citations(targets["citations"])
+        counts, count_problems = read_citation_counts(targets["counts"])
+        if problems or count_problems:
+            raise SurveyDataError(f"{(problems + count_problems)[0]}; fix it first (nothing was written)")
+        papers = load_corpus(data).papers  # the file as it is now, under the lock
+        rows, merged_counts, updates, edges, ids, count_diff = merge_citations(fetched, citations, counts, papers, prune)
+        report = RefreshReport(fetched, edges, ids, count_diff, prune, dry_run)
+        new = {
+            "bib": set_fields(old["bib"], updates, paths["bib"].name) if updates else old["bib"],
+            "citations": format_citations(rows) if (edges.added or edges.changed or (prune and edges.stale)) else old["citations"],
+            "counts": format_citation_counts(merged_counts) if merged_counts or old["counts"] else "",
+        }
+        for name, text in new.items():
+            if text != old[name] and not dry_run:
+                write_atomic(targets[name], text)
+                report.written.append(paths[name].name)
+    return report
