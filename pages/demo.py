@@ -15,13 +15,13 @@ from survey_taxonomy import ui
 from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.errors import ModelError
 from survey_taxonomy.figures import route_curve_figure
-from survey_taxonomy.models.cascade import PairedRun, paired_run, route_curve, route_records, should_escalate
+from survey_taxonomy.models.cascade import PairedRun, paired_runs, route, route_curve, route_records
 from survey_taxonomy.models.category import LooReport, classifier_for, evaluate_zero_shot, leave_one_out, zero_shot_category
 from survey_taxonomy.models.chat import Answer, ChatModel, Reply
 from survey_taxonomy.models.large import LargeModelStatus, large_model
 from survey_taxonomy.models.local import small_model
 from survey_taxonomy.models.questions import load_questions
-from survey_taxonomy.models.rag import Asked, cascade_result, markdown_links, start_ask
+from survey_taxonomy.models.rag import Asked, answer_markdown, cascade_result, start_ask
 from survey_taxonomy.models.speculative import SpeculativeRun, configured_models, prompt_messages, reported_speedups, speculative_requirements
 from survey_taxonomy.query import Selection
 
@@ -32,6 +32,11 @@ MODES = {
     "speculative": ("Speculative decoding", "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"),
     "category": ("Category suggestion", "competition/task-specific"),
 }
+CONFIDENCE_HELP = (
+    "Confidence is the model's own probability for the tokens it wrote (the exp of their mean log-probability). "
+    "It says how sure the model was of its wording, not whether the answer is right: a small model can be "
+    "confidently wrong."
+)
 FLAGSHIP = "How can a small model make LLM decoding faster?"
 
 
@@ -53,12 +58,18 @@ def _loo(signature: tuple, _c: Corpus) -> LooReport:
 
 
 def _stream(pieces: Iterator[str], keys: list[str] | None = None) -> str:
-    """Stream text into the page (keys become links to Explore); a model failure is shown, not raised."""
+    """Stream a model's text into the page as inert Markdown (cited keys become links to the papers' pages); a
+    model failure is shown, not raised."""
+    box = st.empty()
+    box.caption("Waiting for the model's first words…")
+    text = ""
     try:
-        return str(st.write_stream(markdown_links(p, keys) if keys else p for p in pieces))
+        for piece in pieces:
+            text += piece
+            box.markdown(answer_markdown(text, keys or []))
     except ModelError as exc:
         st.error(str(exc))
-        return ""
+    return text
 
 
 def _answer_block(title: str, reply: Reply | Asked) -> Answer | None:
@@ -69,7 +80,9 @@ def _answer_block(title: str, reply: Reply | Asked) -> Answer | None:
     answer = reply.answer if isinstance(reply, Reply) else reply.reply.answer
     if answer is not None:
         confidence = "" if answer.confidence is None else f" · confidence {answer.confidence:.2f}"
-        st.caption(answer.metrics.describe() + confidence)
+        st.caption(answer.metrics.describe() + confidence, help=CONFIDENCE_HELP)
+        if keys:
+            st.caption("A cited key names a paper the model was shown, not proof that the paper says this: open it and check.")
     return answer
 
 
@@ -80,7 +93,7 @@ def _node_papers(c: Corpus, node_id: str) -> None:
     st.page_link("pages/explore.py", label=f"Open this node in Explore ({len(frame)} papers) →", query_params={"node": node_id})
     with st.expander(f"The {len(frame)} papers of this node"):
         for row in frame.itertuples():
-            st.markdown(f"- [{row.title}](explore?key={row.key}) ({row.year if pd.notna(row.year) else 'n.d.'}) `{row.key}`")
+            st.markdown(f"- [{ui.markdown_text(row.title)}]({ui.paper_url(row.key)}) ({row.year if pd.notna(row.year) else 'n.d.'})")
 
 
 def _settings() -> tuple[int, int]:
@@ -134,25 +147,34 @@ if mode == "ask":
     threshold = st.slider("Cascade threshold", 0.0, 1.0, 0.5, 0.05, key="demo_ask_threshold") if choice == "cascade" else 0.5
     if st.button("Ask", key="demo_ask_run", type="primary") and question.strip():
         first = start_ask(question, large if choice == "large" else small, retriever, c.taxonomy, k, max_tokens)
-        with st.expander(f"The {len(first.papers)} retrieved papers"):
-            for i, paper in enumerate(first.papers, 1):
-                st.markdown(f"{i}. [{paper.title}](explore?key={paper.key}) `{paper.key}`")
+        st.markdown(f"**The {len(first.papers)} papers retrieved for your question**, which the model reads before answering:")
+        for i, paper in enumerate(first.papers, 1):
+            st.markdown(f"{i}\\. [{ui.markdown_text(paper.title)}]({ui.paper_url(paper.key)}) · {ui.markdown_text(paper.key)}")
         if first.prefix:
             st.caption("The small model's answer is started with “According to [” so that it names a source; it picks which one.")
-        answer = _answer_block(f"Answer by {first.reply.model.label}", first)
-        second = None
-        if answer is not None and choice == "cascade":
-            up = should_escalate(answer.confidence, threshold)
-            verdict = "**escalated to the large model**" if up else "kept"
-            st.markdown(f"Confidence {answer.confidence or 0:.2f} {'<' if up else '≥'} threshold {threshold:.2f}: {verdict}")
-            if up:
-                second = start_ask(question, large, retriever, c.taxonomy, k, max_tokens)
-                _answer_block(f"Answer by {large.label}", second)
+        asked = {"first": first}
+
+        def _ask_large() -> Answer | None:
+            asked["second"] = start_ask(question, large, retriever, c.taxonomy, k, max_tokens)
+            return _answer_block(f"Answer by {large.label}", asked["second"])
+
+        def _verdict(answer: Answer) -> None:
+            st.markdown(f"Confidence {answer.confidence or 0:.2f} < threshold {threshold:.2f}: **escalated to the large model**")
+
+        routed = route(
+            lambda: _answer_block(f"Answer by {first.reply.model.label}", first),
+            _ask_large if choice == "cascade" else None,
+            threshold,
+            on_escalate=_verdict,
+        )
+        if routed is not None and choice == "cascade" and not routed.escalated:
+            st.markdown(f"Confidence {routed.first.confidence or 0:.2f} ≥ threshold {threshold:.2f}: kept")
+        second = asked.get("second")
         final = second or first
         if final.reply.answer is not None:
             result = cascade_result(first, second, threshold) if choice == "cascade" else final.result()
             cited = result["cited"]
-            st.markdown("Cited: " + (", ".join(f"[{key}](explore?key={key})" for key in cited) if cited else "no retrieved paper"))
+            st.markdown("Cited: " + (", ".join(f"[{ui.markdown_text(key)}]({ui.paper_url(key)})" for key in cited) if cited else "no retrieved paper"))
 
 elif mode == "side":
     st.subheader("Side by side")
@@ -182,27 +204,16 @@ elif mode == "cascade":
     log = st.session_state.setdefault("demo_cascade_log", [])
     if st.button("Route this question", key="demo_cascade_run", type="primary") and question.strip():
         start = time.perf_counter()
-        first = start_ask(question, small, retriever, c.taxonomy, k, max_tokens)
-        answer = _answer_block(small.label, first)
-        if answer is not None:
-            up = should_escalate(answer.confidence, threshold)
-            final = answer
-            if up and large is not None:
-                st.markdown(f"Confidence {answer.confidence or 0:.2f} < {threshold:.2f}: **escalated**")
-                final = _answer_block(large.label, start_ask(question, large, retriever, c.taxonomy, k, max_tokens)) or answer
-            elif up:
+        routed = route(
+            lambda: _answer_block(small.label, start_ask(question, small, retriever, c.taxonomy, k, max_tokens)),
+            (lambda: _answer_block(large.label, start_ask(question, large, retriever, c.taxonomy, k, max_tokens))) if large is not None else None,
+            threshold,
+            on_escalate=lambda answer: st.markdown(f"Confidence {answer.confidence or 0:.2f} < {threshold:.2f}: **escalated**"),
+        )
+        if routed is not None:
+            if routed.escalated and large is None:
                 st.info("This query would be escalated, but no large model is configured.")
-            cost = answer.metrics.cost_usd + (final.metrics.cost_usd if final is not answer else 0.0)
-            log.append(
-                {
-                    "question": question,
-                    "answered by": final.model,
-                    "confidence": answer.confidence,
-                    "threshold": threshold,
-                    "latency (s)": round(time.perf_counter() - start, 2),
-                    "cost ($)": cost,
-                }
-            )
+            log.append(routed.record(question, threshold, time.perf_counter() - start))
     if log:
         st.dataframe(pd.DataFrame(log), hide_index=True, key="demo_cascade_table")
     st.markdown("#### Batch: quality against the share of LLM calls")
@@ -213,11 +224,11 @@ elif mode == "cascade":
         bar = st.progress(0.0, text="Answering…")
         runs: list[PairedRun] = []
         try:
-            for i, q in enumerate(questions[:n], 1):
-                small_answer = start_ask(q.question, small, retriever, c.taxonomy, k, max_tokens).answer()
-                large_answer = start_ask(q.question, large, retriever, c.taxonomy, k, max_tokens).answer()
-                runs.append(paired_run(q.question, q.answer, small_answer, large_answer))
-                bar.progress(i / n, text=f"Answered {i} of {n}")
+            runs = paired_runs(
+                [(q.question, q.answer) for q in questions[:n]],
+                lambda question, which: start_ask(question, small if which == "small" else large, retriever, c.taxonomy, k, max_tokens).answer(),
+                lambda done, total: bar.progress(done / total, text=f"Answered {done} of {total}"),
+            )
         except ModelError as exc:
             st.error(str(exc))
         st.session_state["demo_batch_runs"] = runs

@@ -7,7 +7,8 @@ from survey_taxonomy import ui
 c = ui.corpus()
 st.title("Explore papers")
 selection = ui.filter_sidebar(c, "explore")
-result = selection.filter(c.frame)
+result = ui.selected(c, selection)
+ui.search_shortcut()
 open_key = st.query_params.get("key", "")
 with st.container(key="explore_count"):
     st.caption(ui.markdown_text(selection.describe(len(result), c.taxonomy)))

@@ -3,15 +3,16 @@
 import streamlit as st
 
 from survey_taxonomy import ui
+from survey_taxonomy.export import markdown_text
 from survey_taxonomy.figures import papers_per_year, taxonomy_sunburst
-from survey_taxonomy.submissions import markdown_text
 
 c = ui.corpus()
 survey = c.survey
 st.title("Small Models Atlas")
 if survey is not None:
     st.markdown(
-        f"An explorer for **[{survey.title}]({survey.link})** by {' and '.join(survey.authors)} ({survey.venue}). "
+        f"An explorer for **[{markdown_text(survey.title)}]({ui.safe_url(survey.link)})** by {markdown_text(' and '.join(survey.authors))} "
+        f"({markdown_text(survey.venue)}). "
         "The survey sorts work on small models (SMs) and large language models (LLMs) into **Collaboration**, where one "
         "helps the other, and **Competition**, where a small model is the better pick."
     )
@@ -33,8 +34,8 @@ with left:
 with right:
     st.markdown("#### Open a part of the taxonomy")
     node = st.selectbox("Taxonomy node", [n.id for n in c.taxonomy.walk()], key="overview_node", format_func=lambda n: ui.node_label(c, n))
-    st.page_link("pages/explore.py", label=f"Explore the papers of “{c.taxonomy[node].label}” →", query_params={"node": node})
-    st.caption(c.taxonomy[node].description)
+    st.page_link("pages/explore.py", label=f"Explore the papers of “{markdown_text(c.taxonomy[node].label)}” →", query_params={"node": node})
+    st.caption(markdown_text(c.taxonomy[node].description))
     st.markdown("#### Most connected papers")
     _, metrics = ui.graph_and_metrics("citations", tuple(frame["key"]), c)
     top = metrics[metrics["node"] != (survey.key if survey is not None else "")].head(8)
@@ -42,7 +43,7 @@ with right:
         st.caption("No citation links recorded yet.")
     for row in top.itertuples():
         paper = c.by_key[row.node]
-        st.page_link("pages/explore.py", label=f"{row.degree} links · {markdown_text(paper.title[:80])}", query_params={"key": paper.key})
+        st.page_link("pages/paper.py", label=f"{ui.plural(row.degree, 'link')} · {markdown_text(paper.title[:80])}", query_params={"key": paper.key})
     st.caption("Ranked by PageRank over the citation links in this dataset (the survey itself left out).")
 
 st.plotly_chart(papers_per_year(frame, "category", "Papers per year, by part of the taxonomy"), key="overview_years")

@@ -6,12 +6,16 @@ User text is shown only through `st.text`/`st.code` or escaped with `markdown_te
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pandas as pd
 import streamlit as st
 
 from survey_taxonomy import ui
+from survey_taxonomy.arxiv import verify_arxiv
 from survey_taxonomy.errors import SubmissionError
-from survey_taxonomy.submissions import check_token, markdown_text, store_for
+from survey_taxonomy.export import markdown_text
+from survey_taxonomy.submissions import store_for
 
 state = st.session_state
 settings = ui.settings()
@@ -24,17 +28,25 @@ if not settings.admin_token:
     )
     st.stop()
 
-token = st.text_input("Admin token", type="password", key="review_token")
-if not token:
-    st.info("Enter the admin token to see the submissions waiting for review.")
-    st.stop()
-try:
-    check_token(token, settings.admin_token)
-except SubmissionError as exc:
-    st.error(markdown_text(str(exc)))
-    st.stop()
-
 store = store_for(settings)
+if "review_token_ok" not in state:
+    # A form that forgets its field: the token goes to the server once and is never kept in the page.
+    with st.form("review_sign_in", clear_on_submit=True):
+        typed = st.text_input("Admin token", type="password", key="review_token_typed")
+        signed_in = st.form_submit_button("Sign in")
+    if not signed_in or not typed:
+        st.info("Enter the admin token to see the submissions waiting for review.")
+        st.stop()
+    try:
+        store.authenticate(typed, settings.admin_token, client=ui.browser_id())
+    except SubmissionError as exc:
+        st.error(markdown_text(str(exc)))
+        st.stop()
+    state["review_token_ok"] = typed  # server-side session memory only: each decision is checked again with it
+    st.rerun()
+if st.sidebar.button("Sign out of the review", key="review_sign_out"):
+    del state["review_token_ok"]
+    st.rerun()
 corpus = ui.corpus()
 
 
@@ -43,7 +55,7 @@ def _decide(submission_id: int, decision: str) -> None:
         done = store.review(
             submission_id,
             decision,
-            token=state.get("review_token", ""),
+            token=state.get("review_token_ok", ""),
             admin_token=settings.admin_token,
             corpus=corpus,  # the run's corpus: ui.corpus() may rerun, which a callback must not
             reviewer=state.get("review_reviewer", ""),
@@ -54,6 +66,24 @@ def _decide(submission_id: int, decision: str) -> None:
         return
     then = "it is in Explore now" if done.status == "approved" else "it stays out of the atlas"
     state["review_message"] = ("success", f"Submission #{done.id} ({done.key}) {done.status}: {then}.")
+
+
+def _verify(submission_id: int, arxiv_id: str, title: str) -> None:
+    state[f"review_verified_{submission_id}"] = verify_arxiv(arxiv_id, title)
+
+
+def _identifiers(submission) -> None:
+    """Badges that say which identifiers were checked against their source, and a button to check the arXiv id."""
+    paper = submission.draft.paper
+    if paper.arxiv:
+        status, why = state.get(f"review_verified_{submission.id}", ("unchecked", "not checked against arXiv yet"))
+        colour = {"verified": "green", "mismatch": "red"}.get(status, "orange")
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        left.markdown(f":{colour}-badge[arXiv {markdown_text(paper.arxiv)}: {status}] {markdown_text(why)}")
+        right.button("Check on arXiv", key=f"review_verify_{submission.id}", on_click=_verify, args=(submission.id, paper.arxiv, paper.title))
+    if paper.doi:
+        link = f"https://doi.org/{quote(paper.doi, safe='/')}"
+        st.markdown(f":orange-badge[DOI {markdown_text(paper.doi)}: not verified] this app cannot resolve DOIs: [resolve it by hand ↗]({link})")
 
 
 st.text_input("Your name, recorded with each decision", key="review_reviewer", value="maintainer")
@@ -75,6 +105,15 @@ for submission in pending:
         if draft.contact:
             st.text(f"Contact: {draft.contact}")
         st.code(submission.bibtex, language="bibtex")
+        if submission.merge_error:
+            st.error(f"Sent back by the last merge: {markdown_text(submission.merge_error)}")
+        if submission.claimed_cites:
+            st.caption(
+                "The submitter says it cites: "
+                + markdown_text(", ".join(submission.claimed_cites))
+                + " (a claim, not recorded as citations; add sourced ones to citations.csv)"
+            )
+        _identifiers(submission)
         findings = store.findings(submission, corpus)
         if not findings:
             st.success("No problem found: complete, well-formed, not a duplicate.")

@@ -5,15 +5,14 @@ User text is shown only through `st.text`/`st.code` or escaped with `markdown_te
 
 from __future__ import annotations
 
-import uuid
-
 import streamlit as st
 
 from survey_taxonomy import ui
 from survey_taxonomy.arxiv import fetch_arxiv
 from survey_taxonomy.errors import SubmissionError, SurveyDataError
+from survey_taxonomy.export import markdown_text
 from survey_taxonomy.models import suggest_category
-from survey_taxonomy.submissions import FIELDS, Draft, Problem, markdown_text, read_bibtex, read_payload, store_for, with_default_node
+from survey_taxonomy.submissions import FIELDS, Draft, Problem, read_bibtex, read_payload, store_for, with_default_node
 from survey_taxonomy.validation import FIRST_YEAR, last_allowed_year
 
 TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
@@ -21,13 +20,15 @@ state = st.session_state
 settings = ui.settings()
 corpus = ui.corpus()
 taxonomy = corpus.taxonomy
-session = state.setdefault("submit_session", uuid.uuid4().hex)
+session = ui.browser_id()
 
 
 def _send(drafts: list[Draft], problems: list[Problem], result_key: str) -> bool:
     """Store the drafts (all or nothing); keep the outcome for the next run to show. True when stored."""
     try:
-        result = store_for(settings).submit(drafts, corpus, session=session, per_minute=settings.submissions_per_minute, problems=problems)
+        result = store_for(settings).submit(
+            drafts, corpus, session=session, per_minute=settings.submissions_per_minute, max_pending=settings.max_pending, problems=problems
+        )
     except SubmissionError as exc:
         state[result_key] = str(exc)
         return False

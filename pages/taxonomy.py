@@ -3,9 +3,8 @@
 import streamlit as st
 
 from survey_taxonomy import ui
-from survey_taxonomy.export import to_markdown
+from survey_taxonomy.export import markdown_text, to_markdown
 from survey_taxonomy.query import node_counts
-from survey_taxonomy.submissions import markdown_text
 
 c = ui.corpus()
 st.title("The survey's taxonomy")
@@ -32,15 +31,17 @@ for root in start:
     for node in c.taxonomy.walk(root):
         level = min(node.depth + 2, 5) if not focus else min(node.depth - c.taxonomy[focus].depth + 2, 5)
         st.markdown(f"{'#' * level} {node.heading}")
-        st.caption(f"{counts[node.id]} papers in this part of the tree · id `{node.id}`")
-        st.write(node.description)
+        st.caption(f"{ui.plural(counts[node.id], 'paper')} in this part of the tree · id `{markdown_text(node.id)}`")
+        st.markdown(markdown_text(node.description))
         if node.facets:
-            st.markdown("Method families: " + " · ".join(f"`{f}`" for f in node.facets))
+            st.markdown("Method families: " + " · ".join(markdown_text(f) for f in node.facets))
         papers = sorted(by_node.get(node.id, []), key=lambda p: (p.relation != "cited-by-survey", -(p.year or 0)))
         if papers:
-            with st.expander(f"{len(papers)} papers placed directly here", expanded=bool(focus)):
+            with st.expander(f"{ui.plural(len(papers), 'paper')} placed directly here", expanded=bool(focus)):
                 for p in papers:
                     tag = "" if p.relation == "cited-by-survey" else f" · *{ui.relation_label(p.relation)}*"
-                    code = f" · [code]({p.code})" if p.code else ""
-                    st.markdown(f"- [{markdown_text(p.title)}]({p.link}) — {markdown_text(p.venue) or 'venue unknown'}{code}{tag}")
+                    code = f" · [code]({ui.safe_url(p.code)})" if ui.safe_url(p.code) else ""
+                    link = ui.safe_url(p.link)
+                    read = f" · [read ↗]({link})" if link else ""
+                    st.markdown(f"- [{markdown_text(p.title)}]({ui.paper_url(p.key)}) — {markdown_text(p.venue) or 'venue unknown'}{read}{code}{tag}")
         st.page_link("pages/explore.py", label="Open in Explore →", query_params={"node": node.id})

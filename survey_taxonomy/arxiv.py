@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import re
 import threading
+import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import urlencode
+
+from rapidfuzz import fuzz
 
 from .errors import SurveyDataError
 from .validation import is_arxiv_id
@@ -97,6 +100,27 @@ def fetch_arxiv(value: str, *, api: str = ARXIV_API, timeout: float = TIMEOUT_S)
     worker.start()
     worker.join(timeout)
     if "body" not in outcome:
-        reason = outcome.get("error") or f"no answer within {timeout:g} s"
-        raise ArxivError(f"arXiv could not be reached ({reason}); type the details in yourself")
+        error = outcome.get("error")
+        if isinstance(error, urllib.error.HTTPError):
+            raise ArxivError(f"arXiv answered with an error (HTTP {error.code}); try again later or type the details in yourself")
+        why = "no answer" if error is None else "no connection"
+        raise ArxivError(f"arXiv cannot be reached from this server ({why} within {timeout:g} s); type the details in yourself")
     return parse_feed(outcome["body"], arxiv_id)
+
+
+def verify_arxiv(arxiv_id: str, title: str, *, api: str = ARXIV_API, timeout: float = TIMEOUT_S) -> tuple[str, str]:
+    """Check an arXiv id against the title a submitter gave: (`verified` | `mismatch` | `unverified`, why).
+
+    `unverified` means arXiv could not be asked (offline, an error): the reviewer must check it by hand.
+    """
+    try:
+        found = fetch_arxiv(arxiv_id, api=api, timeout=timeout)
+    except ArxivError as exc:
+        return "unverified", str(exc)
+    score = fuzz.token_sort_ratio(found.get("title", "").lower(), title.lower())
+    if score >= TITLE_MATCH:
+        return "verified", f"arXiv {arxiv_id} is “{found['title']}”"
+    return "mismatch", f"arXiv {arxiv_id} is “{found.get('title', '')}”, not the submitted title ({score:.0f}% alike)"
+
+
+TITLE_MATCH = 90  # % alike (rapidfuzz token sort ratio) for an arXiv title to count as the submitted one

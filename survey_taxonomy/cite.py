@@ -107,5 +107,15 @@ def ris_record(paper: Paper) -> dict[str, Any]:
 
 
 def to_ris(papers: Iterable[Paper]) -> str:
-    """RIS text, one record per paper."""
-    return rispy.dumps([ris_record(p) for p in papers])
+    """RIS text, one record per paper.
+
+    RIS is line-based: a value with a line break would start a new tag (`ER  -` ends the record), so every value
+    is written on one line.
+    """
+    return rispy.dumps([{name: _one_line(value) for name, value in ris_record(p).items()} for p in papers])
+
+
+def _one_line(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    return " ".join(str(value).split()) if isinstance(value, str) else value

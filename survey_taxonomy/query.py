@@ -43,6 +43,7 @@ class Selection:
     relations: tuple[str, ...] = ()
     has_code: bool = False
     query: str = ""
+    by_meaning: bool = False  # `query` ranks papers by meaning (the retriever), instead of matching words
 
     def mask(self, frame: pd.DataFrame) -> pd.Series:
         """A boolean mask over `frame` (a corpus frame) for this selection.
@@ -69,7 +70,7 @@ class Selection:
             mask &= frame["has_code"]
         keep = mask.to_numpy(dtype=bool, copy=True)
         text = frame["search_stems"]
-        for term in query_stems(self.query):
+        for term in query_stems("" if self.by_meaning else self.query):
             rows = np.flatnonzero(keep)
             if len(rows) * 2 < len(keep):  # gathering the kept rows first costs less than scanning them all
                 keep[rows] = text.iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool)
@@ -110,7 +111,7 @@ class Selection:
         if self.has_code:
             parts.append("with code")
         if self.query.strip():
-            parts.append(f'matching "{self.query.strip()}"')
+            parts.append(f'closest in meaning to "{self.query.strip()}"' if self.by_meaning else f'matching "{self.query.strip()}"')
         return " ".join(parts)
 
     def slug(self) -> str:
@@ -159,6 +160,8 @@ class Selection:
             params["code"] = "1"
         if self.query.strip():
             params["q"] = self.query.strip()
+            if self.by_meaning:
+                params["meaning"] = "1"
         return params
 
     @classmethod
@@ -166,7 +169,7 @@ class Selection:
         """Read URL parameters; every bad value is dropped with a notice, so a bad link still opens.
 
         >>> Selection.from_params({"from": "20x4", "code": "1"})
-        (Selection(node=None, facets=(), year_min=None, year_max=None, venues=(), relations=(), has_code=True, query=''), ["ignored from='20x4': not a year"])
+        (Selection(node=None, facets=(), year_min=None, year_max=None, venues=(), relations=(), has_code=True, query='', by_meaning=False), ["ignored from='20x4': not a year"])
         """
 
         def one(name: str) -> str:
@@ -203,6 +206,9 @@ class Selection:
         code = one("code").strip().lower()
         if code not in ("", "0", "1", "true", "false"):
             notices.append(f"ignored code={code!r}: use 1 or 0")
+        meaning = one("meaning").strip().lower()
+        if meaning not in ("", "0", "1", "true", "false"):
+            notices.append(f"ignored meaning={meaning!r}: use 1 or 0")
         selection = cls(
             node=node,
             facets=many("facet"),
@@ -212,6 +218,7 @@ class Selection:
             relations=relations,
             has_code=code in ("1", "true"),
             query=one("q").strip()[:200],
+            by_meaning=meaning in ("1", "true") and bool(one("q").strip()),
         )
         return selection, notices
 

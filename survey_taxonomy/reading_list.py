@@ -30,6 +30,29 @@ READING_LISTS = Table(
 )
 
 
+def browser_secret(cookie: str) -> str:
+    """The stable part of Streamlit's XSRF cookie: its token, without the random mask Streamlit re-applies on every
+    page load (the cookie reads `2|mask|masked token|timestamp`, the masked token being the token XOR the mask).
+
+    >>> token = bytes(range(16))
+    >>> mask = bytes([1, 2, 3, 4])
+    >>> masked = bytes(b ^ mask[i % 4] for i, b in enumerate(token))
+    >>> browser_secret(f"2|{mask.hex()}|{masked.hex()}|1700000000") == token.hex()
+    True
+    >>> browser_secret("something else")
+    'something else'
+    """
+    parts = cookie.strip("\"'").split("|")
+    if len(parts) == 4 and parts[0] == "2":
+        try:
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+        except ValueError:
+            return cookie
+        if len(mask) == 4:
+            return bytes(b ^ mask[i % 4] for i, b in enumerate(masked)).hex()
+    return cookie
+
+
 def owner_id(secret: str) -> str:
     """The owner of a list: a digest of the browser's cookie, so the stored id cannot be used as the cookie.
 

@@ -14,25 +14,42 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings
 from .corpus import Corpus, _signature, load_corpus
-from .errors import SurveyDataError
-from .export import export
+from .errors import SettingsError, SurveyDataError
+from .export import export, markdown_text
 from .graphs import build_graph, graph_metrics, layout
 from .model import RELATION_LABELS, Paper, code_kind
 from .query import Selection, facet_counts, node_counts
-from .reading_list import ReadingLists, owner_id
+from .reading_list import ReadingLists, browser_secret, owner_id
 from .validation import clean_url
 
 if TYPE_CHECKING:
     from .models.retrieval import Retriever
-from .submissions import approved_papers, markdown_text, store_for
+from .submissions import approved_papers, store_for
 
 
 def settings() -> Settings:
-    return Settings.from_env()
+    """The app's settings from the environment; a bad value stops the page with the message that names it."""
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        st.error(f"The app is not configured correctly: {markdown_text(str(exc))}")
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def browser_id() -> str:
+    """A stable id of this browser: Streamlit's cookie, kept until the browser closes, so a reload is the same
+    browser (for the rate limit, the review throttle and the reading list). The store and the reading list keep
+    only salted digests of it. Without the cookie (AppTest), this session's random id."""
+    cookie = st.context.cookies.get(BROWSER_COOKIE, "")
+    if not isinstance(cookie, str) or not cookie:  # AppTest's context has no real cookies
+        return st.session_state.setdefault("_browser_id", secrets.token_hex(16))
+    return browser_secret(cookie)
 
 
 @st.cache_resource(show_spinner="Loading the papers…", max_entries=4)
@@ -210,7 +227,7 @@ def node_label(c: Corpus, node_id: str) -> str:
     return f"{'  ' * node.depth}{'└ ' if node.depth else ''}{node.heading}"
 
 
-FILTERS = ("node", "facets", "years", "venues", "relations", "has_code", "query")
+FILTERS = ("node", "facets", "years", "venues", "relations", "has_code", "query", "meaning")
 
 
 def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple[int, int]) -> None:
@@ -224,6 +241,7 @@ def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple
     state[f"{prefix}_relations"] = list(selection.relations)
     state[f"{prefix}_has_code"] = selection.has_code
     state[f"{prefix}_query"] = selection.query
+    state[f"{prefix}_meaning"] = selection.by_meaning
     lo = max(selection.year_min or year_span[0], year_span[0])
     hi = min(selection.year_max or year_span[1], year_span[1])
     state[f"{prefix}_years"] = (lo, hi) if lo <= hi else year_span
@@ -247,6 +265,7 @@ def _selection_from_state(prefix: str, c: Corpus, year_span: tuple[int, int], fi
         relations=tuple(r for r in state.get(f"{prefix}_relations", ()) if r in RELATION_LABELS) if "relations" in fields else (),
         has_code=bool(state.get(f"{prefix}_has_code", False)) if "has_code" in fields else False,
         query=str(state.get(f"{prefix}_query", "")).strip()[:200] if "query" in fields else "",
+        by_meaning="query" in fields and bool(state.get(f"{prefix}_meaning")) and bool(str(state.get(f"{prefix}_query", "")).strip()),
     )
 
 
@@ -281,7 +300,13 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
                 "Search titles, authors, summaries",
                 key=f"{prefix}_query",
                 placeholder="e.g. routing (finds router, routers)",
-                help="Every word must match; word forms count as one word (routing, router, routers).",
+                help="Every word must match; word forms count as one word (routing, router, routers). Press / to come here.",
+            )
+            st.toggle(
+                "Search by meaning",
+                key=f"{prefix}_meaning",
+                help="Rank papers by what the search is about, not its words (the live demo's retriever): "
+                "“make decoding faster” finds speculative decoding. Shows the closest papers.",
             )
         if "node" in fields:
             counts = node_counts(current.without("node").filter(frame), c.taxonomy)
@@ -326,6 +351,39 @@ def safe_url(url: str) -> str:
     drops a user name (`https://trusted.org@evil.example`), so a stored URL can only ever be one link.
     """
     return clean_url(url) or ""
+
+
+def selected(c: Corpus, selection: Selection) -> pd.DataFrame:
+    """The selection's rows: `Selection.filter`, or the closest papers when the search is by meaning."""
+    if not selection.by_meaning:
+        return selection.filter(c.frame)
+    from .models.retrieval import filter_by_meaning  # the retriever's imports are paid only by a search by meaning
+
+    return filter_by_meaning(selection, c.frame, retriever(c))
+
+
+SEARCH_SHORTCUT = """
+<script>
+// Press "/" anywhere but in a text field to go to the search box, as on GitHub or arxiv-sanity.
+const doc = window.parent.document;
+if (!doc.__atlasSlash) {
+  doc.__atlasSlash = true;
+  doc.addEventListener("keydown", (event) => {
+    const target = event.target;
+    const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable);
+    if (event.key !== "/" || typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    const box = doc.querySelector('input[aria-label="Search titles, authors, summaries"]');
+    if (box) { event.preventDefault(); box.focus(); }
+  });
+}
+</script>
+"""
+
+
+def search_shortcut() -> None:
+    """Make "/" focus the search box. Streamlit has no key bindings, so a script in an invisible component frame
+    (same origin as the app) listens on the page; it holds no data, only this fixed code."""
+    components.html(SEARCH_SHORTCUT, height=0)
 
 
 def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
@@ -510,14 +568,11 @@ def _reading_lists(db_url: str) -> ReadingLists | None:
 
 
 def _reader() -> str:
-    """This browser's reading-list owner: from its Streamlit cookie, else (no cookie, e.g. in AppTest) this session."""
-    cookie = st.context.cookies.get(BROWSER_COOKIE, "")
-    if not isinstance(cookie, str) or not cookie:  # AppTest's context has no real cookies
-        cookie = st.session_state.setdefault("_reader", secrets.token_hex(16))
-    return owner_id(cookie)
+    """This browser's reading-list owner."""
+    return owner_id(browser_id())
 
 
-BROWSER_COOKIE = "_streamlit_xsrf"  # set by Streamlit on the first page load and kept by the browser until it closes
+BROWSER_COOKIE = "_streamlit_xsrf"  # set by Streamlit when the page connects; the browser keeps it until it closes
 
 
 def reading_list(c: Corpus) -> list[str]:

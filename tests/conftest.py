@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import glob
+import os
+import pwd
 import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+
+from tests.browser import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -40,3 +50,90 @@ def data_copy(tmp_path: Path, data_dir: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(data_dir, target, ignore=shutil.ignore_patterns("questions.yaml"))
     return target
+
+
+@pytest.fixture(scope="session")
+def corpus(data_dir: Path):
+    """The shipped dataset, loaded once (tests that need the real data compare pages with it)."""
+    from survey_taxonomy.corpus import load_corpus
+
+    return load_corpus(data_dir)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for the whole run."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}: run `make system-deps` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, browser):
+    """One `streamlit run app.py` for every browser test, warmed up (model, retriever) before the first one."""
+    from tests.browser import app_server, warm_up
+
+    with app_server(tmp_path_factory.mktemp("e2e")) as base:
+        warm_up(browser, base)
+        yield base
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Callable[[], str]]:
+    """A PostgreSQL server for this test run (initdb in a temporary folder, Unix socket only); yields a
+    function that creates a fresh database and returns its SQLAlchemy URL."""
+    initdbs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not initdbs:
+        pytest.skip("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); `make system-deps` installs it as root")
+    bindir = Path(initdbs[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="survey-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True, capture_output=True)
+        shutil.chown(root, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    options = f"-p {port} -k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    subprocess.run(
+        [*as_user, bindir / "initdb", "-D", root / "data", "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--no-locale"],
+        check=True,
+        capture_output=True,
+    )
+    started = subprocess.run(
+        [*as_user, bindir / "pg_ctl", "-D", root / "data", "-l", root / "log", "-w", "-t", "30", "-o", options, "start"], capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        log = (root / "log").read_text() if (root / "log").exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"PostgreSQL did not start: {started.stderr}\n{log}")
+    admin = create_engine(f"postgresql+psycopg://postgres@/postgres?host={root}&port={port}", isolation_level="AUTOCOMMIT")
+
+    def new_database() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg://postgres@/{name}?host={root}&port={port}"
+
+    yield new_database
+    admin.dispose()
+    subprocess.run([*as_user, bindir / "pg_ctl", "-D", root / "data", "-m", "immediate", "stop"], capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)

@@ -1,5 +1,5 @@
 """The arXiv lookup: feed parsing, and a real local HTTP server standing in for arXiv (answering, failing,
-hanging) to check that the form is filled, or told within the timeout that arXiv could not be reached."""
+hanging) to check that the form is filled, or told within the timeout, in plain words, that arXiv cannot be reached."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from survey_taxonomy.arxiv import ArxivError, fetch_arxiv, normalise_arxiv_id, parse_feed
+from survey_taxonomy.arxiv import ArxivError, fetch_arxiv, normalise_arxiv_id, parse_feed, verify_arxiv
 
 FEED = (Path(__file__).parent / "fixtures" / "arxiv_feed.xml").read_text(encoding="utf-8")
 ERROR_FEED = (
@@ -95,16 +95,26 @@ def test_malformed_id_fails_at_once_without_a_request():
         fetch_arxiv("hello", api="http://127.0.0.1:9")
 
 
-@pytest.mark.parametrize("path", ["/slow", "/broken"])
-def test_unreachable_arxiv_fails_within_the_timeout(arxiv_api: str, path: str):
+@pytest.mark.parametrize(("path", "said"), [("/slow", r"cannot be reached from this server \(no answer"), ("/broken", r"answered with an error \(HTTP \d+\)")])
+def test_unreachable_arxiv_fails_within_the_timeout_in_plain_words(arxiv_api: str, path: str, said: str):
     started = time.monotonic()
-    with pytest.raises(ArxivError, match=r"arXiv could not be reached.*type the details in yourself"):
+    with pytest.raises(ArxivError, match=said + r".*type the details in yourself") as info:
         fetch_arxiv("2501.00001", api=arxiv_api + path, timeout=0.5)
     assert time.monotonic() - started < 1.5
+    assert "urlopen" not in str(info.value) and "Errno" not in str(info.value)
 
 
 def test_closed_port_fails_fast():
     started = time.monotonic()
-    with pytest.raises(ArxivError, match="could not be reached"):
+    with pytest.raises(ArxivError, match=r"cannot be reached from this server \(no connection"):
         fetch_arxiv("2501.00001", api="http://127.0.0.1:9/api/query", timeout=3)
     assert time.monotonic() - started < 3.5
+
+
+def test_verify_arxiv_tells_verified_mismatch_and_unverified(arxiv_api: str):
+    title = parse_feed(FEED, "2501.00001")["title"]
+    assert verify_arxiv("2501.00001", title.upper(), api=arxiv_api)[0] == "verified"
+    status, why = verify_arxiv("2501.00001", "A completely different paper about tabular data", api=arxiv_api)
+    assert status == "mismatch" and "not the submitted title" in why
+    status, why = verify_arxiv("2501.00001", title, api="http://127.0.0.1:9/api/query", timeout=1)
+    assert status == "unverified" and "cannot be reached" in why

@@ -5,129 +5,22 @@ Screenshots of every page go to test-output/screenshots/ so that a person can lo
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from survey_taxonomy.bibliography import parse_bibtex
-from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.query import Selection
+from tests.browser import ADMIN_TOKEN, choose, shoot, wait_for_app
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
-
+POINTS = ".js-plotly-plot .scatterlayer .trace .points path"
 pytestmark = pytest.mark.browser
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}: run `make system-deps` (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with its own store; waits for /_stcore/health."""
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "SURVEY_DB_URL": f"sqlite:///{workdir / 'submissions.db'}", "SURVEY_ADMIN_TOKEN": "e2e-secret-token"}
-    log = open(workdir / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start:\n" + (workdir / "streamlit.log").read_text())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    yield pg
-    context.close()
-
-
-def wait_for_app(page: Page) -> None:
-    """Wait until the script run that the last action started has finished."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
-    time.sleep(0.3)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
-
-
-def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def choose(page: Page, label: str, text: str) -> None:
-    """Pick an option of a Streamlit selectbox by typing part of its text."""
-    box = page.get_by_label(label, exact=False).first
-    box.click()
-    page.keyboard.type(text)
-    page.get_by_role("option", name=re.compile(re.escape(text))).first.click()
-    wait_for_app(page)
-
-
-def test_explore_walk(server, page):
-    corpus = load_corpus(ROOT / "data")
+def test_explore_walk(server, page, corpus):
     page.goto(server)
     wait_for_app(page)
     expect(page.get_by_test_id("stHeading").first).to_contain_text("Small Models Atlas")
@@ -150,12 +43,14 @@ def test_explore_walk(server, page):
     assert "key=leviathan2023fast" in page.url
     shoot(page, "explore")
 
-    with page.expect_download() as info:
-        page.get_by_role("button", name=re.compile(r"Download \d+ as BibTeX")).click()
-    text = Path(info.value.path()).read_text(encoding="utf-8")
-    parsed = parse_bibtex(text)
-    assert parsed.problems == []
-    assert {p.key for p in parsed.papers} == set(with_code.filter(corpus.frame)["key"])
+    for button, suffix in ((r"^BibTeX \(\d+\)", ".bib"), (r"^Full BibTeX \(\d+\)", ".full.bib")):
+        with page.expect_download() as info:
+            page.get_by_role("button", name=re.compile(button)).click()
+        assert info.value.suggested_filename == f"small-models-atlas_speculative-decoding_with-code{suffix}"
+        parsed = parse_bibtex(Path(info.value.path()).read_text(encoding="utf-8"))
+        assert parsed.problems == []
+        assert {p.key for p in parsed.papers} == set(with_code.filter(corpus.frame)["key"])
+        assert all((p.summary == "") == (suffix == ".bib") for p in parsed.papers)  # citable: no dataset fields
 
     url = page.url
     page.goto(url)
@@ -202,7 +97,7 @@ def test_submit_review_approve_then_explore(server, page):
     wait_for_app(page)
     expect(page.get_by_text(re.compile("token", re.IGNORECASE)).last).to_be_visible()
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
-    page.get_by_label("Admin token").fill("e2e-secret-token")
+    page.get_by_label("Admin token").fill(ADMIN_TOKEN)
     page.keyboard.press("Enter")
     wait_for_app(page)
     expect(page.get_by_text(title).first).to_be_visible()
@@ -226,10 +121,10 @@ def test_demo_asks_the_small_model_and_shows_metrics(server, page):
     expect(page.get_by_text("135M", exact=False).first).to_be_visible()
     page.get_by_label("Question").fill("How can a small model make LLM decoding faster?")
     page.get_by_role("button", name="Ask", exact=True).click()
-    expect(page.get_by_text("Answer by SmolLM2-135M-Instruct (local)")).to_be_visible(timeout=90_000)
-    wait_for_app(page)
+    expect(page.get_by_text("Answer by SmolLM2-135M-Instruct (local)")).to_be_visible(timeout=180_000)
+    wait_for_app(page, timeout=180_000)
     expect(page.get_by_text(re.compile(r"first token.*tokens/s")).first).to_be_visible()
-    cited = page.locator('a[href*="explore?key="]')
+    cited = page.locator('a[href*="paper?key="]')
     assert cited.count() >= 1
     page.get_by_text(re.compile(r"first token.*tokens/s")).first.scroll_into_view_if_needed()
     shoot(page, "demo")
@@ -238,12 +133,12 @@ def test_demo_asks_the_small_model_and_shows_metrics(server, page):
 def test_graph_click_on_a_node_shows_its_details(server, page):
     page.goto(f"{server}/graph?node={SPEC.replace('/', '%2F')}")
     wait_for_app(page)
-    expect(page.get_by_text("Click a node to see it here")).to_be_visible()
+    expect(page.get_by_text("Click a node")).to_be_visible()
     points = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
-    expect(points.first).to_be_visible()
+    page.wait_for_function(f"document.querySelectorAll({POINTS!r}).length > 0", timeout=60_000)  # plotly draws after the run
     box = points.nth(points.count() - 1).bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     wait_for_app(page)
-    expect(page.get_by_text("Click a node to see it here")).to_have_count(0)
+    expect(page.get_by_text("Click a node")).to_have_count(0)
     expect(page.get_by_text(re.compile(r"^(cites|cited by) in this graph:")).first).to_be_visible()
     assert "focus=" in page.url

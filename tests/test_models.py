@@ -17,7 +17,7 @@ import pytest
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.errors import ModelError
-from survey_taxonomy.models.cascade import answer_quality, paired_run, route_curve, route_records, should_escalate
+from survey_taxonomy.models.cascade import answer_quality, paired_runs, route, route_curve, route_records, should_escalate
 from survey_taxonomy.models.category import evaluate_zero_shot, leave_one_out, suggest_category
 from survey_taxonomy.models.chat import ChatModel
 from survey_taxonomy.models.large import CONFIGURE_HELP, large_model
@@ -225,11 +225,13 @@ def test_thresholds_0_and_1_send_everything_to_one_side(small, large, retriever,
 
 
 def test_route_curve_goes_from_all_small_to_all_large(small, large, retriever, corpus, questions):
-    runs = []
-    for q in questions[:3]:
-        a = start_ask(q.question, small, retriever, corpus.taxonomy, k=2, max_tokens=12).answer()
-        b = start_ask(q.question, large, retriever, corpus.taxonomy, k=2, max_tokens=16).answer()
-        runs.append(paired_run(q.question, q.answer, a, b))
+    seen = []
+    runs = paired_runs(
+        [(q.question, q.answer) for q in questions[:3]],
+        lambda question, which: start_ask(question, small if which == "small" else large, retriever, corpus.taxonomy, k=2, max_tokens=12).answer(),
+        lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(1, 3), (2, 3), (3, 3)]
     curve = route_curve(runs)
     assert curve["llm_share"].iloc[0] == 0 and curve["llm_share"].iloc[-1] == 1
     assert curve["quality"].iloc[0] == pytest.approx(sum(r.small_quality for r in runs) / 3)
@@ -345,3 +347,18 @@ def test_cli_suggest_category_json(corpus):
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert [set(r) for r in rows] == [{"id", "score"}] * 3 and all(r["id"] in corpus.taxonomy for r in rows)
+
+
+def test_route_escalates_below_the_threshold_and_sums_both_costs(small, large, retriever, corpus):
+    def ask(model):
+        return lambda: start_ask("What is a model cascade?", model, retriever, corpus.taxonomy, k=2, max_tokens=12).answer()
+
+    told = []
+    kept = route(ask(small), ask(large), 0.0, on_escalate=told.append)
+    assert kept is not None and not kept.escalated and kept.final is kept.first and told == []
+    sent = route(ask(small), ask(large), 1.0, on_escalate=told.append)
+    assert sent is not None and sent.escalated and sent.final.model == "test LLM" and told == [sent.first]
+    assert sent.cost_usd == pytest.approx(sent.first.metrics.cost_usd + sent.final.metrics.cost_usd)
+    alone = route(ask(small), None, 1.0)
+    assert alone is not None and alone.escalated and alone.final is alone.first
+    assert alone.record("q", 1.0, 0.5)["answered by"] == alone.first.model

@@ -114,6 +114,13 @@ def test_review_is_disabled_without_a_token(monkeypatch: pytest.MonkeyPatch):
     assert not [b for b in at.button if b.key and b.key.startswith("review_")]
 
 
+def sign_in(at: AppTest, token: str) -> AppTest:
+    """Type the token into the review's sign-in form and press Sign in, as a maintainer does."""
+    at.text_input(key="review_token_typed").input(token)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    return at
+
+
 def submit_one(store: SubmissionStore, **fields) -> int:
     drafts, problems = read_payload(PAPER | fields)
     return store.submit(drafts, load_corpus(), session="test", per_minute=None, problems=problems).submissions[0].id
@@ -122,17 +129,25 @@ def submit_one(store: SubmissionStore, **fields) -> int:
 def test_review_refuses_a_wrong_token(store: SubmissionStore):
     submit_one(store)
     at = open_page("pages/review.py")
-    at.text_input(key="review_token").input("guess").run()
+    sign_in(at, "guess")
     assert any("wrong admin token" in e.value for e in at.error)
     assert not [b for b in at.button if b.key and b.key.startswith("review_approve")]
     assert store.find("pending")
+
+
+def test_the_token_is_not_kept_in_the_page_after_signing_in(store: SubmissionStore):
+    submit_one(store)
+    at = sign_in(open_page("pages/review.py"), TOKEN)
+    assert [b for b in at.button if b.key and b.key.startswith("review_approve")]
+    assert all(t.value in ("", None) for t in at.text_input if t.key == "review_token_typed")
+    assert TOKEN not in str([t.value for t in at.text_input])
 
 
 def test_review_approves_with_the_token_and_explore_shows_it_at_once(store: SubmissionStore):
     first = submit_one(store)
     second = submit_one(store, title="A second router, to reject", url="https://example.org/second")
     at = open_page("pages/review.py")
-    at.text_input(key="review_token").input(TOKEN).run()
+    sign_in(at, TOKEN)
     assert any(PAPER["title"] in plain(m) for m in at.markdown)
     at.text_input(key=f"review_note_{first}").input("Fits the node.")
     at.button(key=f"review_approve_{first}").click().run()
@@ -148,6 +163,6 @@ def test_review_approves_with_the_token_and_explore_shows_it_at_once(store: Subm
 def test_user_text_is_shown_as_text_not_markup(store: SubmissionStore):
     submit_one(store, title="[click me](https://evil.example) ![pixel](https://evil.example/p.png) **bold**")
     at = open_page("pages/review.py")
-    at.text_input(key="review_token").input(TOKEN).run()
+    sign_in(at, TOKEN)
     (title,) = [m.value for m in at.markdown if "click me" in m.value]
     assert "\\[click me\\]\\(h\u2060ttps\\:" in title and "\\!\\[pixel\\]" in title and "\\*\\*bold\\*\\*" in title

@@ -3,23 +3,18 @@ limits, concurrency, restarts, review with the admin token, merge into papers.bi
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import pwd
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import inspect
 
 from survey_taxonomy.bibliography import load_bibliography, parse_bibtex
 from survey_taxonomy.config import Settings
@@ -63,57 +58,6 @@ def bib(key: str = "orig2024", **changes: str | None) -> str:
 
 
 # --- services ------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Callable[[], str]]:
-    """A PostgreSQL server for this test run (initdb in a temporary folder, Unix socket only); yields a
-    function that creates a fresh database and returns its SQLAlchemy URL."""
-    initdbs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not initdbs:
-        pytest.skip("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); `make system-deps` installs it as root")
-    bindir = Path(initdbs[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="survey-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True, capture_output=True)
-        shutil.chown(root, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    options = f"-p {port} -k {root} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-    subprocess.run(
-        [*as_user, bindir / "initdb", "-D", root / "data", "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--no-locale"],
-        check=True,
-        capture_output=True,
-    )
-    started = subprocess.run(
-        [*as_user, bindir / "pg_ctl", "-D", root / "data", "-l", root / "log", "-w", "-t", "30", "-o", options, "start"], capture_output=True, text=True
-    )
-    if started.returncode != 0:
-        log = (root / "log").read_text() if (root / "log").exists() else ""
-        shutil.rmtree(root, ignore_errors=True)
-        pytest.fail(f"PostgreSQL did not start: {started.stderr}\n{log}")
-    admin = create_engine(f"postgresql+psycopg://postgres@/postgres?host={root}&port={port}", isolation_level="AUTOCOMMIT")
-
-    def new_database() -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        return f"postgresql+psycopg://postgres@/{name}?host={root}&port={port}"
-
-    yield new_database
-    admin.dispose()
-    subprocess.run([*as_user, bindir / "pg_ctl", "-D", root / "data", "-m", "immediate", "stop"], capture_output=True)
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def _url(backend: str, folder: Path, request: pytest.FixtureRequest) -> str:

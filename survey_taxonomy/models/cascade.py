@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -119,3 +119,67 @@ def route_curve(runs: Sequence[PairedRun]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).sort_values(["llm_share", "threshold"], kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Routed:
+    """What a cascade did with one query: the small model's answer, the final one, and the route's cost."""
+
+    first: Answer
+    final: Answer
+    escalated: bool  # the rule sent it on (even if no large model could answer)
+
+    @property
+    def cost_usd(self) -> float:
+        """Both calls are paid when the query went on: the small model's attempt is not free."""
+        return self.first.metrics.cost_usd + (self.final.metrics.cost_usd if self.final is not self.first else 0.0)
+
+    def record(self, question: str, threshold: float, latency_s: float) -> dict[str, object]:
+        """A row of the cascade log."""
+        return {
+            "question": question,
+            "answered by": self.final.model,
+            "confidence": self.first.confidence,
+            "threshold": threshold,
+            "latency (s)": round(latency_s, 2),
+            "cost ($)": self.cost_usd,
+        }
+
+
+def route(
+    ask_small: Callable[[], Answer | None],
+    ask_large: Callable[[], Answer | None] | None,
+    threshold: float,
+    on_escalate: Callable[[Answer], None] = lambda _answer: None,
+) -> Routed | None:
+    """Run one query through the cascade: the small model first, the large one when `should_escalate` says so.
+
+    The callables answer (and may draw as they go: the demo streams each answer); `on_escalate` is told before
+    the large model is asked. None when the small model gave no answer. Without a large model an escalated
+    query keeps the small model's answer.
+    """
+    first = ask_small()
+    if first is None:
+        return None
+    escalated = should_escalate(first.confidence, threshold)
+    final = first
+    if escalated and ask_large is not None:
+        on_escalate(first)
+        final = ask_large() or first
+    return Routed(first, final, escalated)
+
+
+def paired_runs(
+    questions: Sequence[tuple[str, str]],
+    answer: Callable[[str, str], Answer],
+    progress: Callable[[int, int], None] = lambda _done, _total: None,
+) -> list[PairedRun]:
+    """Both models' answers to each (question, reference answer), for `route_curve`.
+
+    `answer(question, "small" | "large")` asks one model; `progress(done, total)` follows the batch.
+    """
+    runs = []
+    for done, (question, reference) in enumerate(questions, 1):
+        runs.append(paired_run(question, reference, answer(question, "small"), answer(question, "large")))
+        progress(done, len(questions))
+    return runs

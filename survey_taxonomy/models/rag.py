@@ -18,7 +18,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+from ..export import markdown_text
 from ..model import Paper
 from ..taxonomy import Taxonomy
 from .cascade import should_escalate
@@ -62,14 +64,30 @@ def cited_keys(text: str, keys: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def markdown_links(text: str, keys: Sequence[str], url: str = "explore?key=") -> str:
-    """Turn each `[key]` of `keys` into a Markdown link to the paper (Explore's `?key=`), keeping the brackets.
+def answer_markdown(text: str, keys: Sequence[str], url: str = "paper?key=") -> str:
+    """A model's answer as inert Markdown, each `[key]` of `keys` made a link to the paper's page.
 
-    >>> print(markdown_links("See [a2020x] and [zz].", ["a2020x"]))
-    See [\\[a2020x\\]](explore?key=a2020x) and [zz].
+    The answer is untrusted text: everything but the cited keys is escaped (`markdown_text`, line by line, so
+    the model's line breaks stay), so it cannot add links, images or formatting of its own.
+
+    >>> print(answer_markdown("See [a2020x] and [zz](https://x.org).", ["a2020x"]))
+    See [\\[a2020x\\]](paper?key=a2020x) and \\[zz\\]\\(h⁠ttps\\://x\\.org\\)\\.
     """
     allowed = set(keys)
-    return re.sub(r"\[([^\[\]]+)\]", lambda m: f"[\\[{m.group(1)}\\]]({url}{m.group(1)})" if m.group(1) in allowed else m.group(0), text)
+    out: list[str] = []
+    last = 0
+    for match in re.finditer(r"\[([^\[\]]+)\]", text):
+        if match.group(1) in allowed:
+            out += [_escaped(text[last : match.start()]), f"[\\[{match.group(1)}\\]]({url}{quote(match.group(1))})"]
+            last = match.end()
+    out.append(_escaped(text[last:]))
+    return "".join(out)
+
+
+def _escaped(text: str) -> str:
+    """`markdown_text` that keeps line breaks (as Markdown hard breaks) and the spaces at both ends."""
+    lines = text.split("\n")
+    return "  \n".join((" " if line[:1].isspace() else "") + markdown_text(line) + (" " if line[-1:].isspace() else "") for line in lines)
 
 
 def _keyed(pieces: Iterator[str], keys: Sequence[str]) -> Iterator[str]:

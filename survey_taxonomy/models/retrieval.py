@@ -19,22 +19,25 @@ below its floor.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..corpus import Corpus
 from ..errors import ModelError
 from ..model import Paper
+from ..query import Selection
 from ..search import SearchIndex
 from ..taxonomy import Taxonomy
 from .questions import Question
 
 RETRIEVERS = ("tfidf", "wordllama", "hybrid")
 DEFAULT_RETRIEVER = "hybrid"
+MEANING_TOP = 20  # papers a search by meaning shows: a ranking has no natural end, so it is cut
 RRF_K = 60  # the usual constant of reciprocal-rank fusion (Cormack et al., 2009): damps the weight of the very top ranks
 
 
@@ -125,6 +128,25 @@ class HybridRetriever(Retriever):
             ranks[np.argsort(-part.scores(text), kind="stable")] = np.arange(1, len(self.papers) + 1)
             fused += 1.0 / (RRF_K + ranks)
         return fused
+
+
+def closest_in_meaning(retriever: Retriever, query: str, keys: Collection[str], k: int = 20) -> list[str]:
+    """The keys among `keys` of the `k` papers closest to `query` in meaning, closest first (Explore's semantic
+    search: the words need not appear, "make decoding faster" finds speculative decoding)."""
+    scores = retriever.scores(query)
+    wanted = set(keys)
+    order = np.argsort(-scores, kind="stable")
+    return [retriever.papers[i].key for i in order if retriever.papers[i].key in wanted][:k]
+
+
+def filter_by_meaning(selection: Selection, frame: pd.DataFrame, retriever: Retriever, k: int = MEANING_TOP) -> pd.DataFrame:
+    """The rows of a selection whose query ranks by meaning: the `k` closest papers among those the other
+    filters keep, closest first (with no query, or not by meaning, just `selection.filter`)."""
+    kept = selection.filter(frame)
+    if not (selection.by_meaning and selection.query.strip()):
+        return kept
+    row = {key: i for i, key in enumerate(kept["key"])}
+    return kept.iloc[[row[key] for key in closest_in_meaning(retriever, selection.query, row, k)]]
 
 
 def similar_papers(retriever: Retriever, paper: Paper, taxonomy: Taxonomy, k: int = 5) -> list[tuple[Paper, float]]:

@@ -1,0 +1,100 @@
+"""Driving the app in a real browser: one `streamlit run` server and Debian's Chromium through Playwright.
+
+The server fixture waits for /_stcore/health, then for `warm_up`: the first visit of the demo loads the small
+model and builds the retriever, which on a new machine (cold disk cache, cold imports) takes far longer than any
+later page. Tests then wait on what they need (a script run that ended, plotted points), never on a fixed idle.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ADMIN_TOKEN = "e2e-secret-token-for-the-browser-tests"
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def app_server(workdir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with its own store; yields the base URL once healthy."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "SURVEY_DB_URL": f"sqlite:///{workdir / 'submissions.db'}",
+        "SURVEY_ADMIN_TOKEN": ADMIN_TOKEN,
+        **(env or {}),
+    }
+    log_path = workdir / "streamlit.log"
+    with open(log_path, "w") as log:
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"]
+        proc = subprocess.Popen([*command, "--server.address", "127.0.0.1"], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
+                        break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("streamlit did not start:\n" + log_path.read_text()) from None
+                    time.sleep(0.3)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_for_app(page, timeout: float = 60_000) -> None:
+    """Wait until the script run that the last action started has finished (twice: a run may start another)."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    time.sleep(0.25)
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def warm_up(browser, base: str) -> None:
+    """Visit what is slow only the first time, with room for a cold machine: the small model, the retriever."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        for path in ("/demo?mode=ask", "/paper?key=leviathan2023fast"):
+            page.goto(base + path)
+            wait_for_app(page, timeout=300_000)
+    finally:
+        context.close()
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def choose(page, label: str, text: str) -> None:
+    """Pick an option of a Streamlit select box as a person does: click it, type, click the option by its label."""
+    box = page.get_by_label(label, exact=False).first
+    box.click()
+    page.keyboard.type(text)
+    page.get_by_role("option", name=re.compile(re.escape(text))).first.click()
+    wait_for_app(page)

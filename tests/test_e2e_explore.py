@@ -1,0 +1,200 @@
+"""Random walks through Explore in Chromium, clicking as people do, checked against the library after every step.
+
+Each sequence starts on a fresh Explore page and takes 4 to 8 ordinary actions (pick a node or a topic by its
+label, move a year thumb with the keyboard, tick code, type or clear a search, open a paper from a row or the
+title box, follow a citation link, press Back). After every action:
+- the URL holds only valid ids (a node of the taxonomy, topics and venues of the corpus, a known key);
+- the count the page shows is the library's `Selection.filter` count for the URL's state;
+- the open paper is the URL's `key`;
+- the same URL opened in another browser context (a new session) shows the same view.
+The sequences come from seeded generators, so a failure names a seed that replays it exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from survey_taxonomy.query import Selection
+from tests.browser import wait_for_app
+
+pytestmark = pytest.mark.browser
+SEEDS = range(int(__import__("os").environ.get("WALKS", "25")))
+WORDS = ("routing", "router", "draft", "small", "distillation", "tabular", "weak-to-strong", "llm", "retrieval", "zzznothing")
+
+
+def url_state(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
+class View:
+    """What a page shows: the count sentence and the open paper's title."""
+
+    def __init__(self, page) -> None:
+        self.count = page.locator(".st-key-explore_count").inner_text().strip()
+        heading = page.get_by_test_id("stMain").locator("h3")
+        self.paper = heading.first.inner_text().strip() if heading.count() else ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, View) and (self.count, self.paper) == (other.count, other.paper)
+
+    def __repr__(self) -> str:
+        return f"View({self.count!r}, {self.paper!r})"
+
+
+def check(page, corpus, log: list[str]) -> View:
+    """The page agrees with the library for the state in its URL."""
+    state = url_state(page.url)
+    selection, notices = Selection.from_params(state, corpus.taxonomy)
+    assert notices == [], (log, page.url, notices)
+    assert set(selection.facets) <= corpus.topics and set(selection.venues) <= corpus.venue_names, (log, page.url)
+    keys = state.get("key", [])
+    assert all(k in corpus.by_key for k in keys), (log, page.url)
+    expected = selection.describe(len(selection.filter(corpus.frame)), corpus.taxonomy)
+    view = View(page)
+    assert view.count == expected, (log, page.url)
+    assert view.paper == (corpus.by_key[keys[-1]].title if keys else ""), (log, page.url)
+    return view
+
+
+def open_list(box) -> None:
+    """Open a select box's list as a person does; a click that first had to scroll the sidebar may only focus
+    the box, and a person then presses the down arrow."""
+    box.scroll_into_view_if_needed()
+    box.click()
+    if box.get_attribute("aria-expanded") != "true":
+        box.press("ArrowDown")
+
+
+def pick_option(page, label: str, option: re.Pattern[str], typed: str = "") -> bool:
+    box = page.get_by_label(label, exact=False).first
+    open_list(box)
+    if typed:
+        page.keyboard.type(typed)
+    options = page.get_by_role("option", name=option)
+    if options.count() == 0:
+        page.keyboard.press("Escape")
+        return False
+    options.first.click()
+    page.keyboard.press("Escape")
+    return True
+
+
+def act(page, corpus, rng: random.Random) -> str:
+    """Take one random ordinary action; return what it did (for the failure message)."""
+    action = rng.choice(("node", "node", "topic", "years", "code", "code", "search", "clear", "row", "title", "cite", "cite", "back"))
+    if action == "node":
+        node = rng.choice(list(corpus.taxonomy.walk()))
+        pick_option(page, "Taxonomy node", re.compile(re.escape(node.heading) + "$"), node.label)
+        return f"node {node.id}"
+    if action == "topic":
+        box = page.get_by_label("Topics (all must match)").first
+        open_list(box)
+        with contextlib.suppress(PlaywrightTimeout):  # no topic left to offer (no paper with topics is kept)
+            page.get_by_role("option").first.wait_for(timeout=3_000)
+        names = [n for n in page.get_by_role("option").all_inner_texts() if n.strip()]
+        if not names:
+            page.keyboard.press("Escape")
+            return "topic (none offered)"
+        name = rng.choice(names[:12]).strip()
+        page.get_by_role("option", name=name, exact=True).first.click()
+        page.keyboard.press("Escape")
+        return f"topic {name}"
+    if action == "years":
+        sliders = page.get_by_role("slider")
+        sliders.first.wait_for(timeout=15_000)  # Streamlit loads the slider's code after the first render
+        thumb = sliders.nth(rng.randrange(sliders.count()))
+        thumb.focus()
+        key = rng.choice(("ArrowLeft", "ArrowRight"))
+        for _ in range(rng.randint(1, 3)):
+            thumb.press(key)
+        return f"years {key}"
+    if action == "code":
+        page.get_by_text(re.compile(r"^Only papers with code")).click()
+        return "code"
+    if action in ("search", "clear"):
+        word = rng.choice(WORDS) if action == "search" else ""
+        box = page.get_by_role("textbox", name="Search titles, authors, summaries")
+        box.fill(word)
+        box.press("Enter")
+        return f"search {word!r}"
+    if action == "row":
+        grid = page.get_by_test_id("stDataFrame")
+        if grid.count() == 0:
+            return "row (no table)"
+        shown = int(re.match(r"\d+", page.locator(".st-key-explore_count").inner_text()).group())
+        row = rng.randrange(min(shown, 8))
+        box = grid.first.bounding_box()
+        page.mouse.click(box["x"] + 17, box["y"] + 35 * (row + 1) + 17)
+        return f"row {row}"
+    if action == "title":
+        if page.get_by_label("Or open a paper by title").count() == 0:
+            return "title (no list)"
+        box = page.get_by_label("Or open a paper by title")
+        open_list(box)
+        page.get_by_role("option").first.wait_for(timeout=5_000)
+        titles = page.get_by_role("option").all_inner_texts()
+        if not titles:
+            page.keyboard.press("Escape")
+            return "title (none)"
+        title = rng.choice(titles[:10])
+        page.get_by_role("option", name=title, exact=True).first.click()
+        return f"title {title[:40]}"
+    if action == "cite":
+        links = page.locator(".st-key-explore_links button")
+        if links.count() == 0:
+            return "cite (no link)"
+        link = links.nth(rng.randrange(links.count()))
+        text = link.inner_text()
+        link.click()
+        return f"cite {text[-50:]!r}"
+    page.go_back()
+    return "back"
+
+
+@pytest.fixture(scope="module")
+def mirrors(browser):
+    """Two more browser contexts: opening a URL there is a new session, as a shared link is. While one loads the
+    last step's URL, the walk goes on; it is checked after the next step (two, so loading overlaps checking)."""
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    pages = [context.new_page() for context in contexts]
+    for mirror in pages:
+        mirror.set_default_timeout(30_000)
+    yield pages
+    for context in contexts:
+        context.close()
+
+
+def reopened(mirror, expected: View, url: str, log: list[str]) -> None:
+    """The URL, opened in a fresh session, shows what the walk's page showed."""
+    mirror.wait_for_selector(".st-key-explore_count", timeout=60_000)  # the new page's first run has drawn
+    wait_for_app(mirror)
+    assert View(mirror) == expected, (log, url)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_walk_through_explore_agrees_with_the_library(seed, server, page, mirrors, corpus):
+    rng = random.Random(seed)
+    page.goto(f"{server}/explore")
+    wait_for_app(page)
+    log = [f"seed {seed}"]
+    check(page, corpus, log)
+    pending = None
+    for step in range(rng.randint(4, 8)):
+        log.append(act(page, corpus, rng))
+        if log[-1] == "back" and "/explore" not in page.url:
+            break  # stepped back past the walk's first page
+        wait_for_app(page)
+        view = check(page, corpus, log)
+        if pending:
+            reopened(*pending)
+        mirror = mirrors[step % 2]
+        mirror.goto(page.url, wait_until="commit")
+        pending = (mirror, view, page.url, list(log))
+    if pending:
+        reopened(*pending)

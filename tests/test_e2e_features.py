@@ -1,0 +1,147 @@
+"""The explorer's features in Chromium, used as a reader uses them, with screenshots in test-output/screenshots/:
+a paper's page, the reading list across pages and reloads with its exports, citable downloads, graph search and
+the phone layout."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import rispy
+from playwright.sync_api import expect
+
+from survey_taxonomy.bibliography import parse_bibtex
+from survey_taxonomy.models.retrieval import build_retriever, similar_papers
+from tests.browser import choose, shoot, wait_for_app
+
+pytestmark = pytest.mark.browser
+SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "schemas" / "csl-data.json").read_text(encoding="utf-8"))
+KEY = "leviathan2023fast"
+
+
+def download(page, button: re.Pattern[str]) -> tuple[str, str]:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=button).click()
+    return info.value.suggested_filename, Path(info.value.path()).read_text(encoding="utf-8")
+
+
+def test_a_paper_page_opens_at_the_top_with_what_a_reader_needs(server, page, corpus):
+    paper = corpus.by_key[KEY]
+    page.goto(f"{server}/paper?key={KEY}")
+    wait_for_app(page)
+    title = page.get_by_role("heading", name=paper.title, exact=True)
+    expect(title).to_be_visible()
+    assert title.bounding_box()["y"] < 300  # at the top, not below the fold
+    main = page.get_by_test_id("stMain")
+    expect(main).to_contain_text(", ".join(paper.authors))
+    expect(main).to_contain_text("Speculative decoding")  # its taxonomy path
+    expect(main.locator("code").first).to_contain_text(f"paper?key={KEY}")  # the link to copy
+    expect(page.get_by_text(re.compile(r"^Cited by \(in this dataset\): \d+"))).to_be_visible()
+    shoot(page, "paper")
+
+    similar = [other.title for other, _ in similar_papers(build_retriever(corpus), paper, corpus.taxonomy, 5)]
+    buttons = page.locator(".st-key-paper_links button, [class*='st-key-paper_open_similar'] button")
+    shown = [b for b in page.get_by_role("button").all_inner_texts() if any(t[:40] in b for t in similar)]
+    assert len(shown) == 5, shown
+    assert buttons.count() >= 1
+    page.get_by_role("button", name=re.compile(re.escape(similar[0][:40]))).first.click()
+    wait_for_app(page)
+    other = next(p for p in corpus.papers if p.title == similar[0])
+    assert f"key={other.key}" in page.url
+    expect(page.get_by_role("heading", name=other.title, exact=True)).to_be_visible()
+    page.go_back()
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=paper.title, exact=True)).to_be_visible()
+
+    name, text = download(page, re.compile(r"^BibTeX \(1\)"))
+    assert name == f"small-models-atlas_{KEY}.bib"
+    (cited,) = parse_bibtex(text).papers
+    assert (cited.title, cited.summary, cited.note) == (paper.title, "", "")
+
+
+def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, browser, corpus):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    second = "burns2024weak"
+    page.goto(f"{server}/paper?key={KEY}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Add to reading list").click()
+    wait_for_app(page)
+    expect(page.get_by_role("link", name=re.compile(r"Reading list \(1\)"))).to_be_visible()
+    page.goto(f"{server}/explore?key={second}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Add to reading list").click()
+    wait_for_app(page)
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("link", name=re.compile(r"Reading list \(2\)"))).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"Reading list \(2\)")).click()
+    wait_for_app(page)
+    for key in (KEY, second):
+        expect(page.get_by_role("link", name=re.compile(re.escape(corpus.by_key[key].title[:40])))).to_be_visible()
+    shoot(page, "reading-list")
+
+    name, ris = download(page, re.compile(r"^RIS \(2\)"))
+    assert name == "small-models-atlas_reading-list.ris"
+    assert [r["id"] for r in rispy.loads(ris)] == [KEY, second]
+    _, csl = download(page, re.compile(r"^CSL-JSON \(2\)"))
+    items = json.loads(csl)
+    jsonschema.validate(items, SCHEMA)
+    assert [i["id"] for i in items] == [KEY, second]
+
+    page.get_by_role("button", name="Remove from reading list").first.click()
+    wait_for_app(page)
+    expect(page.get_by_role("link", name=re.compile(r"Reading list \(1\)"))).to_be_visible()
+    other = browser.new_context().new_page()  # another browser: its own, empty list
+    other.goto(f"{server}/reading-list")
+    wait_for_app(other)
+    expect(other.get_by_text("Your reading list is empty")).to_be_visible()
+    other.context.close()
+    context.close()
+
+
+def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page, corpus):
+    page.goto(f"{server}/graph")
+    wait_for_app(page)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .scatterlayer .trace .points path').length > 0", timeout=60_000)
+    title = corpus.by_key[KEY].title
+    choose(page, "Find in the graph", title[:30])
+    assert f"focus={KEY}" in page.url
+    details = page.locator(".st-key-graph_details")
+    expect(details.get_by_role("heading", name=title)).to_be_visible()
+    chart = page.locator(".js-plotly-plot").first.bounding_box()
+    assert details.bounding_box()["x"] > chart["x"] + chart["width"] / 2  # beside the drawing, not under it
+    assert details.bounding_box()["y"] < 1000
+    shoot(page, "graph-search")
+
+    page.goto(f"{server}/graph?relation=curated")  # curated papers are rarely linked: the rest are listed, not dropped
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"\d+ papers? of this selection with no link here"))).to_be_visible()
+
+
+def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server, browser, corpus):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{server}/explore")
+    wait_for_app(page)
+    expect(page.locator(".st-key-explore_cards")).to_be_visible()
+    expect(page.locator(".st-key-explore_wide")).to_be_hidden()
+    expect(page.locator(".st-key-explore_cards").get_by_role("link").first).to_be_visible()
+    control = page.get_by_test_id("stExpandSidebarButton")
+    expect(control).to_be_visible()
+    assert "Filters" in control.evaluate("e => getComputedStyle(e, '::after').content")
+    shoot(page, "phone-explore")
+    control.click()
+    expect(page.get_by_label("Taxonomy node (includes its sub-nodes)")).to_be_visible()
+    shoot(page, "phone-filters")
+    page.goto(f"{server}/trends")
+    wait_for_app(page)
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .legend').length > 0", timeout=60_000)
+    plot = page.locator(".js-plotly-plot").first
+    legend = plot.locator(".legend").first
+    assert legend.bounding_box()["y"] > plot.locator(".cartesianlayer, .barlayer").first.bounding_box()["y"]
+    shoot(page, "phone-trends")
+    context.close()

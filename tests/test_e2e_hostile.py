@@ -1,0 +1,92 @@
+"""Untrusted text stays text: hostile submissions are pasted and approved in Chromium, then every page and the
+hostile URL parameters are opened, and no link, image or request to the attacker's host may appear."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import ADMIN_TOKEN, wait_for_app
+
+pytestmark = pytest.mark.browser
+EVIL = "evil.example"
+NODE = "collaboration/sm-enhance-llm/efficient-inference/cascading-and-routing"
+HOSTILE_BIB = f"""
+@misc{{eve2025session,
+  title = {{[Session expired: log in again](https://{EVIL}/login) ![px](https://{EVIL}/pixel.png) **Quokka**}},
+  author = {{Eve [Phish](https://{EVIL}/phish) and Mallory ![i](https://{EVIL}/i.png)}},
+  year = {{2025}},
+  url = {{https://example.org/p1)![px](https://{EVIL}/pixel.png)[Phish](https://{EVIL}/phish}},
+  code = {{https://example.org/c)![px](https://{EVIL}/pixel2.png}},
+  venue = {{[Venue](https://{EVIL}/v) 2025}},
+  taxonomy = {{{NODE}}},
+  topic = {{[Topic](https://{EVIL}/t)}},
+  summary = {{Routes queries. <https://{EVIL}/auto> www.{EVIL} mail@{EVIL} [x](javascript:alert(1))}}
+}}
+"""
+SMUGGLED = "@misc{smug2025x,\n  title = {Smuggler},\n  author = {A B},\n  year = {2025},\n  url = {https://example.org/s},\n"
+SMUGGLED += f'  doi = "10.5555/inj}},url={{javascript:alert(1)}},code={{javascript:alert(2)}},x={{",\n  taxonomy = {{{NODE}}},\n  summary = {{s}}\n}}\n'
+PAGES = ["/", "/explore", "/explore?q=quokka", "/explore?key={key}", "/paper?key={key}", "/taxonomy", "/trends", "/reading-list"]
+PAGES += [f"/graph?node={quote(NODE, safe='')}&relation=community", "/graph?mode=coauthors&relation=community", "/graph?focus={key}", "/demo?mode=ask"]
+URL_CASES = [
+    f"/explore?key={quote(f'[Session expired: log in again](https://{EVIL}/login)')}",
+    f"/explore?q={quote(f'[x](https://{EVIL}/q) ![i](https://{EVIL}/q.png)')}",
+    f"/explore?facet={quote(f'![t](https://{EVIL}/facet.png)')}",
+    f"/explore?node={quote(f'[n](https://{EVIL}/n)')}&venue={quote(f'[v](https://{EVIL}/v)')}",
+    f"/trends?node={quote(f'![t](https://{EVIL}/trends.png)')}",
+    f"/paper?key={quote(f'[k](https://{EVIL}/k)')}",
+    f"/graph?focus={quote(f'[f](https://{EVIL}/f)')}",
+]
+
+
+def paste(page, server: str, text: str) -> None:
+    page.goto(f"{server}/submit")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Paste BibTeX").click()
+    page.get_by_label("BibTeX entries").fill(text)
+    page.get_by_role("button", name="Submit BibTeX").click()
+    wait_for_app(page)
+
+
+def test_hostile_text_is_inert_on_every_page(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+
+    paste(page, server, SMUGGLED)
+    expect(page.get_by_text(re.compile(r"doi", re.IGNORECASE)).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Submission #\d+"))).to_have_count(0)
+    paste(page, server, HOSTILE_BIB)
+    expect(page.get_by_text(re.compile(r"Submission #\d+")).first).to_be_visible()
+
+    page.goto(f"{server}/review")
+    wait_for_app(page)
+    page.get_by_label("Admin token").fill(ADMIN_TOKEN)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Approve").first.click()
+    wait_for_app(page)
+    done = page.get_by_text(re.compile(r"approved: it is in Explore now"))
+    expect(done).to_be_visible()
+    key = re.search(r"\((\S+)\) approved", done.inner_text()).group(1)
+    page.goto(f"{server}/paper?key={key}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Add to reading list").click()
+    wait_for_app(page)
+
+    for path in [p.format(key=key) for p in PAGES] + URL_CASES:
+        page.goto(server + path)
+        wait_for_app(page, timeout=120_000)
+        assert page.get_by_test_id("stException").count() == 0, path
+        assert page.locator(f'a[href*="{EVIL}"], a[href^="javascript:"]').count() == 0, path
+        assert page.locator(f'img[src*="{EVIL}"]').count() == 0, path
+        assert page.locator("main b, main strong").filter(has_text="Quokka").count() == 0, path
+    page.goto(f"{server}/explore?key={key}")
+    wait_for_app(page)
+    expect(page.get_by_test_id("stMain").get_by_text(re.compile(r"\[Session expired: log in again\]")).first).to_be_visible()
+    assert [url for url in requests if EVIL in url] == []
+    context.close()

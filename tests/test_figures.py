@@ -1,0 +1,39 @@
+"""Figures: text from data is inert in Plotly (which renders a subset of HTML), counts in the sunburst, legends below."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from survey_taxonomy.corpus import build_corpus
+from survey_taxonomy.figures import graph_figure, papers_per_year, taxonomy_sunburst, top_venues
+from survey_taxonomy.graphs import build_graph, graph_metrics, layout
+from survey_taxonomy.query import Selection
+
+LINK = '<a href="https://evil.example">click</a>'
+
+
+def hostile(corpus):
+    papers = [replace(p, title=LINK + p.title, venue=LINK + " 2024") if i < 3 else p for i, p in enumerate(corpus.papers)]
+    return build_corpus(corpus.taxonomy, papers, corpus.citations)
+
+
+def test_venue_axis_and_graph_hover_show_html_as_text(corpus):
+    bad = hostile(corpus)
+    venues = top_venues(bad.frame)
+    assert any("&lt;a href" in y for y in venues.data[0].y) and not any("<a " in y for y in venues.data[0].y)
+    graph = build_graph(bad, "citations")
+    figure = graph_figure(graph, layout(graph), graph_metrics(graph), labels=list(graph)[:5])
+    texts = [t for trace in figure.data for t in (trace.text or ()) if isinstance(t, str)]
+    assert any("&lt;a href" in t for t in texts) and not any("<a " in t for t in texts)
+
+
+def test_sunburst_labels_carry_their_counts(corpus):
+    figure = taxonomy_sunburst(corpus.frame, corpus.taxonomy)
+    labels = dict(zip(figure.data[0].ids, figure.data[0].labels, strict=True))
+    label, count = labels["competition"].rsplit(" (", 1)
+    assert label == corpus.taxonomy["competition"].label
+    assert int(count.rstrip(")")) == len(Selection(node="competition").filter(corpus.frame))
+
+
+def test_legends_sit_under_the_plot(corpus):
+    assert papers_per_year(corpus.frame).layout.legend.orientation == "h"
