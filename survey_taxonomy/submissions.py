@@ -20,6 +20,9 @@ Terms:
 - *sent back*: an approved submission that `merge` cannot write goes back to `pending` with the reason in
   `merge_error`, so a reviewer can reject or fix it while the others are written.
 - *version*: a number that grows whenever the set of approved papers changes, for caches to key on.
+- *origin*: how a submission arrived (`ORIGINS`): the `form` (or JSON), pasted `bibtex`, or `discovered` by
+  `discover` in a scholarly index, which stores its *evidence* (the dataset papers it cites or is cited by, the
+  classifier's suggestions) for the reviewer. Rows from before the column get theirs from their `source`.
 
 Every problem of a submission is returned at once as `Problem` data, and nothing is stored unless all
 papers of a submission are valid and none is an exact duplicate (same arXiv id, DOI or title) of the
@@ -49,7 +52,26 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Index, Integer, MetaData, String, Table, Text, create_engine, event, func, inspect, select, text, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    case,
+    create_engine,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -64,6 +86,7 @@ from .model import Paper, Problem
 from .validation import check_text, validate_paper, with_clean_links
 
 STATUSES = ("pending", "approved", "rejected")
+ORIGINS = ("form", "bibtex", "discovered")
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 FIELDS: dict[str, str] = {
     "title": "Title",
@@ -125,6 +148,12 @@ class Draft:
     label: str = ""
     form: bool = True
     cites: tuple[str, ...] = ()  # a claim for the reviewer, never copied into `paper`
+    origin: str = ""  # one of ORIGINS; "" means form or bibtex, after `form`
+    evidence: Mapping[str, Any] | None = None  # why `discover` proposes it (stored as JSON)
+
+    @property
+    def origin_name(self) -> str:
+        return self.origin or ("form" if self.form else "bibtex")
 
 
 @dataclass(frozen=True)
@@ -144,6 +173,8 @@ class Submission:
     review_note: str = ""
     merged_at: dt.datetime | None = None
     merge_error: str = ""
+    origin: str = "form"
+    evidence: Mapping[str, Any] | None = None
 
     @property
     def draft(self) -> Draft:
@@ -173,6 +204,8 @@ class Submission:
             "review_note": self.review_note,
             "merged": self.merged_at is not None,
             "merge_error": self.merge_error,
+            "origin": self.origin,
+            "evidence": self.evidence,
             "payload": self.payload,
             "bibtex": self.bibtex,
         }
@@ -529,6 +562,8 @@ SUBMISSIONS = Table(
     Column("review_note", Text),
     Column("merged_at", DateTime),
     Column("merge_error", Text),
+    Column("origin", String(16)),
+    Column("evidence", Text),
     Index("ix_submissions_session_created", "session_hash", "created_at"),
 )
 # One row: the store's random salt for client hashes (made on first use, so no setting is needed).
@@ -585,6 +620,8 @@ def _row_to_submission(row) -> Submission:
         review_note=row.review_note or "",
         merged_at=row.merged_at,
         merge_error=row.merge_error or "",
+        origin=row.origin or "form",
+        evidence=json.loads(row.evidence) if row.evidence else None,
     )
 
 
@@ -626,6 +663,8 @@ class SubmissionStore:
                 conn.exec_driver_sql(f"ALTER TABLE {SUBMISSIONS.name} ADD COLUMN {column.name} {column.type.compile(conn.dialect)}")
         for index in SUBMISSIONS.indexes:
             index.create(conn, checkfirst=True)
+        legacy = case((or_(SUBMISSIONS.c.source == "BibTeX", SUBMISSIONS.c.source.like("%.bib")), "bibtex"), else_="form")
+        conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.origin.is_(None)).values(origin=legacy))
 
     @staticmethod
     def _salt(conn: Connection) -> str:
@@ -644,11 +683,13 @@ class SubmissionStore:
 
     # reading
 
-    def find(self, status: str | None = None) -> list[Submission]:
-        """Submissions in the order they arrived, optionally only those with `status`."""
+    def find(self, status: str | None = None, origin: str | None = None) -> list[Submission]:
+        """Submissions in the order they arrived, optionally only those with `status` and/or `origin` (one of ORIGINS)."""
         query = select(SUBMISSIONS).order_by(SUBMISSIONS.c.id)
         if status is not None:
             query = query.where(SUBMISSIONS.c.status == status)
+        if origin is not None:
+            query = query.where(SUBMISSIONS.c.origin == origin)
         with self.engine.connect() as conn:
             return [_row_to_submission(row) for row in conn.execute(query)]
 
@@ -767,9 +808,12 @@ class SubmissionStore:
                     "source": draft.source[:40],
                     "session_hash": session_hash,
                     "created_at": _now(),
+                    "origin": draft.origin_name,
+                    "evidence": json.dumps(draft.evidence, ensure_ascii=False) if draft.evidence else None,
                 }
                 new_id = conn.execute(SUBMISSIONS.insert().values(**values).returning(SUBMISSIONS.c.id)).scalar_one()
-                stored.append(Submission(new_id, key, "pending", paper.title, payload_of(draft), values["bibtex"], values["source"], values["created_at"]))
+                submission = Submission(new_id, key, "pending", paper.title, payload_of(draft), values["bibtex"], values["source"], values["created_at"])
+                stored.append(replace(submission, origin=draft.origin_name, evidence=draft.evidence))
             return SubmitResult(tuple(stored), tuple(found))
 
     def authenticate(self, token: str, admin_token: str, *, client: str, now: dt.datetime | None = None) -> None:

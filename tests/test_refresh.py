@@ -177,3 +177,15 @@ def test_provenance_counts_freshness_and_related_works(fake_scholarly, tiny_copy
     assert [f.provider for f in fresh] == ["openalex", "semanticscholar"] and fresh[0].edges == len(EXPECTED_OPENALEX)
     assert prior_works(corpus, ["xia2024unlocking", "chen2023accelerating"], 3)[0] == ("leviathan2023fast", 2)
     assert derivative_works(corpus, ["leviathan2023fast", "chen2023accelerating"], 2)[0] == ("chen2024what", 2)
+
+
+def test_a_background_refresh_reports_progress_and_its_result(fake_scholarly, tiny_copy, tmp_path):
+    from survey_taxonomy.jobs import current_job, start_refresh
+
+    seen: list[str] = []
+    job = start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite"), ("openalex",))
+    assert start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite")) is job or job.state != "running"  # one at a time
+    assert job.wait(30) and current_job("refresh") is job
+    seen.append(job.stage)
+    assert job.state == "done" and "wrote papers.bib, citations.csv, citation_counts.csv" in job.report, job.error
+    assert job.requests == fake_scholarly.count() and seen[0].startswith("OpenAlex")

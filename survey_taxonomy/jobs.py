@@ -1,0 +1,133 @@
+"""Refresh and discovery runs in a background thread, so a page can start one and keep serving everyone.
+
+Terms:
+- *job*: one run of `refresh` or `discover` in a daemon thread of this process, with its progress (stage,
+  done, total), its state (`running`, `done`, `failed`), the report text or the error message.
+- At most one job of each kind runs per process: starting another while one runs returns the running one.
+  Writes take the data folder's lock (`files`), so a CLI run and a page's run cannot interleave their files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .config import Settings
+from .errors import SurveyDataError
+from .sources import Progress, open_sources
+
+KINDS = ("refresh", "discover")
+
+
+@dataclass
+class Job:
+    """A background run; read its fields from any thread (they are replaced whole, under `lock`)."""
+
+    kind: str
+    started: dt.datetime
+    state: str = "running"
+    stage: str = "starting"
+    done: int = 0
+    total: int = 0
+    report: str = ""
+    error: str = ""
+    requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def fraction(self) -> float:
+        """Progress of the current stage, 0..1, for a progress bar."""
+        return min(1.0, self.done / self.total) if self.total else 0.0
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        with self.lock:
+            self.stage, self.done, self.total = stage, done, total
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job ends (tests and the CLI); True when it has."""
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return self.state != "running"
+
+
+_JOBS: dict[str, Job] = {}
+_LOCK = threading.Lock()
+
+
+def current_job(kind: str) -> Job | None:
+    """The running or last job of `kind` in this process, or None."""
+    return _JOBS.get(kind)
+
+
+def start_job(kind: str, work: Callable[[Job], str]) -> Job:
+    """Run `work(job)` (which returns the report text) in a thread, unless a job of `kind` is running already."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown job {kind!r}; use one of {', '.join(KINDS)}")
+    with _LOCK:
+        running = _JOBS.get(kind)
+        if running is not None and running.state == "running":
+            return running
+        job = Job(kind, dt.datetime.now(dt.UTC))
+
+        def run() -> None:
+            try:
+                report = work(job)
+            except SurveyDataError as exc:  # expected failures (a source down, a bad file) become the job's message
+                with job.lock:
+                    job.state, job.error = "failed", str(exc)
+            except Exception as exc:  # a page must see that the run died; the traceback goes to the log
+                with job.lock:
+                    job.state, job.error = "failed", f"unexpected {type(exc).__name__}: {exc}"
+                raise
+            else:
+                with job.lock:
+                    job.state, job.report = "done", report
+
+        job.thread = threading.Thread(target=run, name=f"survey-{kind}", daemon=True)
+        _JOBS[kind] = job
+        job.thread.start()
+        return job
+
+
+def start_refresh(settings: Settings, sources: Sequence[str] = ("openalex", "semanticscholar"), *, prune: bool = False, max_age_days: int = 7) -> Job:
+    """Start `citations refresh` on `settings.data_dir` in the background; see `refresh.refresh_citations`."""
+
+    def work(job: Job) -> str:
+        from .refresh import refresh_citations
+
+        http, clients = open_sources(settings, sources, max_age=dt.timedelta(days=max_age_days), progress=_progress(job))
+        try:
+            return refresh_citations(settings.data_dir, clients, prune=prune).describe()
+        finally:
+            job.requests = http.network_requests
+            http.close()
+
+    return start_job("refresh", work)
+
+
+def start_discover(
+    settings: Settings, sources: Sequence[str] = ("openalex",), *, min_links: int = 2, since: dt.date | None = None, max_age_days: int = 7
+) -> Job:
+    """Start `discover` in the background: candidates go to the submission store of `settings`."""
+
+    def work(job: Job) -> str:
+        from .corpus import load_corpus
+        from .discovery import discover
+        from .submissions import store_for
+
+        http, clients = open_sources(settings, sources, max_age=dt.timedelta(days=max_age_days), progress=_progress(job))
+        try:
+            corpus = load_corpus(settings.data_dir)
+            return discover(corpus, clients, store_for(settings), settings, min_links=min_links, since=since).describe()
+        finally:
+            job.requests = http.network_requests
+            http.close()
+
+    return start_job("discover", work)
+
+
+def _progress(job: Job) -> Progress:
+    return job.progress
