@@ -3,7 +3,7 @@
 
 from .corpus import Corpus, load_corpus
 from .errors import BibliographyError, ModelError, SubmissionError, SurveyDataError, TaxonomyError
-from .model import RELATIONS, Paper, Problem, TaxonomyNode
+from .records import RELATIONS, Paper, Problem, TaxonomyNode
 from .query import Selection, facet_counts, node_counts
 from .taxonomy import Taxonomy, load_taxonomy
 

@@ -22,7 +22,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field
 from .errors import BibliographyError
 from .files import write_atomic, write_lock
 from .latex import decode, decode_short, escape
-from .model import Paper, Problem
+from .records import Paper, Problem
 from .validation import clean_url
 
 _AND = re.compile(" [Aa][Nn][Dd] ")  # exactly what the brace-aware loop in `split_authors` splits on

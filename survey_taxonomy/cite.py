@@ -19,7 +19,7 @@ import rispy
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 
 from .bibliography import format_bibtex
-from .model import Paper
+from .records import Paper
 
 CITE_FIELDS = ("title", "author", "year", "booktitle", "journal", "eprint", "archiveprefix", "doi", "url")
 

@@ -21,7 +21,7 @@ from .corpus import load_corpus
 from .duplicates import DuplicateIndex
 from .errors import DataWriteError, SettingsError, SurveyDataError
 from .export import FORMATS, export
-from .model import RELATIONS, Paper, Problem
+from .records import RELATIONS, Paper, Problem
 from .query import Selection
 from .search import SearchIndex
 from .validation import validate_paper, with_clean_links

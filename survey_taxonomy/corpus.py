@@ -27,7 +27,7 @@ from . import bibliography
 from .bibliography import load_bibliography
 from .config import Settings
 from .errors import SurveyDataError
-from .model import Paper, Problem
+from .records import Paper, Problem
 from .provenance import COUNTS_FILE, CitationCount, check_provenance, read_citation_counts
 from .taxonomy import Taxonomy, load_taxonomy
 from .validation import validate_paper

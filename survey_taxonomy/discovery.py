@@ -26,7 +26,7 @@ from .config import Settings
 from .corpus import Corpus
 from .duplicates import DuplicateIndex
 from .errors import SubmissionError
-from .model import Paper
+from .records import Paper
 from .sources.base import ScholarlySource, Work, first_sentence
 from .submissions import Draft, SubmissionStore
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .model import Paper
+from .records import Paper
 
 TITLE_THRESHOLD = 90.0
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from .bibliography import format_bibtex
 from .cite import to_cite_bibtex, to_csl_json, to_ris
-from .model import Paper
+from .records import Paper
 from .taxonomy import Taxonomy
 from .validation import clean_url
 

@@ -14,7 +14,7 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from .model import RELATION_LABELS
+from .records import RELATION_LABELS
 from .query import Selection, node_counts
 from .taxonomy import Taxonomy
 

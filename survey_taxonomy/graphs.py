@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .corpus import Corpus, category_of
-from .model import Paper
+from .records import Paper
 
 if TYPE_CHECKING:  # scikit-learn takes ~1 s to import; only the similarity graph needs it
     from .search import SearchIndex

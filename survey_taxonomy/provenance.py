@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .model import Problem
+from .records import Problem
 from .validation import OPENALEX_WORK, S2_PAPER
 
 if TYPE_CHECKING:

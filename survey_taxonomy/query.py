@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 import pandas as pd
 
-from .model import RELATIONS
+from .records import RELATIONS
 from .taxonomy import Taxonomy
 from .words import query_stems
 

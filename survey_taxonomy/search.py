@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .model import Paper
+from .records import Paper
 
 
 def document(paper: Paper) -> str:

@@ -82,7 +82,7 @@ from .corpus import Corpus, load_corpus
 from .duplicates import DuplicateIndex, Match
 from .errors import BibliographyError, SubmissionError
 from .export import markdown_text as markdown_text  # its home is export; pages import it from here too
-from .model import Paper, Problem
+from .records import Paper, Problem
 from .validation import check_text, validate_paper, with_clean_links
 
 STATUSES = ("pending", "approved", "rejected")

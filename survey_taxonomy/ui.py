@@ -22,7 +22,7 @@ from .corpus import Corpus, _signature, load_corpus
 from .errors import SettingsError, SurveyDataError
 from .export import export, markdown_text
 from .graphs import build_graph, graph_metrics, layout
-from .model import RELATION_LABELS, Paper, code_kind
+from .records import RELATION_LABELS, Paper, code_kind
 from .query import Selection, facet_counts, node_counts
 from .reading_list import ReadingLists, browser_secret, owner_id
 from .validation import clean_url

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .model import RELATIONS, Paper, Problem
+from .records import RELATIONS, Paper, Problem
 
 # The grammars below are matched whole (`fullmatch`): `$` would also accept a value ending in a newline.
 # arXiv: new style `YYMM.NNNN(N)(vN)`; old style `archive(.SUB)/YYMMNNN(vN)`, e.g. hep-th/9901001, math.AG/0101001.

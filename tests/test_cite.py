@@ -12,7 +12,7 @@ import rispy
 from survey_taxonomy.bibliography import parse_bibtex
 from survey_taxonomy.cite import CITE_FIELDS, csl_item, to_cite_bibtex, to_csl_json, to_ris
 from survey_taxonomy.export import export
-from survey_taxonomy.model import Paper
+from survey_taxonomy.records import Paper
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "schemas" / "csl-data.json").read_text(encoding="utf-8"))
 ODD = Paper(

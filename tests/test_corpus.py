@@ -1,5 +1,5 @@
 from survey_taxonomy.corpus import load_corpus, venue_name
-from survey_taxonomy.model import Paper
+from survey_taxonomy.records import Paper
 
 
 def test_tiny_corpus_loads_with_edges(tiny_dir):

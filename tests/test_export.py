@@ -8,7 +8,7 @@ import pytest
 from survey_taxonomy.bibliography import parse_bibtex
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.export import export, to_markdown
-from survey_taxonomy.model import Paper
+from survey_taxonomy.records import Paper
 
 
 @pytest.fixture(scope="module")

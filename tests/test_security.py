@@ -28,7 +28,7 @@ from survey_taxonomy.corpus import Corpus, load_corpus, read_citations
 from survey_taxonomy.errors import BibliographyError, DataWriteError, SubmissionError
 from survey_taxonomy.export import export, to_csv, to_markdown
 from survey_taxonomy.latex import decode
-from survey_taxonomy.model import Paper
+from survey_taxonomy.records import Paper
 from survey_taxonomy.submissions import SUBMISSIONS, SubmissionStore, approved_papers, read_payload, read_text
 from survey_taxonomy.validation import clean_url, is_arxiv_id, is_doi, validate_paper
 
@@ -346,7 +346,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from survey_taxonomy.bibliography import append_papers
-    from survey_taxonomy.model import Paper
+    from survey_taxonomy.records import Paper
     path, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     for i in range(n):
         append_papers(path, [Paper(key=f"{prefix}{i}x", title=f"{prefix} paper {i}", authors=("Ada Lovelace",), year=2024)])

@@ -11,7 +11,7 @@ import pytest
 
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.errors import SourceError
-from survey_taxonomy.model import Paper
+from survey_taxonomy.records import Paper
 from survey_taxonomy.sources import HttpClient, OpenAlex, SemanticScholar
 from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly  # noqa: F401  (the fixture)
 

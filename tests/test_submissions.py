@@ -20,7 +20,7 @@ from survey_taxonomy.bibliography import load_bibliography, parse_bibtex
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import Corpus, load_corpus
 from survey_taxonomy.errors import SubmissionError
-from survey_taxonomy.model import Paper
+from survey_taxonomy.records import Paper
 from survey_taxonomy.submissions import MAX_INPUT_CHARS, SubmissionStore, SubmitResult, approved_papers, read_payload, read_text
 
 NODE = "collaboration/sm-enhance-llm/efficient-inference/cascading-and-routing"

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_taxonomy.model import Paper
+from survey_taxonomy.records import Paper
 from survey_taxonomy.validation import is_arxiv_id, is_doi, last_allowed_year, validate_paper
 
 GOOD = Paper(

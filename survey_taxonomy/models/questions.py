@@ -15,7 +15,7 @@ import yaml
 
 from ..config import Settings
 from ..errors import ModelError
-from ..model import Problem
+from ..records import Problem
 
 
 @dataclass(frozen=True)

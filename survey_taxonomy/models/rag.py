@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..export import markdown_text
-from ..model import Paper
+from ..records import Paper
 from ..taxonomy import Taxonomy
 from .cascade import should_escalate
 from .chat import Answer, ChatModel, Message, Reply

@@ -29,7 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..corpus import Corpus
 from ..errors import ModelError
-from ..model import Paper
+from ..records import Paper
 from ..query import Selection
 from ..search import SearchIndex
 from ..taxonomy import Taxonomy

@@ -28,7 +28,7 @@ from typing import ClassVar, TypeVar
 from rapidfuzz import fuzz
 
 from ..duplicates import normalise_title
-from ..model import Paper
+from ..records import Paper
 from .http import HttpClient
 
 Progress = Callable[[str, int, int], None]

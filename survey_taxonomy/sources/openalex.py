@@ -27,7 +27,7 @@ from typing import Any
 
 from ..duplicates import normalise_title
 from ..errors import SourceError
-from ..model import Paper
+from ..records import Paper
 from .base import ScholarlySource, Work, bare_arxiv, chunks, is_same_paper, merge_works
 from .http import Answer, HttpClient
 

@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import SourceError
-from ..model import Paper
+from ..records import Paper
 from .base import ScholarlySource, Work, bare_arxiv, first_sentence, is_same_paper, merge_works
 from .http import Answer, HttpClient, RequestRefused
 
