@@ -16,7 +16,7 @@ from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.errors import ModelError
 from survey_taxonomy.figures import route_curve_figure
 from survey_taxonomy.models.cascade import PairedRun, paired_runs, route, route_curve, route_records
-from survey_taxonomy.models.category import LooReport, classifier_for, evaluate_zero_shot, leave_one_out, zero_shot_category
+from survey_taxonomy.models.category import LooReport, evaluate_zero_shot, leave_one_out, zero_shot_category
 from survey_taxonomy.models.chat import Answer, ChatModel, Reply
 from survey_taxonomy.models.large import LargeModelStatus, large_model
 from survey_taxonomy.models.local import small_model
@@ -42,14 +42,14 @@ FLAGSHIP = "How can a small model make LLM decoding faster?"
 
 @st.cache_resource(show_spinner="Starting the small model…")
 def _small() -> ChatModel:
-    model = small_model()
+    model = small_model(ui.settings())
     model.endpoint()  # load the GGUF now rather than inside the first answer's timings
     return model
 
 
 @st.cache_resource(ttl=30, show_spinner=False)
 def _large() -> LargeModelStatus:
-    return large_model()
+    return large_model(ui.settings())
 
 
 @st.cache_resource(show_spinner="Measuring leave-one-out accuracy (one model per paper)…", max_entries=2)
@@ -217,7 +217,7 @@ elif mode == "cascade":
     if log:
         st.dataframe(pd.DataFrame(log), hide_index=True, key="demo_cascade_table")
     st.markdown("#### Batch: quality against the share of LLM calls")
-    questions = load_questions()
+    questions = load_questions(ui.settings().questions_path)
     n = st.slider("Questions from the shipped set", 2, len(questions), min(10, len(questions)), key="demo_batch_n")
     st.caption("Both models answer each question once; the curve replays the routing rule for every threshold. Quality: token F1 against the reference answer.")
     if st.button("Run the batch", key="demo_batch_run", disabled=large is None, help=None if large else "needs a large model"):
@@ -241,11 +241,11 @@ elif mode == "cascade":
 
 elif mode == "speculative":
     st.subheader("Speculative decoding")
-    needs = speculative_requirements()
+    needs = speculative_requirements(ui.settings())
     if needs:
         st.info(needs)
     else:
-        alone, drafted = configured_models()
+        alone, drafted = configured_models(ui.settings())
         prompt = st.text_input("Prompt", "Explain in three sentences why the sky is blue.", key="demo_spec_prompt")
         if st.button("Generate with and without the draft", key="demo_spec_run", type="primary"):
             left, right = st.columns(2)
@@ -275,7 +275,7 @@ else:
     summary = st.text_area("Summary (optional)", "", key="demo_cat_summary")
     if st.button("Suggest nodes", key="demo_cat_run", type="primary") and title.strip():
         start = time.perf_counter()
-        suggestions = classifier_for(c).suggest(title, summary)
+        suggestions = ui.classifier(c).suggest(title, summary)
         took = 1000 * (time.perf_counter() - start)
         frame = pd.DataFrame([{"node": " › ".join(c.taxonomy.path_labels(node)), "id": node, "probability": round(score, 3)} for node, score in suggestions])
         st.dataframe(frame, hide_index=True, key="demo_cat_table")

@@ -11,8 +11,8 @@ from survey_taxonomy import ui
 from survey_taxonomy.arxiv import fetch_arxiv
 from survey_taxonomy.errors import SubmissionError, SurveyDataError
 from survey_taxonomy.export import markdown_text
-from survey_taxonomy.models import suggest_category
-from survey_taxonomy.submissions import FIELDS, Draft, Problem, read_bibtex, read_payload, store_for, with_default_node
+from survey_taxonomy.records import Problem
+from survey_taxonomy.submissions import FIELDS, Draft, read_bibtex, read_payload, store_for, with_default_node
 from survey_taxonomy.validation import FIRST_YEAR, last_allowed_year
 
 TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
@@ -69,7 +69,7 @@ def _fill_from_arxiv() -> None:
 
 def _suggest_node() -> None:
     try:
-        ranked = [(node, p) for node, p in suggest_category(state.get("submit_title", ""), state.get("submit_summary", "")) if node in taxonomy]
+        ranked = [(node, p) for node, p in ui.classifier(corpus).suggest(state.get("submit_title", ""), state.get("submit_summary", "")) if node in taxonomy]
     except SurveyDataError as exc:
         state["submit_suggest_message"] = f"No suggestion: {exc}"
         return

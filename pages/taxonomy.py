@@ -4,7 +4,7 @@ import streamlit as st
 
 from survey_taxonomy import ui
 from survey_taxonomy.export import markdown_text, to_markdown
-from survey_taxonomy.query import node_counts
+from survey_taxonomy.query import node_counts, papers_by_node
 
 c = ui.corpus()
 st.title("The survey's taxonomy")
@@ -22,10 +22,7 @@ focus = st.selectbox(
     "Show", ["", *[n.id for n in c.taxonomy.walk()]], key="taxonomy_focus", format_func=lambda n: ui.node_label(c, n) if n else "The whole tree"
 )
 start = [focus] if focus else roots
-by_node: dict[str, list] = {}
-for paper in c.papers:
-    for node_id in paper.taxonomy:
-        by_node.setdefault(node_id, []).append(paper)
+by_node = papers_by_node(c.papers)
 
 for root in start:
     for node in c.taxonomy.walk(root):
@@ -35,7 +32,7 @@ for root in start:
         st.markdown(markdown_text(node.description))
         if node.facets:
             st.markdown("Method families: " + " · ".join(markdown_text(f) for f in node.facets))
-        papers = sorted(by_node.get(node.id, []), key=lambda p: (p.relation != "cited-by-survey", -(p.year or 0)))
+        papers = by_node.get(node.id, [])
         if papers:
             with st.expander(f"{ui.plural(len(papers), 'paper')} placed directly here", expanded=bool(focus)):
                 for p in papers:

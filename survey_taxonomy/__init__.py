@@ -3,8 +3,8 @@
 
 from .corpus import Corpus, load_corpus
 from .errors import BibliographyError, ModelError, SubmissionError, SurveyDataError, TaxonomyError
-from .records import RELATIONS, Paper, Problem, TaxonomyNode
 from .query import Selection, facet_counts, node_counts
+from .records import RELATIONS, Paper, Problem, TaxonomyNode
 from .taxonomy import Taxonomy, load_taxonomy
 
 __version__ = "0.1.0"

@@ -2,7 +2,7 @@
 
 Terms:
 - *arXiv id*: new style `2211.17192` (optionally with a version, `v2`) or old style `cs.CL/0101001`;
-  people paste them as `arXiv:2211.17192` or as an abs/pdf link, which `normalise_arxiv_id` undoes.
+  people paste them as `arXiv:2211.17192` or as an abs/pdf link, which `validation.normalise_arxiv_id` undoes.
 - *feed*: the Atom XML that `export.arxiv.org/api/query?id_list=...` returns, parsed with the stdlib.
 
 On an offline machine arXiv cannot be reached; `fetch_arxiv` then raises `ArxivError` within `timeout`
@@ -22,27 +22,16 @@ from urllib.parse import urlencode
 from rapidfuzz import fuzz
 
 from .errors import SurveyDataError
-from .validation import is_arxiv_id
+from .validation import is_arxiv_id, normalise_arxiv_id
 
 ARXIV_API = "https://export.arxiv.org/api/query"
 TIMEOUT_S = 3.0
 MAX_FEED_BYTES = 1_000_000
 _NS = {"atom": "http://www.w3.org/2005/Atom", "arxiv": "http://arxiv.org/schemas/atom"}
-_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 
 
 class ArxivError(SurveyDataError):
     """arXiv could not be reached, or has no paper with that id."""
-
-
-def normalise_arxiv_id(value: str) -> str:
-    """The bare id from what people paste; anything else is returned stripped, for the validator to judge.
-
-    >>> normalise_arxiv_id(" arXiv:2211.17192v2 "), normalise_arxiv_id("https://arxiv.org/pdf/2211.17192.pdf")
-    ('2211.17192v2', '2211.17192')
-    """
-    text = _PREFIX.sub("", value.strip())
-    return text[:-4] if text.lower().endswith(".pdf") else text
 
 
 def _clean(text: str | None) -> str:

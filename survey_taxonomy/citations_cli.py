@@ -1,6 +1,6 @@
 """`python -m survey_taxonomy citations refresh` and `python -m survey_taxonomy discover`: the scholarly indexes.
 
-Importing this module registers both with `cli.EXTENSIONS` (`__main__` imports it). Progress goes to stderr as
+`cli.build_parser` adds both with `register`. Progress goes to stderr as
 tqdm bars (hidden when stderr is not a terminal); the report goes to stdout. A failing source is one line on
 stderr and exit 1, and no file is written.
 
@@ -15,7 +15,6 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 
-from . import cli
 from .config import Settings
 from .errors import SourceError
 from .sources import CHOICES, Progress, open_sources, source_names
@@ -51,7 +50,7 @@ def _open(settings: Settings, args: argparse.Namespace, progress: Progress):
 def cmd_refresh(args: argparse.Namespace) -> int:
     from .refresh import refresh_citations
 
-    settings = cli.settings_of(args)
+    settings: Settings = args.settings
     progress, close = terminal_progress()
     http, sources = _open(settings, args, progress)
     try:
@@ -79,7 +78,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from .discovery import discover
     from .submissions import store_for
 
-    settings = cli.settings_of(args)
+    settings: Settings = args.settings
     progress, close = terminal_progress()
     http, sources = _open(settings, args, progress)
     try:
@@ -103,7 +102,7 @@ def _common(p: argparse.ArgumentParser, default_source: str) -> None:
     p.add_argument("--max-age", type=int, default=7, metavar="DAYS", help="reuse cached answers up to this many days old (default: 7)")
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `citations refresh` and `discover` to the main parser."""
     group = commands.add_parser("citations", help="citation data from OpenAlex and Semantic Scholar")
     sub = group.add_subparsers(dest="citations_command", required=True)
@@ -116,6 +115,3 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--min-links", type=int, default=2, metavar="N", help="dataset papers a candidate must cite or be cited by (default: 2)")
     p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only candidates published on or after this day")
     p.set_defaults(func=cmd_discover)
-
-
-cli.EXTENSIONS.append(register)

@@ -11,64 +11,57 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from . import citations_cli
+from .acceptance import check_papers
 from .bibliography import append_papers, parse_bibtex
 from .config import Settings
+from .console import print_problems, write_output
 from .corpus import load_corpus
-from .duplicates import DuplicateIndex
-from .errors import DataWriteError, SettingsError, SurveyDataError
+from .errors import ModelError, SettingsError, SurveyDataError
 from .export import FORMATS, export
+from .models import commands as model_commands
+from .models.questions import check_questions, load_questions
+from .query import Selection, node_counts
 from .records import RELATIONS, Paper, Problem
-from .query import Selection
 from .search import SearchIndex
-from .validation import validate_paper, with_clean_links
-
-Handler = Callable[[argparse.Namespace], int]
-
-
-def settings_of(args: argparse.Namespace) -> Settings:
-    """The settings `main` read from the environment, with `--data` in place of SURVEY_DATA_DIR."""
-    settings: Settings = args.settings
-    return replace(settings, data_dir=Path(args.data)) if getattr(args, "data", None) else settings
+from .submissions import commands as submission_commands
+from .validation import with_clean_links
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
-    return settings_of(args).data_dir
+    settings: Settings = args.settings
+    return settings.data_dir
 
 
-def _print_problems(problems: Sequence[Problem]) -> None:
-    for problem in problems:
-        print(f"{problem.severity}: {problem}", file=sys.stderr)
-
-
-def _write(text: str, out: str | None) -> None:
-    if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise DataWriteError(f"cannot write {out}: {exc.strerror or exc}; does the folder {Path(out).parent} exist and is it writable?") from exc
-        print(f"wrote {out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+def question_problems(settings: Settings, keys: set[str], node_ids: set[str]) -> list[Problem]:
+    """Problems of the demo's question set (`questions.yaml` of the data folder), none when there is no such file."""
+    path = settings.questions_path
+    if not path.exists():
+        return []
+    try:
+        questions = load_questions(path)
+    except ModelError as exc:
+        return [Problem(str(exc), path.name, hint="fix the entry the message names")]
+    return check_questions(questions, keys, node_ids)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     corpus = load_corpus(_data_dir(args))
-    _print_problems(corpus.problems)
-    errors = len(corpus.errors)
+    problems = [*corpus.problems, *question_problems(args.settings, set(corpus.by_key), set(corpus.taxonomy.nodes))]
+    print_problems(problems)
+    errors = sum(p.severity == "error" for p in problems)
     print(
         f"{len(corpus)} papers, {len(corpus.taxonomy.nodes)} taxonomy nodes, {len(corpus.edges())} citation edges: "
-        f"{errors} error(s), {len(corpus.problems) - errors} warning(s)"
+        f"{errors} error(s), {len(problems) - errors} warning(s)"
     )
     return 1 if errors else 0
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .query import node_counts
-
     corpus = load_corpus(_data_dir(args))
     stats = {
         "papers": len(corpus),
@@ -101,8 +94,7 @@ def cmd_taxonomy(args: argparse.Namespace) -> int:
         print(json.dumps(nodes, ensure_ascii=False, indent=2))
     else:
         for n in corpus.taxonomy.walk():
-            section = f"§{n.section} " if n.section else ""
-            print(f"{'  ' * n.depth}{section}{n.label}  [{n.id}]")
+            print(f"{'  ' * n.depth}{n.heading}  [{n.id}]")
     return 0
 
 
@@ -114,7 +106,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     frame = Selection(node=args.node, query=args.query or "").filter(corpus.frame)
     by_key = corpus.by_key
     papers = [by_key[k] for k in frame["key"]] if (args.node or args.query) else list(corpus.papers)
-    _write(export(papers, args.format, corpus.taxonomy), args.out)
+    write_output(export(papers, args.format, corpus.taxonomy), args.out)
     return 0
 
 
@@ -127,32 +119,6 @@ def cmd_search(args: argparse.Namespace) -> int:
         for paper, score in hits:
             print(f"{score:.3f}  {paper.key:<28} {paper.title}")
     return 0
-
-
-def check_new_papers(papers: Sequence[Paper], corpus_papers: Sequence[Paper], taxonomy_ids: set[str], source: str) -> list[Problem]:
-    """Validation and duplicate problems of papers about to be added (shared by import and submissions)."""
-    problems: list[Problem] = []
-    index = DuplicateIndex(corpus_papers)
-    seen: dict[str, Paper] = {}
-    for paper in papers:
-        problems += validate_paper(paper, taxonomy_ids, source=source)
-        if not paper.taxonomy:
-            problems.append(Problem("no taxonomy node", source, paper.line, paper.key, "taxonomy", "add taxonomy = {node id} or pass --node ID"))
-        if paper.key in {p.key for p in corpus_papers}:
-            problems.append(Problem(f"key {paper.key!r} is already used in the dataset", source, paper.line, paper.key, "key", "choose another key"))
-        for match in index.matches(paper):
-            problems.append(
-                Problem(
-                    f"looks like a duplicate: {match.describe()}",
-                    source,
-                    paper.line,
-                    paper.key,
-                    "title" if match.kind == "title" else match.kind,
-                    "drop this entry or fix the existing one",
-                )
-            )
-        seen[paper.key] = paper
-    return problems
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -168,17 +134,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: no taxonomy node {args.node!r}; list them with `python -m survey_taxonomy taxonomy`", file=sys.stderr)
         return 2
     parsed = parse_bibtex(text, path.name)
-    papers = []
+    papers: list[Paper] = []
     for paper in parsed.papers:
-        updates = {}
+        updates: dict[str, object] = {}
         if args.node and not paper.taxonomy:
             updates["taxonomy"] = (args.node,)
         if not paper.relation:
             updates["relation"] = args.relation
-        papers.append(with_clean_links(_replace(paper, **updates)))
-    problems = [*parsed.problems, *check_new_papers(papers, corpus.papers, set(corpus.taxonomy.nodes), path.name)]
+        papers.append(with_clean_links(replace(paper, **updates)))
+    found = check_papers(papers, set(corpus.taxonomy.nodes), corpus.papers, source=path.name, taken_keys=set(corpus.by_key))
+    problems = [*parsed.problems, *found]
     errors = [p for p in problems if p.severity == "error"]
-    _print_problems(problems)
+    print_problems(problems)
     if errors:
         print(f"{len(errors)} problem(s) in {path}; nothing was written to {data / 'papers.bib'}", file=sys.stderr)
         return 1
@@ -188,10 +155,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     append_papers(data / "papers.bib", papers)
     print(f"added {len(papers)} entr{'y' if len(papers) == 1 else 'ies'} to {data / 'papers.bib'}")
     return 0
-
-
-def _replace(paper: Paper, **changes) -> Paper:
-    return replace(paper, **changes) if changes else paper
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,13 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--relation", choices=RELATIONS, default="curated", help="relation for entries that name none")
     p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     p.set_defaults(func=cmd_import)
-    for register in EXTENSIONS:
-        register(sub)
+    submission_commands.register(sub)
+    citations_cli.register(sub)
+    model_commands.register(sub)
     return parser
-
-
-# Other modules add their commands here (submissions, models) so this file stays the one entry point.
-EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -240,12 +200,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
-        args.settings = Settings.from_env()
+        settings = Settings.from_env()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    # The one place the CLI reads its configuration: commands take `args.settings`, with --data applied.
+    args.settings = replace(settings, data_dir=Path(args.data)) if args.data else settings
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except SurveyDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -23,20 +23,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import bibliography
+from .acceptance import check_papers
 from .bibliography import load_bibliography
-from .config import Settings
 from .errors import SurveyDataError
-from .records import Paper, Problem
 from .provenance import COUNTS_FILE, CitationCount, check_provenance, read_citation_counts
+from .records import Paper, Problem
 from .taxonomy import Taxonomy, load_taxonomy
-from .validation import validate_paper
 from .words import stem_text
 
 # The last four are the provenance of an edge a scholarly index reported; empty in hand-curated rows, and
 # absent from files written before them, which stay valid.
 CITATION_COLUMNS = ("citing", "cited", "source", "evidence", "provider", "citing_id", "cited_id", "retrieved")
-DATA_FILES = ("taxonomy.yaml", "papers.bib", "citations.csv", COUNTS_FILE)  # what `load_corpus` reads (cache keys)
+DATA_FILES = ("taxonomy.yaml", "papers.bib", "citations.csv", COUNTS_FILE)  # what `load_corpus` reads (`files_signature`)
 UNCLASSIFIED = "Unclassified"
 
 
@@ -214,11 +212,9 @@ def read_citations(path: Path) -> tuple[list[Citation], list[Problem]]:
 
 
 def check_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Iterable[Citation], source: str) -> list[Problem]:
-    """Problems that need the whole dataset: unknown keys in edges, repeated arXiv ids or DOIs, no survey entry."""
-    problems: list[Problem] = []
-    ids = set(taxonomy.nodes)
-    for p in papers:
-        problems += validate_paper(p, ids, source=source, strict=False)
+    """Problems that need the whole dataset: the acceptance rule over all papers as one batch (field rules,
+    taxonomy ids, repeated identifiers or titles as warnings), unknown keys in edges, no survey entry."""
+    problems = check_papers(papers, set(taxonomy.nodes), source=source, strict=False, near_titles=False)
     keys = {p.key for p in papers}
     for p in papers:
         for cited in p.cites:
@@ -228,14 +224,6 @@ def check_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Iterabl
         for role, key in (("citing", c.citing), ("cited", c.cited)):
             if key not in keys:
                 problems.append(Problem(f"{role} key {key!r} is not in the dataset", "citations.csv", None, key, role, "fix the key or add the paper"))
-    for attr in ("arxiv", "doi"):
-        seen: dict[str, str] = {}
-        for p in papers:
-            value = getattr(p, attr).lower()
-            if value and value in seen:
-                problems.append(Problem(f"same {attr} {value!r} as {seen[value]!r}", source, p.line, p.key, attr, "merge the two entries", severity="warning"))
-            elif value:
-                seen[value] = p.key
     if not any(p.relation == "survey" for p in papers):
         problems.append(Problem("no entry has relation = survey", source, hint="add the survey's own entry", severity="warning"))
     return problems
@@ -260,12 +248,10 @@ def build_corpus(
     return Corpus(taxonomy, tuple(joined), tuple(citations), tuple(all_problems), build_frame(joined, taxonomy), tuple(counts))
 
 
-_CACHE: dict[tuple, Corpus] = {}
-
-
-def _signature(paths: Iterable[Path]) -> tuple:
-    out = []
-    for path in paths:
+def files_signature(data_dir: str | Path) -> tuple[tuple[str, int | None, int | None], ...]:
+    """(path, size, mtime) of every file `load_corpus` reads: what a cache of loaded corpora is keyed on (ui.py)."""
+    out: list[tuple[str, int | None, int | None]] = []
+    for path in (Path(data_dir) / name for name in DATA_FILES):
         try:
             st = path.stat()
             out.append((str(path), st.st_size, st.st_mtime_ns))
@@ -274,38 +260,23 @@ def _signature(paths: Iterable[Path]) -> tuple:
     return tuple(out)
 
 
-def clear_caches() -> None:
-    """Forget every parsed file and every cached decoded value, so that the next `load_corpus` parses from scratch.
-
-    For benchmarks of a cold load; the app never needs it, since a changed file changes the cache key.
+def load_corpus(data_dir: str | Path, extra_papers: Sequence[Paper] = ()) -> Corpus:
+    """Load taxonomy, papers and citations from `data_dir` (`Settings.data_dir`), plus `extra_papers` (approved
+    submissions). Every call parses the files: the caller caches (the app in ui.py, keyed on `files_signature`);
+    the CLI loads once per command.
     """
-    _CACHE.clear()
-    bibliography.clear_caches()
-
-
-def load_corpus(data_dir: str | Path | None = None, extra_papers: Sequence[Paper] = ()) -> Corpus:
-    """Load taxonomy, papers and citations from `data_dir`, plus `extra_papers` (approved submissions).
-
-    Parsing is cached in-process on each file's size and modification time, so a repeated call on
-    unchanged files costs only the join with `extra_papers`.
-    """
-    data = Path(data_dir) if data_dir is not None else Settings.from_env().data_dir
+    data = Path(data_dir)
     if not data.is_dir():
         raise SurveyDataError(f"{data} is not a folder; set SURVEY_DATA_DIR (or --data) to the folder with papers.bib and taxonomy.yaml")
     paths = tuple(data / name for name in DATA_FILES)
-    sig = _signature(paths)
-    base = _CACHE.get(sig)
-    if base is None:
-        taxonomy = load_taxonomy(paths[0])
-        parsed = load_bibliography(paths[1])
-        citations, cite_problems = read_citations(paths[2])
-        counts, count_problems = read_citation_counts(paths[3])
-        base = build_corpus(taxonomy, parsed.papers, citations, [*parsed.problems, *cite_problems, *count_problems], counts=counts)
-        _CACHE.clear()
-        _CACHE[sig] = base
-    if not extra_papers:
-        return base
-    known = {p.key for p in base.papers}
+    taxonomy = load_taxonomy(paths[0])
+    parsed = load_bibliography(paths[1])
+    citations, cite_problems = read_citations(paths[2])
+    counts, count_problems = read_citation_counts(paths[3])
+    base = build_corpus(taxonomy, parsed.papers, citations, [*parsed.problems, *cite_problems, *count_problems], counts=counts)
+    known = set(base.by_key)
     extra = [p for p in extra_papers if p.key not in known]
-    papers = (*base.papers, *extra)
+    if not extra:
+        return base
+    papers = (*base.papers, *extra)  # checked when they were approved; the dataset's problems stay its own
     return Corpus(base.taxonomy, papers, base.citations, base.problems, build_frame(papers, base.taxonomy), base.counts)

@@ -8,10 +8,10 @@ Terms:
   with the submission for the reviewer (`Submission.evidence`).
 - *triage*: the category classifier (`models.category`, trained on the dataset, offline) suggests the
   taxonomy node and its probability; the top node becomes the draft's node, the three best go in the evidence.
-- *queue*: each candidate that passes the acceptance check (`SubmissionStore.submit`: field rules and the
-  duplicate index over the dataset and open submissions) becomes a pending submission with origin
-  `discovered`. Candidates the store already holds in any status, a rejected one included, are skipped,
-  so no run queues a paper twice.
+- *queue*: each candidate that passes the acceptance rule (`acceptance.check_papers`, applied by
+  `SubmissionStore.submit` against the dataset and the open submissions) becomes a pending submission with
+  origin `discovered`. Candidates that `acceptance.find_duplicates` finds among the dataset and every stored
+  submission, a rejected one included, are skipped, so no run queues a paper twice.
 
 Candidates need an author list and an abstract to become a valid draft; those without are reported, not queued.
 """
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from .acceptance import find_duplicates
 from .config import Settings
 from .corpus import Corpus
-from .duplicates import DuplicateIndex
 from .errors import SubmissionError
 from .records import Paper
 from .sources.base import ScholarlySource, Work, first_sentence
@@ -100,6 +100,11 @@ def find_candidates(corpus: Corpus, source: ScholarlySource, *, min_links: int =
     return sorted(candidates.values(), key=lambda c: (-(len(c.cites) + len(c.cited_by) + 2 * c.cites_survey), c.work.title))
 
 
+def _probe(work: Work) -> Paper:
+    """What the duplicate check compares of a work: its identifiers and title."""
+    return Paper(key=work.id, title=work.title, arxiv=work.arxiv, doi=work.doi)
+
+
 def candidate_paper(candidate: Candidate, node: str) -> Paper:
     """The draft paper of a candidate under taxonomy `node`; its summary is the source's TL;DR or first sentence."""
     work = candidate.work
@@ -137,12 +142,11 @@ def queue_candidates(
 
         suggest = classifier_for(corpus).suggest
     report = DiscoverReport(found=len(candidates), dry_run=dry_run)
-    known = DuplicateIndex([*corpus.papers, *(Paper(key=f"submission #{s.id}", title=s.title, arxiv=s.paper.arxiv, doi=s.paper.doi) for s in store.find())])
+    known = [*corpus.papers, *(Paper(key=f"submission #{s.id}", title=s.title, arxiv=s.paper.arxiv, doi=s.paper.doi) for s in store.find())]
     for candidate in candidates:
         work = candidate.work
         label = f"{work.title[:80]} ({work.source} {work.id})"
-        probe = Paper(key=work.id, title=work.title, arxiv=work.arxiv, doi=work.doi)
-        exact = [m for m in known.matches(probe) if m.is_exact]
+        exact = [m for m in find_duplicates([_probe(work)], known)[0] if m.is_exact]
         if exact:
             report.skipped.append(f"{label}: already known, {exact[0].describe()}")
             continue
@@ -178,7 +182,7 @@ def queue_candidates(
             report.skipped.append(f"{label}: {result.errors[0]}")
             continue
         stored = result.submissions[0]
-        known = DuplicateIndex([*known.papers, Paper(key=f"submission #{stored.id}", title=work.title, arxiv=work.arxiv, doi=work.doi)])
+        known.append(Paper(key=f"submission #{stored.id}", title=work.title, arxiv=work.arxiv, doi=work.doi))
         report.queued.append(f"#{stored.id} {stored.key}: {label} -> {node} ({confidence:.2f}): {', '.join(reasons)}")
     return report
 
@@ -194,12 +198,7 @@ def discover(
     dry_run: bool = False,
 ) -> DiscoverReport:
     """Find candidates in every source (one paper found by two sources counts once) and queue them."""
-    merged: list[Candidate] = []
-    seen = DuplicateIndex([])
-    for source in sources:
-        for candidate in find_candidates(corpus, source, min_links=min_links, since=since):
-            probe = Paper(key=candidate.work.id, title=candidate.work.title, arxiv=candidate.work.arxiv, doi=candidate.work.doi)
-            if not any(m.is_exact for m in seen.matches(probe)):
-                merged.append(candidate)
-                seen = DuplicateIndex([*seen.papers, probe])
+    found = [candidate for source in sources for candidate in find_candidates(corpus, source, min_links=min_links, since=since)]
+    matches = find_duplicates([_probe(c.work) for c in found])
+    merged = [candidate for candidate, same in zip(found, matches, strict=True) if not any(m.is_exact for m in same)]
     return queue_candidates(merged, corpus, store, settings, min_links=min_links, dry_run=dry_run)

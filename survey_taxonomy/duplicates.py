@@ -1,7 +1,10 @@
 """Duplicate detection for new papers: same arXiv id or DOI, or a title that is nearly the same.
 
-Titles are compared after normalisation (lowercase, accents and punctuation removed) with rapidfuzz's
-`ratio`; a score of `TITLE_THRESHOLD` or more is called a near duplicate, 100 an exact one.
+Identifiers are compared in the form `validation.arxiv_key` and `validation.doi_key` give them (every arXiv
+version is the same paper, DOIs are case-insensitive). Titles are compared after normalisation (lowercase,
+accents and punctuation removed) with rapidfuzz's `ratio`; a score of `TITLE_THRESHOLD` or more is called a
+near duplicate, 100 an exact one. The rule that decides what a duplicate means for a new paper is
+`acceptance.check_papers`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from .records import Paper
+from .validation import arxiv_key, doi_key
 
 TITLE_THRESHOLD = 90.0
 
@@ -46,32 +50,52 @@ def normalise_title(title: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-def _arxiv_base(value: str) -> str:
-    return re.sub(r"v\d+$", "", value.strip().lower())
-
-
 class DuplicateIndex:
-    """Lookup structure over existing (and pending) papers, built once and queried per new paper."""
+    """Lookup structure over existing (and pending) papers, built once and queried per new paper.
 
-    def __init__(self, papers: Iterable[Paper]):
-        self.papers = list(papers)
-        self.arxiv = {_arxiv_base(p.arxiv): p for p in self.papers if p.arxiv}
-        self.doi = {p.doi.strip().lower(): p for p in self.papers if p.doi}
-        self.titles = [normalise_title(p.title) for p in self.papers]
+    `add` grows it, so a batch can be checked against itself in one pass. With `near_titles=False` only exact
+    (normalised) titles match: a dict look-up instead of a fuzzy scan, for checks over a whole dataset.
+    """
+
+    def __init__(self, papers: Iterable[Paper] = (), *, near_titles: bool = True):
+        self.near_titles = near_titles
+        self.papers: list[Paper] = []
+        self.arxiv: dict[str, Paper] = {}
+        self.doi: dict[str, Paper] = {}
+        self.titles: list[str] = []
+        self._exact_titles: dict[str, Paper] = {}
+        for paper in papers:
+            self.add(paper)
+
+    def add(self, paper: Paper) -> None:
+        """Index one more paper (the first paper with an identifier keeps it)."""
+        self.papers.append(paper)
+        if paper.arxiv:
+            self.arxiv.setdefault(arxiv_key(paper.arxiv), paper)
+        if paper.doi:
+            self.doi.setdefault(doi_key(paper.doi), paper)
+        title = normalise_title(paper.title)
+        self.titles.append(title)
+        if title:
+            self._exact_titles.setdefault(title, paper)
 
     def matches(self, paper: Paper) -> list[Match]:
-        """Every existing paper that `paper` duplicates, strongest evidence first."""
+        """Every indexed paper that `paper` duplicates, strongest evidence first."""
         found: list[Match] = []
-        if paper.arxiv and _arxiv_base(paper.arxiv) in self.arxiv:
-            other = self.arxiv[_arxiv_base(paper.arxiv)]
+        if paper.arxiv and (other := self.arxiv.get(arxiv_key(paper.arxiv))) is not None:
             found.append(Match("arxiv", other.key, other.title, 100.0))
-        if paper.doi and paper.doi.strip().lower() in self.doi:
-            other = self.doi[paper.doi.strip().lower()]
+        if paper.doi and (other := self.doi.get(doi_key(paper.doi))) is not None:
             found.append(Match("doi", other.key, other.title, 100.0))
         title = normalise_title(paper.title)
-        if title:
-            for _, score, i in process.extract(title, self.titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD, limit=3):
-                other = self.papers[i]
-                if all(m.other_key != other.key for m in found):
-                    found.append(Match("title", other.key, other.title, float(score)))
+        if not title:
+            return found
+        if not self.near_titles:
+            same = self._exact_titles.get(title)
+            if same is not None and all(m.other_key != same.key for m in found):
+                found.append(Match("title", same.key, same.title, 100.0))
+            return found
+        for _, score, i in process.extract(title, self.titles, scorer=fuzz.ratio, score_cutoff=TITLE_THRESHOLD, limit=3):
+            other = self.papers[i]
+            if all(m.other_key != other.key for m in found):
+                found.append(Match("title", other.key, other.title, float(score)))
         return found

@@ -21,6 +21,7 @@ from typing import Any
 
 from .bibliography import format_bibtex
 from .cite import to_cite_bibtex, to_csl_json, to_ris
+from .query import papers_by_node
 from .records import Paper
 from .taxonomy import Taxonomy
 from .validation import clean_url
@@ -101,10 +102,6 @@ def to_csv(papers: Iterable[Paper]) -> str:
     return buffer.getvalue()
 
 
-def to_bibtex(papers: Iterable[Paper]) -> str:
-    return format_bibtex(papers)
-
-
 def _link(label: str, url: str) -> str:
     """A Markdown link to the rebuilt URL (whose quoting leaves nothing that ends the link), or the bare label."""
     target = clean_url(url)
@@ -135,16 +132,12 @@ def to_markdown(papers: Iterable[Paper], taxonomy: Taxonomy) -> str:
             "regenerated from the Small Models Atlas dataset.",
             "",
         ]
-    by_node: dict[str, list[Paper]] = {}
-    for p in papers:
-        for node in p.taxonomy:
-            by_node.setdefault(node, []).append(p)
+    by_node = papers_by_node(papers)
     for node in taxonomy.walk():
-        here = sorted(by_node.get(node.id, []), key=lambda p: (p.relation != "cited-by-survey", -(p.year or 0), p.title))
+        here = by_node.get(node.id, [])
         cited = [p for p in here if p.relation == "cited-by-survey"]
         others = [p for p in here if p.relation not in ("cited-by-survey", "survey")]
-        section = f"§{node.section} " if node.section else ""
-        lines += [f"{'#' * min(node.depth + 2, 6)} {section}{markdown_text(node.label)}", "", markdown_text(node.description), ""]
+        lines += [f"{'#' * min(node.depth + 2, 6)} {markdown_text(node.heading)}", "", markdown_text(node.description), ""]
         if cited:
             lines += [*_table(cited), ""]
         if others:
@@ -159,7 +152,7 @@ CITABLE = {"cite": to_cite_bibtex, "ris": to_ris, "csl": to_csl_json}
 def export(papers: Iterable[Paper], fmt: str, taxonomy: Taxonomy | None = None) -> str:
     """Dispatch on `fmt` (one of FORMATS); markdown needs the taxonomy."""
     if fmt == "bibtex":
-        return to_bibtex(papers)
+        return format_bibtex(papers)
     if fmt in CITABLE:
         return CITABLE[fmt](papers)
     if fmt == "csv":

@@ -9,13 +9,13 @@ state round-trips through URL query parameters, which is how views are shared.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
 
-from .records import RELATIONS
+from .records import RELATIONS, Paper
 from .taxonomy import Taxonomy
 from .words import query_stems
 
@@ -168,8 +168,9 @@ class Selection:
     def from_params(cls, params: Mapping[str, str | list[str]], taxonomy: Taxonomy | None = None) -> tuple[Selection, list[str]]:
         """Read URL parameters; every bad value is dropped with a notice, so a bad link still opens.
 
-        >>> Selection.from_params({"from": "20x4", "code": "1"})
-        (Selection(node=None, facets=(), year_min=None, year_max=None, venues=(), relations=(), has_code=True, query='', by_meaning=False), ["ignored from='20x4': not a year"])
+        >>> selection, notices = Selection.from_params({"from": "20x4", "code": "1"})
+        >>> selection == Selection(has_code=True), notices
+        (True, ["ignored from='20x4': not a year"])
         """
 
         def one(name: str) -> str:
@@ -248,3 +249,20 @@ def node_counts(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, int]:
         for node in {on_path for given in ids for on_path in paths.get(given, ())}:
             counts[node] += int(papers)
     return counts
+
+
+def papers_by_node(papers: Iterable[Paper]) -> dict[str, list[Paper]]:
+    """The papers placed directly at each node (a paper under two nodes is in both lists), the survey's own list
+    first (`cited-by-survey`), then newest first and by title: the order of the survey's README.
+
+    >>> a, b = Paper("a", "A", year=2023, taxonomy=("n",)), Paper("b", "B", year=2024, taxonomy=("n", "m"))
+    >>> {node: [p.key for p in group] for node, group in papers_by_node([a, b]).items()}
+    {'n': ['b', 'a'], 'm': ['b']}
+    """
+    by_node: dict[str, list[Paper]] = {}
+    for paper in papers:
+        for node in paper.taxonomy:
+            by_node.setdefault(node, []).append(paper)
+    for group in by_node.values():
+        group.sort(key=lambda p: (p.relation != "cited-by-survey", -(p.year or 0), p.title))
+    return by_node

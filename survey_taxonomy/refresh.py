@@ -26,8 +26,8 @@ from .bibedit import set_fields
 from .corpus import CITATION_COLUMNS, Citation, load_corpus, read_citations
 from .errors import SurveyDataError
 from .files import write_atomic, write_lock
-from .records import Paper
 from .provenance import COUNTS_FILE, PROVIDERS, CitationCount, format_citation_counts, read_citation_counts
+from .records import Paper
 from .sources.base import ScholarlySource
 
 EVIDENCE = "scholarly index: {label} lists {cited_id} among the works that {citing_id} cites"

@@ -75,9 +75,6 @@ class Taxonomy:
         group = "/".join(parts[:2]) if parts[0] == "collaboration" and len(parts) > 1 else parts[0]
         return self.nodes[group].label if group in self.nodes else self.nodes[parts[0]].label
 
-    def labels(self) -> dict[str, str]:
-        return {n.id: n.label for n in self.walk()}
-
 
 def parse_taxonomy(data: Any, source: str = "taxonomy") -> Taxonomy:
     """Build a `Taxonomy` from the parsed YAML mapping; raise `TaxonomyError` naming the bad node."""

@@ -41,6 +41,8 @@ _SCRIPT = re.compile("javascript:", re.IGNORECASE)  # the same flags as HTML, so
 _URL_SAFE = "/:@!$&*+,;=%~"
 _URL_HOST = re.compile(r"[a-z0-9_.\-]+|[0-9a-f:.]+")
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 FIRST_YEAR = 1950
 MAX_LENGTH = {
     "title": 300,
@@ -80,6 +82,44 @@ def is_doi(value: str) -> bool:
     (True, False, False)
     """
     return bool(DOI.fullmatch(value))
+
+
+def normalise_arxiv_id(value: str) -> str:
+    """The bare id from what people paste (`arXiv:` prefix, abs or pdf link); anything else comes back stripped,
+    for `validate_paper` to judge. The version stays: it is part of what the submitter gave.
+
+    >>> normalise_arxiv_id(" arXiv:2211.17192v2 "), normalise_arxiv_id("https://arxiv.org/pdf/2211.17192.pdf")
+    ('2211.17192v2', '2211.17192')
+    """
+    text = _ARXIV_PREFIX.sub("", value.strip())
+    return text[:-4] if text.lower().endswith(".pdf") else text
+
+
+def normalise_doi(value: str) -> str:
+    """The bare DOI from a doi.org link or a `doi:` prefix.
+
+    >>> normalise_doi("https://doi.org/10.1145/3616855.3635825")
+    '10.1145/3616855.3635825'
+    """
+    return _DOI_PREFIX.sub("", value.strip())
+
+
+def arxiv_key(value: str) -> str:
+    """The form in which two arXiv ids are compared: every version of a paper is the same paper.
+
+    >>> arxiv_key("2501.00001v2") == arxiv_key("arXiv:2501.00001"), arxiv_key("")
+    (True, '')
+    """
+    return re.sub(r"v\d+$", "", normalise_arxiv_id(value).lower())
+
+
+def doi_key(value: str) -> str:
+    """The form in which two DOIs are compared: DOIs are case-insensitive (the DOI Handbook, 2.4).
+
+    >>> doi_key("10.18653/V1/X") == doi_key("https://doi.org/10.18653/v1/x")
+    True
+    """
+    return normalise_doi(value).lower()
 
 
 def clean_url(value: str) -> str | None:

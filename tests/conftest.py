@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import glob
+import io
 import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -58,6 +61,41 @@ def corpus(data_dir: Path):
     from survey_taxonomy.corpus import load_corpus
 
     return load_corpus(data_dir)
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What one in-process `python -m survey_taxonomy ...` did."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliRun]:
+    """`run_cli(*args, stdin=None, **env)` runs `cli.main(args)` in this process, as `python -m survey_taxonomy`
+    would with only the given SURVEY_* variables set (a usage error's SystemExit becomes its exit code). In-process
+    runs skip the ~3 s start of a new interpreter; test_cli.py keeps one real `python -m` run.
+    """
+    from survey_taxonomy.cli import main
+
+    def run(*args: str, stdin: str | None = None, **env: str) -> CliRun:
+        for name in [n for n in os.environ if n.startswith("SURVEY_")]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse refuses the usage
+            code = exc.code if isinstance(exc.code, int) else 2
+        out = capsys.readouterr()
+        return CliRun(code, out.out, out.err)
+
+    return run
 
 
 @pytest.fixture(scope="session")

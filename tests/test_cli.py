@@ -1,64 +1,75 @@
+"""The maintainers' CLI, run in-process through `cli.main` (the `run_cli` fixture), plus one real `python -m`."""
+
 import json
 import subprocess
 import sys
 
 import pytest
 
-
-def run(*args, env_data=None, check=False):
-    cmd = [sys.executable, "-m", "survey_taxonomy"]
-    if env_data is not None:
-        cmd += ["--data", str(env_data)]
-    proc = subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120)
-    if check:
-        assert proc.returncode == 0, proc.stderr
-    return proc
+from tests.conftest import ROOT
 
 
-def test_validate_shipped_data_exits_zero():
-    proc = run("validate", check=True)
-    assert "0 error(s)" in proc.stdout
+def test_python_dash_m_validates_the_shipped_data():
+    """The one subprocess run: `python -m survey_taxonomy` starts, registers every command and exits 0."""
+    proc = subprocess.run([sys.executable, "-m", "survey_taxonomy", "validate"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0 and "0 error(s)" in proc.stdout, proc.stderr
 
 
-def test_validate_reports_errors_with_exit_one(tiny_copy):
+def test_every_command_group_is_registered_without_imports_for_side_effects(run_cli):
+    for command in (["submissions", "--help"], ["citations", "--help"], ["discover", "--help"], ["ask", "--help"], ["suggest-category", "--help"]):
+        assert run_cli(*command).returncode == 0, command
+
+
+def test_validate_reports_errors_with_exit_one(run_cli, tiny_copy):
     bib = tiny_copy / "papers.bib"
     bib.write_text(bib.read_text(encoding="utf-8") + "\n@misc{x2024, title = {broken\n", encoding="utf-8")
-    proc = run("validate", env_data=tiny_copy)
+    proc = run_cli("--data", tiny_copy, "validate")
     assert proc.returncode == 1 and "cannot be parsed" in proc.stderr
 
 
-def test_export_json_has_the_documented_shape():
-    papers = json.loads(run("export", "--format", "json", check=True).stdout)
-    assert {p["relation"] for p in papers} >= {"survey", "cited-by-survey", "cites-survey", "curated"}
+def test_validate_checks_the_question_set(run_cli, tiny_copy):
+    (tiny_copy / "questions.yaml").write_text(
+        "questions:\n  - id: q1\n    question: Which router?\n    answer: A small one.\n    keys: [nobody2099x]\n    node: nowhere\n", encoding="utf-8"
+    )
+    proc = run_cli("--data", tiny_copy, "validate")
+    assert proc.returncode == 1 and "unknown paper key 'nobody2099x'" in proc.stderr and "unknown taxonomy node 'nowhere'" in proc.stderr
+
+
+def test_export_json_has_the_documented_shape(run_cli, tiny_dir):
+    papers = json.loads(run_cli("--data", tiny_dir, "export", "--format", "json").stdout)
+    assert {p["relation"] for p in papers} >= {"survey", "cited-by-survey", "cites-survey"}
     leviathan = next(p for p in papers if p["key"] == "leviathan2023fast")
     assert leviathan["authors"] == ["Yaniv Leviathan", "Matan Kalman", "Yossi Matias"] and leviathan["year"] == 2023
 
 
-def test_export_node_and_query_filter(tmp_path):
+def test_export_node_and_query_filter(run_cli, tiny_dir, tmp_path):
     out = tmp_path / "spec.bib"
-    run("export", "--format", "bibtex", "--node", "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding", "--out", str(out), check=True)
+    node = "collaboration/efficient-inference/speculative-decoding"
+    assert run_cli("--data", tiny_dir, "export", "--format", "bibtex", "--node", node, "--out", out).returncode == 0
     assert out.read_text(encoding="utf-8").count("@") == 3
-    assert json.loads(run("export", "--format", "json", "--query", "leviathan", check=True).stdout)[0]["key"] == "leviathan2023fast"
-    assert run("export", "--node", "nowhere").returncode == 2
+    assert json.loads(run_cli("--data", tiny_dir, "export", "--format", "json", "--query", "leviathan").stdout)[0]["key"] == "leviathan2023fast"
+    assert run_cli("--data", tiny_dir, "export", "--node", "nowhere").returncode == 2
 
 
-def test_taxonomy_json_and_stats():
-    nodes = json.loads(run("taxonomy", "--format", "json", check=True).stdout)
+def test_taxonomy_json_and_text_and_stats(run_cli, tiny_dir):
+    nodes = json.loads(run_cli("--data", tiny_dir, "taxonomy", "--format", "json").stdout)
     assert {"id", "label", "parent", "section", "description", "facets"} == set(nodes[0])
     assert nodes[0]["id"] == "collaboration" and nodes[0]["parent"] is None
-    stats = json.loads(run("stats", "--format", "json", check=True).stdout)
-    assert stats["papers"] == sum(stats["relation"].values())
+    sectioned = next(n for n in nodes if n["section"])
+    assert f"§{sectioned['section']} {sectioned['label']}  [{sectioned['id']}]" in run_cli("--data", tiny_dir, "taxonomy").stdout
+    stats = json.loads(run_cli("--data", tiny_dir, "stats", "--format", "json").stdout)
+    assert stats["papers"] == sum(stats["relation"].values()) == 8
 
 
-def test_search_ranks_the_obvious_paper_first():
-    hits = json.loads(run("search", "speculative decoding draft model", "--k", "3", "--format", "json", check=True).stdout)
+def test_search_ranks_the_obvious_paper_first(run_cli, tiny_dir):
+    hits = json.loads(run_cli("--data", tiny_dir, "search", "speculative decoding draft model", "--k", "3", "--format", "json").stdout)
     assert len(hits) == 3 and hits[0]["key"] in {"leviathan2023fast", "chen2023accelerating", "xia2024unlocking"}
     assert hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"]
 
 
-def test_import_with_broken_entries_names_each_and_writes_nothing(tiny_copy, fixtures_dir):
+def test_import_with_broken_entries_names_each_and_writes_nothing(run_cli, tiny_copy, fixtures_dir):
     before = (tiny_copy / "papers.bib").read_bytes()
-    proc = run("import", str(fixtures_dir / "broken.bib"), env_data=tiny_copy)
+    proc = run_cli("--data", tiny_copy, "import", fixtures_dir / "broken.bib")
     assert proc.returncode == 1
     for where in ("broken.bib:12", "broken.bib:27 [good2023first]", "broken.bib:33 [badyear2023]"):
         assert where in proc.stderr
@@ -69,22 +80,27 @@ def test_import_with_broken_entries_names_each_and_writes_nothing(tiny_copy, fix
 @pytest.mark.parametrize(
     ("entry", "words"),
     [
-        (
+        pytest.param(
             "@misc{dup2023a, title={Fast Inference from Transformers via Speculative Decoding}, author={A B}, year={2023}, url={https://x.org}, summary={s}}",
             "title 100% similar to 'leviathan2023fast'",
+            id="same-title",
         ),
-        ("@misc{dup2023b, title={Another}, author={A B}, year={2023}, eprint={2211.17192}, summary={s}}", "same arXiv id as 'leviathan2023fast'"),
-        ("@misc{leviathan2023fast, title={Other}, author={A B}, year={2023}, url={https://x.org}, summary={s}}", "already used"),
+        pytest.param(
+            "@misc{dup2023b, title={Another}, author={A B}, year={2023}, eprint={2211.17192}, summary={s}}",
+            "same arXiv id as 'leviathan2023fast'",
+            id="same-arxiv",
+        ),
+        pytest.param("@misc{leviathan2023fast, title={Other}, author={A B}, year={2023}, url={https://x.org}, summary={s}}", "already used", id="same-key"),
     ],
 )
-def test_import_flags_duplicates(tiny_copy, tmp_path, entry, words):
+def test_import_flags_duplicates(run_cli, tiny_copy, tmp_path, entry, words):
     path = tmp_path / "new.bib"
     path.write_text(entry, encoding="utf-8")
-    proc = run("import", str(path), "--node", "competition", env_data=tiny_copy)
+    proc = run_cli("--data", tiny_copy, "import", path, "--node", "competition")
     assert proc.returncode == 1 and words in proc.stderr
 
 
-def test_import_dry_run_then_real(tiny_copy, tmp_path):
+def test_import_dry_run_then_real(run_cli, tiny_copy, tmp_path):
     path = tmp_path / "new.bib"
     path.write_text(
         "@misc{turing1950computing, title={Computing Machinery and Intelligence}, author={Turing, Alan},"
@@ -92,10 +108,10 @@ def test_import_dry_run_then_real(tiny_copy, tmp_path):
         encoding="utf-8",
     )
     before = (tiny_copy / "papers.bib").read_bytes()
-    assert "would be added" in run("import", str(path), "--node", "competition", "--dry-run", env_data=tiny_copy, check=True).stdout
+    assert "would be added" in run_cli("--data", tiny_copy, "import", path, "--node", "competition", "--dry-run").stdout
     assert (tiny_copy / "papers.bib").read_bytes() == before
-    run("import", str(path), "--node", "competition", env_data=tiny_copy, check=True)
-    papers = json.loads(run("export", env_data=tiny_copy, check=True).stdout)
+    assert run_cli("--data", tiny_copy, "import", path, "--node", "competition").returncode == 0
+    papers = json.loads(run_cli("--data", tiny_copy, "export").stdout)
     added = next(p for p in papers if p["key"] == "turing1950computing")
     assert added["taxonomy"] == ["competition"] and added["relation"] == "curated" and added["authors"] == ["Alan Turing"]
-    assert run("validate", env_data=tiny_copy).returncode == 0
+    assert run_cli("--data", tiny_copy, "validate").returncode == 0

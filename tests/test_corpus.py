@@ -1,4 +1,6 @@
-from survey_taxonomy.corpus import load_corpus, venue_name
+from pathlib import Path
+
+from survey_taxonomy.corpus import DATA_FILES, files_signature, load_corpus, venue_name
 from survey_taxonomy.records import Paper
 
 
@@ -21,13 +23,13 @@ def test_frame_columns(tiny_dir):
     assert "speculative" in row["search_text"]
 
 
-def test_warm_load_is_cached_and_sees_file_changes(tiny_copy):
-    first = load_corpus(tiny_copy)
-    assert load_corpus(tiny_copy) is first
+def test_file_signature_changes_with_any_data_file_and_a_reload_sees_the_change(tiny_copy):
+    before = files_signature(tiny_copy)
+    assert [Path(path).name for path, _, _ in before] == list(DATA_FILES) and files_signature(tiny_copy) == before
     bib = tiny_copy / "papers.bib"
     bib.write_text(bib.read_text(encoding="utf-8") + "\n@misc{new2024x, title={New}, year={2024}, url={https://example.org}}\n", encoding="utf-8")
-    again = load_corpus(tiny_copy)
-    assert again is not first and again.get("new2024x") is not None
+    assert files_signature(tiny_copy) != before  # what ui.corpus() keys its cache on
+    assert load_corpus(tiny_copy).get("new2024x") is not None
 
 
 def test_extra_papers_join_without_replacing_dataset_keys(tiny_dir):

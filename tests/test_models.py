@@ -5,9 +5,7 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,7 +16,7 @@ from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.errors import ModelError
 from survey_taxonomy.models.cascade import answer_quality, paired_runs, route, route_curve, route_records, should_escalate
-from survey_taxonomy.models.category import evaluate_zero_shot, leave_one_out, suggest_category
+from survey_taxonomy.models.category import classifier_for, evaluate_zero_shot, leave_one_out
 from survey_taxonomy.models.chat import ChatModel
 from survey_taxonomy.models.large import CONFIGURE_HELP, large_model
 from survey_taxonomy.models.local import find_small_gguf, small_model
@@ -179,7 +177,7 @@ def test_large_model_from_the_environment(monkeypatch, no_llm_env, llm_server, s
     monkeypatch.setenv("SURVEY_LLM_BASE_URL", llm_server.base_url)
     monkeypatch.setenv("SURVEY_LLM_MODEL", "smollm2")
     monkeypatch.setenv("SURVEY_LLM_PRICE_IN", "3")
-    status = large_model()
+    status = large_model(Settings.from_env())
     assert status.available and status.source == "endpoint" and status.model.price_in == 3.0
     result = ask("What is speculative decoding?", small, retriever, corpus.taxonomy, status.model, mode="large", k=3, max_tokens=24)
     assert result["model_used"] == status.model.label and result["metrics"]["cost_usd"] > 0
@@ -286,7 +284,7 @@ def test_category_suggestion_beats_the_majority_baseline(corpus):
 
 
 def test_suggest_category_returns_node_ids_with_probabilities(corpus):
-    suggestions = suggest_category("Why do tree-based models still outperform deep learning on tabular data?")
+    suggestions = classifier_for(corpus).suggest("Why do tree-based models still outperform deep learning on tabular data?")
     assert len(suggestions) == 3 and all(node in corpus.taxonomy for node, _ in suggestions)
     assert all(type(score) is float for _, score in suggestions)
     assert [s for _, s in suggestions] == sorted((s for _, s in suggestions), reverse=True)
@@ -324,26 +322,27 @@ def test_reported_speedups_quote_only_the_dataset(corpus):
 # --- command line ---------------------------------------------------------------------------------------------------
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k not in LLM_ENV} | (env or {})
-    return subprocess.run([sys.executable, "-m", "survey_taxonomy", *args], capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=300)
-
-
-def test_cli_ask_json():
-    done = _cli("ask", "What is speculative decoding?", "--k", "3", "--max-tokens", "16", "--format", "json")
+def test_cli_ask_json(run_cli):
+    done = run_cli("ask", "What is speculative decoding?", "--k", "3", "--max-tokens", "16", "--format", "json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert {"answer", "cited", "model_used", "confidence", "metrics", "retrieved"} <= set(result)
     assert len(result["retrieved"]) == 3 and result["metrics"]["tokens_out"] <= 16
 
 
-def test_cli_cascade_without_a_large_model_explains_how_to_configure(closed_port):
-    done = _cli("ask", "x", "--model", "cascade", env={"SURVEY_LLM_BASE_URL": f"http://127.0.0.1:{closed_port}/v1", "SURVEY_LLM_MODEL": "m"})
+def test_cli_cascade_without_a_large_model_explains_how_to_configure(run_cli, closed_port):
+    done = run_cli("ask", "x", "--model", "cascade", SURVEY_LLM_BASE_URL=f"http://127.0.0.1:{closed_port}/v1", SURVEY_LLM_MODEL="m")
     assert done.returncode == 1 and "needs a large model" in done.stderr and "SURVEY_LLM_GGUF" in done.stderr
 
 
-def test_cli_suggest_category_json(corpus):
-    done = _cli("suggest-category", "Distilling step-by-step reasoning from a large teacher into a small student", "--format", "json")
+def test_cli_suggest_category_json(run_cli, corpus, tmp_path):
+    done = run_cli(
+        "suggest-category",
+        "Distilling step-by-step reasoning from a large teacher into a small student",
+        "--format",
+        "json",
+        SURVEY_DB_URL=f"sqlite:///{tmp_path / 'store.db'}",
+    )
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert [set(r) for r in rows] == [{"id", "score"}] * 3 and all(r["id"] in corpus.taxonomy for r in rows)

@@ -115,7 +115,7 @@ def test_category_suggestion_lists_three_nodes():
     at.button(key="demo_cat_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
-    assert len(table) == 3 and set(table["id"]) <= set(load_corpus().taxonomy.nodes)
+    assert len(table) == 3 and set(table["id"]) <= set(load_corpus(Settings().data_dir).taxonomy.nodes)
 
 
 def test_side_by_side_and_batch_curve_with_a_large_model(with_llm):

@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.submissions import SubmissionStore, read_payload
 from tests.apptest import open_page
@@ -123,7 +124,7 @@ def sign_in(at: AppTest, token: str) -> AppTest:
 
 def submit_one(store: SubmissionStore, **fields) -> int:
     drafts, problems = read_payload(PAPER | fields)
-    return store.submit(drafts, load_corpus(), session="test", per_minute=None, problems=problems).submissions[0].id
+    return store.submit(drafts, load_corpus(Settings().data_dir), session="test", per_minute=None, problems=problems).submissions[0].id
 
 
 def test_review_refuses_a_wrong_token(store: SubmissionStore):

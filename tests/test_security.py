@@ -217,7 +217,7 @@ def test_a_paper_that_cannot_be_written_is_sent_back_and_the_others_merge(store:
     assert store.merge(tiny_copy) == ([], [])  # nothing left, nothing blocked
 
 
-def test_merge_command_reports_the_sent_back_paper_and_exits_1(tmp_path: Path, tiny_copy: Path):
+def test_merge_command_reports_the_sent_back_paper_and_exits_1(run_cli, tmp_path: Path, tiny_copy: Path):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     store = SubmissionStore(db)
     corpus = load_corpus(tiny_copy)
@@ -251,7 +251,7 @@ def test_validation_never_raises_on_arbitrary_text(title: str, other: str, latex
         assert all(p.message for p in problems) and all(isinstance(d.paper.title, str) for d in drafts)
 
 
-def test_a_bad_entry_in_papers_bib_is_a_problem_and_the_rest_load(tiny_copy: Path):
+def test_a_bad_entry_in_papers_bib_is_a_problem_and_the_rest_load(run_cli, tiny_copy: Path):
     bib_path = tiny_copy / "papers.bib"
     before = len(load_bibliography(bib_path).papers)
     bib_path.write_text(bib_path.read_text(encoding="utf-8") + "\n" + bib("odd2024x", title=r"\href{https://x.example}{text} \href"), encoding="utf-8")
@@ -418,7 +418,7 @@ def immutable(folder: Path) -> Iterator[None]:
             folder.chmod(0o755)
 
 
-def test_an_immutable_data_folder_is_a_message(tiny_copy: Path, tmp_path: Path):
+def test_an_immutable_data_folder_is_a_message(run_cli, tiny_copy: Path, tmp_path: Path):
     entry = tmp_path / "new.bib"
     entry.write_text(bib("readonly2024x", url="https://example.org/ro"), encoding="utf-8")
     before = (tiny_copy / "papers.bib").read_bytes()
@@ -494,11 +494,6 @@ def test_many_clients_guessing_slow_everyone_down(store: SubmissionStore):
 # --- 9. messages, not tracebacks ---------------------------------------------------------------------------
 
 
-def run_cli(*args: str, stdin: str | None = None, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")} | env
-    return subprocess.run([sys.executable, "-m", "survey_taxonomy", *args], input=stdin, capture_output=True, text=True, env=clean, cwd=ROOT, timeout=120)
-
-
 @pytest.mark.parametrize(
     ("stdin", "message"),
     [
@@ -507,30 +502,30 @@ def run_cli(*args: str, stdin: str | None = None, **env: str) -> subprocess.Comp
         pytest.param(json.dumps(form(**{"ti\udc80tle": "x"})), "unknown field", id="lone-surrogate-in-a-field-name"),
     ],
 )
-def test_add_answers_hostile_input_with_a_message(tmp_path: Path, tiny_copy: Path, stdin: str, message: str):
+def test_add_answers_hostile_input_with_a_message(run_cli, tmp_path: Path, tiny_copy: Path, stdin: str, message: str):
     proc = run_cli("submissions", "add", "-", stdin=stdin, SURVEY_DATA_DIR=str(tiny_copy), SURVEY_DB_URL=f"sqlite:///{tmp_path / 'add.db'}")
     assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
-def test_export_into_a_missing_folder_is_a_message(tmp_path: Path):
+def test_export_into_a_missing_folder_is_a_message(run_cli, tmp_path: Path):
     proc = run_cli("export", "--format", "csv", "--out", str(tmp_path / "missing" / "out.csv"))
     assert proc.returncode == 1 and "cannot write" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("url", ["garbage", "mysql://u@localhost/db", "sqlite://"])
-def test_a_bad_store_url_is_a_message_in_the_library_and_the_cli(url: str, tiny_copy: Path):
+def test_a_bad_store_url_is_a_message_in_the_library_and_the_cli(run_cli, url: str, tiny_copy: Path):
     with pytest.raises(SubmissionError, match="check SURVEY_DB_URL"):
         SubmissionStore(url)
     proc = run_cli("submissions", "list", SURVEY_DB_URL=url, SURVEY_DATA_DIR=str(tiny_copy))
     assert proc.returncode == 2 and "SURVEY_DB_URL" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_file_as_data_folder_is_a_message():
+def test_a_file_as_data_folder_is_a_message(run_cli):
     proc = run_cli("--data", "/etc/passwd", "validate")
     assert proc.returncode == 1 and "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_two_column_row_in_citations_csv_is_a_problem(tiny_copy: Path):
+def test_a_two_column_row_in_citations_csv_is_a_problem(run_cli, tiny_copy: Path):
     path = tiny_copy / "citations.csv"
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\nleviathan2023fast,chen2024what\n", encoding="utf-8")
     _, problems = read_citations(path)

@@ -3,9 +3,6 @@ allowed, the README's table generated from it, and the CLI stopping with exit 2 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -88,16 +85,11 @@ def test_readme_holds_exactly_the_generated_table():
     assert rows == settings_table().splitlines()[2:]  # no other settings row anywhere in the README
 
 
-def _cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
-    return subprocess.run([sys.executable, "-m", "survey_taxonomy", *args], capture_output=True, text=True, env=clean | env, cwd=ROOT, timeout=120)
-
-
 @pytest.mark.parametrize(
     ("name", "value"),
     [("SURVEY_THREADS", "four"), ("SURVEY_DB_URL", "mysql://u@h/db"), ("SURVEY_DATA_DIR", "/etc/passwd"), ("SURVEY_ADMIN_TOKEN", "short")],
 )
-def test_the_cli_stops_with_exit_2_and_a_message_on_a_bad_setting(name: str, value: str):
-    proc = _cli("stats", **{name: value})
+def test_the_cli_stops_with_exit_2_and_a_message_on_a_bad_setting(run_cli, name: str, value: str):
+    proc = run_cli("stats", **{name: value})
     assert proc.returncode == 2 and f"error: bad setting: {name}=" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""

@@ -4,10 +4,7 @@ limits, concurrency, restarts, review with the admin token, merge into papers.bi
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -429,38 +426,34 @@ def test_merge_skips_papers_the_dataset_already_has(store: SubmissionStore, corp
 # --- command line ---------------------------------------------------------------------------------------
 
 
-def run_cli(*args: str, data: Path, db: str = "", token: str | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")} | {"SURVEY_DATA_DIR": str(data)}
-    if db:
-        env["SURVEY_DB_URL"] = db
-    if token is not None:
-        env["SURVEY_ADMIN_TOKEN"] = token
-    return subprocess.run([sys.executable, "-m", "survey_taxonomy", *args], input=stdin, capture_output=True, text=True, env=env, timeout=120)
-
-
-def test_cli_add_list_review_merge(tmp_path: Path, data_copy: Path):
+def test_cli_add_list_review_merge(run_cli, tmp_path: Path, data_copy: Path):
     db = f"sqlite:///{tmp_path / 'cli.db'}"
+
+    def cli(*args: str, token: str | None = None, stdin: str | None = None):
+        env = {"SURVEY_DATA_DIR": str(data_copy), "SURVEY_DB_URL": db} | ({"SURVEY_ADMIN_TOKEN": token} if token is not None else {})
+        return run_cli(*args, stdin=stdin, **env)
+
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([form(), form(title="<b>x</b>", year=1800, url="javascript:alert(1)")]), encoding="utf-8")
-    refused = run_cli("submissions", "add", str(bad), data=data_copy, db=db)
+    refused = cli("submissions", "add", str(bad))
     assert refused.returncode == 1
     for expected in ("title: contains HTML", "year: 1800 is outside", "url: 'javascript:alert(1)' is not an http(s) URL", "nothing was stored"):
         assert expected in refused.stderr
 
     entries = bib("a", title="Piped cascade one", taxonomy=None) + bib("b", title="Piped cascade two", url="https://example.org/two", taxonomy=None)
-    added = run_cli("submissions", "add", "-", "--node", NODE, data=data_copy, db=db, stdin=entries)
+    added = cli("submissions", "add", "-", "--node", NODE, stdin=entries)
     assert added.returncode == 0 and "stored submission #1 as lovelace2024piped" in added.stdout and "stored submission #2" in added.stdout
-    listed = json.loads(run_cli("submissions", "list", "--status", "pending", "--format", "json", data=data_copy, db=db).stdout)
+    listed = json.loads(cli("submissions", "list", "--status", "pending", "--format", "json").stdout)
     assert [s["id"] for s in listed] == [1, 2] and listed[0]["payload"]["taxonomy"] == [NODE]  # ids from 1: the refused file stored nothing
 
-    disabled = run_cli("submissions", "approve", "1", data=data_copy, db=db)
+    disabled = cli("submissions", "approve", "1")
     assert disabled.returncode == 1 and "review is disabled" in disabled.stderr and "SURVEY_ADMIN_TOKEN" in disabled.stderr
-    wrong = run_cli("submissions", "approve", "1", "--token", "guess", data=data_copy, db=db, token=ADMIN)
+    wrong = cli("submissions", "approve", "1", "--token", "guess", token=ADMIN)
     assert wrong.returncode == 1 and "wrong admin token" in wrong.stderr
-    assert run_cli("submissions", "approve", "1", "--note", "Good fit", data=data_copy, db=db, token=ADMIN).returncode == 0
+    assert cli("submissions", "approve", "1", "--note", "Good fit", token=ADMIN).returncode == 0
 
-    merged = run_cli("submissions", "merge", data=data_copy, db=db)
+    merged = cli("submissions", "merge")
     assert merged.returncode == 0 and "added 1 approved submission(s)" in merged.stdout and "lovelace2024piped" in merged.stdout
     assert "@misc{lovelace2024piped," in (data_copy / "papers.bib").read_text(encoding="utf-8")
-    validated = run_cli("validate", data=data_copy)
+    validated = cli("validate")
     assert validated.returncode == 0 and "0 error(s)" in validated.stdout, validated.stderr

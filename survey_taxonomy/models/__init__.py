@@ -9,47 +9,7 @@ Terms:
   *threshold* (see `cascade.should_escalate`).
 - *retrieval*: the top-k papers of the dataset for a question, which the model answers from, citing their keys.
 
-Submodules are loaded on first use so that `python -m survey_taxonomy validate` does not pay for the model stack.
+Import what you need from its submodule (`models.cascade`, `models.local`, ...): this package imports nothing
+itself, so `python -m survey_taxonomy validate` does not pay for the model stack. Functions that need the
+configuration take `Settings`; only the entry points (ui.py, the CLI) read the environment.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
-_EXPORTS: dict[str, str] = {
-    "Answer": "chat",
-    "ChatModel": "chat",
-    "Metrics": "chat",
-    "Reply": "chat",
-    "ServerSpec": "server",
-    "find_small_gguf": "local",
-    "local_server": "server",
-    "small_model": "local",
-    "LargeModelStatus": "large",
-    "large_model": "large",
-    "Question": "questions",
-    "load_questions": "questions",
-    "Retriever": "retrieval",
-    "build_retriever": "retrieval",
-    "evaluate_retrievers": "retrieval",
-    "ask": "rag",
-    "start_ask": "rag",
-    "should_escalate": "cascade",
-    "answer_quality": "cascade",
-    "route_curve": "cascade",
-    "CategoryClassifier": "category",
-    "suggest_category": "category",
-    "leave_one_out": "category",
-    "run_speculative": "speculative",
-    "reported_speedups": "speculative",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from ..corpus import Corpus, load_corpus
+from ..corpus import Corpus
 from ..taxonomy import Taxonomy
 from .chat import ChatModel
 from .retrieval import load_wordllama
@@ -87,30 +87,10 @@ class CategoryClassifier:
         return [(str(self.model.classes_[i]), float(probs[i])) for i in order]
 
 
-_TRAINED: dict[tuple, CategoryClassifier] = {}
-
-
 def classifier_for(corpus: Corpus) -> CategoryClassifier:
-    """The default classifier trained on `corpus`, kept until the papers or their nodes change.
-
-    Two threads asking at once may both train (well under a second); the result is the same.
-    """
-    signature = tuple((p.key, p.taxonomy[0] if p.taxonomy else "") for p in corpus.papers)
-    classifier = _TRAINED.get(signature)
-    if classifier is None:
-        _, texts, labels = training_set(corpus)
-        classifier = CategoryClassifier.train(texts, labels)
-        _TRAINED.clear()
-        _TRAINED[signature] = classifier
-    return classifier
-
-
-def suggest_category(title: str, summary: str = "") -> list[tuple[str, float]]:
-    """Three taxonomy nodes suggested for a paper's title and summary, as (node id, probability), best first.
-
-    The classifier is trained on the shipped dataset on first use and retrained when the dataset changes.
-    """
-    return classifier_for(load_corpus()).suggest(title, summary)
+    """The default classifier trained on `corpus` (well under a second); the app keeps one per corpus (ui.py)."""
+    _, texts, labels = training_set(corpus)
+    return CategoryClassifier.train(texts, labels)
 
 
 @dataclass(frozen=True)

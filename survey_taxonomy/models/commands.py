@@ -1,7 +1,8 @@
 """`python -m survey_taxonomy ask ...` and `suggest-category ...`: the live demo's models from the command line.
 
-Importing this module registers the commands with `cli.EXTENSIONS` (`__main__` imports it). The model stack is
-imported inside the handlers so that the other commands start without it.
+`cli.build_parser` adds them with `register`. The model stack is imported inside the handlers so that the other
+commands start without it. Both take the run's `Settings` from `args.settings`; `suggest-category` trains on the
+dataset with the approved submissions, as the app's classifier does.
 
 - `ask TEXT [--model small|large|cascade] [--k 5] [--threshold T] [--max-tokens N] [--format json|text]`:
   `{"answer", "cited", "model_used", "confidence", "metrics", "retrieved"}` (+ `"route"` for the cascade).
@@ -14,7 +15,7 @@ import argparse
 import json
 import sys
 
-from .. import cli
+from ..config import Settings
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -24,15 +25,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from .rag import ask
     from .retrieval import build_retriever
 
-    corpus = load_corpus(cli._data_dir(args))
+    settings: Settings = args.settings
+    corpus = load_corpus(settings.data_dir)
     large = None
     if args.model != "small":
-        status = large_model()
+        status = large_model(settings)
         if not status.available:
             print(f"error: --model {args.model} needs a large model: {status.message}\n\n{status.help}", file=sys.stderr)
             return 1
         large = status.model
-    result = ask(args.text, small_model(), build_retriever(corpus), corpus.taxonomy, large, args.model, args.k, args.threshold, args.max_tokens)
+    result = ask(args.text, small_model(settings), build_retriever(corpus), corpus.taxonomy, large, args.model, args.k, args.threshold, args.max_tokens)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -45,10 +47,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest_category(args: argparse.Namespace) -> int:
-    from ..corpus import load_corpus
+    from ..submissions import corpus_with_approved
     from .category import classifier_for
 
-    suggestions = classifier_for(load_corpus(cli._data_dir(args))).suggest(args.text, args.summary, n=args.n)
+    suggestions = classifier_for(corpus_with_approved(args.settings)).suggest(args.text, args.summary, n=args.n)
     if args.format == "json":
         print(json.dumps([{"id": node, "score": round(score, 4)} for node, score in suggestions], indent=2))
     else:
@@ -64,7 +66,7 @@ def _threshold(text: str) -> float:
     return value
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `ask` and `suggest-category` to the main parser."""
     p = commands.add_parser("ask", help="answer a question from the survey's papers with the small or large model, citing keys")
     p.add_argument("text")
@@ -80,6 +82,3 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=int, default=3)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_suggest_category)
-
-
-cli.EXTENSIONS.append(register)

@@ -76,9 +76,8 @@ def _reachable(url: str, timeout_s: float) -> bool:
         return False
 
 
-def large_model(settings: Settings | None = None, ollama_url: str = OLLAMA_URL, probe_timeout_s: float = 0.5) -> LargeModelStatus:
+def large_model(settings: Settings, ollama_url: str = OLLAMA_URL, probe_timeout_s: float = 0.5) -> LargeModelStatus:
     """The configured large model (see the module docstring); never takes longer than `probe_timeout_s` to decide."""
-    settings = settings or Settings.from_env()
     prices = {"price_in": settings.llm_price_in, "price_out": settings.llm_price_out}
     if settings.llm_base_url:
         if not settings.llm_model:

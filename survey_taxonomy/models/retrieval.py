@@ -29,8 +29,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..corpus import Corpus
 from ..errors import ModelError
-from ..records import Paper
 from ..query import Selection
+from ..records import Paper
 from ..search import SearchIndex
 from ..taxonomy import Taxonomy
 from .questions import Question

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..config import Settings
 from ..corpus import Corpus
+from ..query import Selection
 from .chat import Answer, ChatModel, Message
 from .local import find_small_gguf, gguf_model
 
@@ -31,9 +32,8 @@ NEEDS = (
 _SPEED = re.compile(r"\b\d+(?:\.\d+)?\s*(?:x|×|times)\b(?:\s+faster)?|\b(?:roughly\s+|about\s+|nearly\s+)?(?:doubl|tripl)\w*[^,.;]*|\btwice\b[^,.;]*", re.I)
 
 
-def speculative_requirements(settings: Settings | None = None) -> str | None:
+def speculative_requirements(settings: Settings) -> str | None:
     """None when speculative decoding can run, else what it needs."""
-    settings = settings or Settings.from_env()
     if not settings.llm_gguf:
         return NEEDS
     if not Path(settings.llm_gguf).expanduser().is_file():
@@ -41,16 +41,15 @@ def speculative_requirements(settings: Settings | None = None) -> str | None:
     return None
 
 
-def speculative_models(target: Path, draft: Path, settings: Settings | None = None) -> tuple[ChatModel, ChatModel]:
+def speculative_models(target: Path, draft: Path, settings: Settings) -> tuple[ChatModel, ChatModel]:
     """The target alone and the target with `draft` drafting for it (two local servers, started on first use)."""
     alone = gguf_model(target, f"{target.stem} alone (local)", settings)
     drafted = gguf_model(target, f"{target.stem} + {draft.stem} draft (local)", settings, draft=draft)
     return alone, drafted
 
 
-def configured_models(settings: Settings | None = None) -> tuple[ChatModel, ChatModel]:
+def configured_models(settings: Settings) -> tuple[ChatModel, ChatModel]:
     """`speculative_models` for `SURVEY_LLM_GGUF` drafted by the small model; check `speculative_requirements` first."""
-    settings = settings or Settings.from_env()
     return speculative_models(Path(settings.llm_gguf).expanduser(), find_small_gguf(settings), settings)
 
 
@@ -107,5 +106,5 @@ def speed_claim(summary: str) -> str | None:
 
 def reported_speedups(corpus: Corpus) -> list[dict[str, Any]]:
     """The dataset's speculative-decoding papers with the speed-up their summary states (None when it states none)."""
-    keys = set(corpus.frame.loc[corpus.frame["taxonomy_text"].str.contains(f"|{NODE}", regex=False), "key"])
+    keys = set(corpus.frame.loc[Selection(node=NODE).mask(corpus.frame), "key"])
     return [{"key": p.key, "title": p.title, "year": p.year, "claim": speed_claim(p.summary)} for p in corpus.papers if p.key in keys]

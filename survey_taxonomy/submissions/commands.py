@@ -1,7 +1,6 @@
 """`python -m survey_taxonomy submissions ...`: the submission flow for scripts, e-mailed contributions and maintainers.
 
-Importing this module registers the command group with `cli.EXTENSIONS`; `__main__` imports it, so the
-library (`submissions`) never depends on the command line.
+`cli.build_parser` adds the group with `register`; the rest of the package never depends on the command line.
 
 - `add FILE|-`: JSON (an object or a list, the form's fields) or BibTeX (one or more entries); every
   problem printed and exit 1, nothing stored, unless all papers are valid. No rate limit: whoever runs
@@ -20,9 +19,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import cli
-from .corpus import load_corpus
-from .submissions import DECISIONS, STATUSES, approved_papers, read_text, store_for, with_default_node
+from ..config import Settings
+from ..console import print_problems
+from .payload import read_text, with_default_node
+from .store import DECISIONS, STATUSES, corpus_with_approved, store_for
 
 
 def _login() -> str:
@@ -33,7 +33,7 @@ def _login() -> str:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    settings = cli.settings_of(args)
+    settings: Settings = args.settings
     source = "stdin" if args.file == "-" else Path(args.file).name
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -42,9 +42,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 1
     drafts, problems = read_text(text, source)
     drafts = with_default_node(drafts, args.node)
-    corpus = load_corpus(settings.data_dir, extra_papers=approved_papers(settings)[1])
-    result = store_for(settings).submit(drafts, corpus, session="cli", per_minute=None, problems=problems, source=source)
-    cli._print_problems(result.problems)
+    result = store_for(settings).submit(drafts, corpus_with_approved(settings), session="cli", per_minute=None, problems=problems, source=source)
+    print_problems(result.problems)
     if not result.ok:
         print(f"{len(result.errors)} problem(s) in {args.file}; nothing was stored", file=sys.stderr)
         return 1
@@ -54,7 +53,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    submissions = store_for(cli.settings_of(args)).find(None if args.status == "all" else args.status)
+    submissions = store_for(args.settings).find(None if args.status == "all" else args.status)
     if args.format == "json":
         print(json.dumps([s.as_dict() for s in submissions], ensure_ascii=False, indent=2))
         return 0
@@ -66,8 +65,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    settings = cli.settings_of(args)
-    corpus = load_corpus(settings.data_dir, extra_papers=approved_papers(settings)[1]) if args.decision == "approve" else None
+    settings: Settings = args.settings
+    corpus = corpus_with_approved(settings) if args.decision == "approve" else None
     submission = store_for(settings).review(
         args.id,
         args.decision,
@@ -84,15 +83,15 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     """Exit 1 when a submission was sent back to review (the others are written all the same)."""
-    settings = cli.settings_of(args)
+    settings: Settings = args.settings
     papers, problems = store_for(settings).merge(settings.data_dir, dry_run=args.dry_run)
-    cli._print_problems(problems)
+    print_problems(problems)
     verb = "would add" if args.dry_run else "added"
     print(f"{verb} {len(papers)} approved submission(s) to {settings.bib_path}" + "".join(f"\n  {p.key}: {p.title}" for p in papers))
     return 1 if any(p.severity == "error" for p in problems) else 0
 
 
-def register(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `submissions` command group to the main parser."""
     group = commands.add_parser("submissions", help="add, list, review and merge submitted papers")
     sub = group.add_subparsers(dest="submissions_command", required=True)
@@ -114,6 +113,3 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = sub.add_parser("merge", help="write approved submissions into papers.bib (sorted, validated) and mark them merged")
     p.add_argument("--dry-run", action="store_true", help="show what would be added, write nothing")
     p.set_defaults(func=cmd_merge)
-
-
-cli.EXTENSIONS.append(register)

@@ -1,0 +1,250 @@
+"""Payloads into drafts: the submission form's fields, the CLI's JSON and pasted BibTeX read into `Draft`s.
+
+Terms (see the package docstring for the rest):
+- *payload*: a mapping of the form's fields (`FIELDS`, `EXTRA_FIELDS`, with the spellings of `ALIASES`).
+- *draft*: one paper read from a payload or a BibTeX entry, links rebuilt, not yet checked or stored.
+
+Reading never raises on bad input: every shape problem (a number where text belongs, unknown fields, broken JSON
+or BibTeX) comes back as a `Problem`, for `checks` to report together with the field rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..bibliography import parse_bibtex
+from ..records import Paper, Problem
+from ..validation import normalise_arxiv_id, normalise_doi, with_clean_links
+
+ORIGINS = ("form", "bibtex", "discovered")
+FIELDS: dict[str, str] = {
+    "title": "Title",
+    "authors": "Authors",
+    "year": "Year",
+    "venue": "Venue",
+    "arxiv": "arXiv id",
+    "doi": "DOI",
+    "url": "URL",
+    "code": "Code URL",
+    "taxonomy": "Taxonomy node",
+    "facets": "Facets",
+    "summary": "One-sentence summary",
+    "why": "Why it belongs there",
+    "contact": "Contact",
+}
+# Fields kept from pasted BibTeX (and accepted in JSON) that the form does not ask for.
+EXTRA_FIELDS = ("booktitle", "journal", "entry_type", "note", "cites")
+# Other spellings accepted in JSON, e.g. from `export --format json`; `key` and `relation` are always ours.
+ALIASES = {"topics": "facets", "topic": "facets", "author": "authors", "eprint": "arxiv"}
+IGNORED = ("key", "relation")
+MAX_INPUT_CHARS = 200_000
+PLACEHOLDER_KEY = "submission"
+_AUTHOR_SEPARATOR = re.compile(r"\n|;|\s+and\s+", re.IGNORECASE)
+_FACET_SEPARATOR = re.compile(r"[;\n]")
+_COMMA = re.compile(",")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A paper about to be submitted, with what only reviewers see (`why`, `contact`).
+
+    `label` names the draft in messages (the BibTeX key the submitter gave); `form` says whether problems
+    should use the form's field names (`authors`, `arxiv`, `facets`) or BibTeX's.
+    """
+
+    paper: Paper
+    why: str = ""
+    contact: str = ""
+    source: str = "form"
+    label: str = ""
+    form: bool = True
+    cites: tuple[str, ...] = ()  # a claim for the reviewer, never copied into `paper`
+    origin: str = ""  # one of ORIGINS; "" means form or bibtex, after `form`
+    evidence: Mapping[str, Any] | None = None  # why `discover` proposes it (stored as JSON)
+
+    @property
+    def origin_name(self) -> str:
+        return self.origin or ("form" if self.form else "bibtex")
+
+
+def _text(payload: Mapping[str, Any], name: str, where: dict) -> tuple[str, list[Problem]]:
+    value = payload.get(name)
+    if value is None:
+        return "", []
+    if isinstance(value, str):
+        return " ".join(value.split()) if name != "why" else value.strip(), []
+    return "", [Problem(f"must be text, not {type(value).__name__}", field=name, hint="send a string", **where)]
+
+
+def _list(payload: Mapping[str, Any], name: str, separator: re.Pattern, where: dict) -> tuple[list[str], list[Problem]]:
+    """A list field given as a list of strings or as one string; every item is split on `separator`."""
+    value = payload.get(name)
+    if value is None:
+        return [], []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        return [], [Problem(f"must be a list of strings or one string, not {type(value).__name__}", field=name, hint='send e.g. ["a", "b"]', **where)]
+    out = [" ".join(part.split()) for item in items for part in separator.split(item)]
+    return [part for part in out if part], []
+
+
+def _year(payload: Mapping[str, Any], where: dict) -> tuple[int | None, list[Problem]]:
+    value = payload.get("year")
+    if value is None or value == "":
+        return None, []
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, []
+    if isinstance(value, str) and re.fullmatch(r"\d{4}", value.strip()):
+        return int(value), []
+    return None, [Problem(f"{str(value)[:40]!r} is not a year", field="year", hint="write the year of publication as four digits, e.g. 2024", **where)]
+
+
+def read_payload(payload: object, source: str = "form") -> tuple[list[Draft], list[Problem]]:
+    """Drafts from one payload (a mapping of the form's fields) or a list of them; shape problems as data.
+
+    >>> drafts, problems = read_payload({"title": "T", "authors": "Ada Lovelace; Alan Turing", "year": "2024", "arxiv": "arXiv:2401.00001"})
+    >>> drafts[0].paper.authors, drafts[0].paper.year, drafts[0].paper.arxiv, problems
+    (('Ada Lovelace', 'Alan Turing'), 2024, '2401.00001', [])
+    """
+    if isinstance(payload, list):
+        if not payload:
+            return [], [Problem("no paper in the input", source, hint="send one object with the form's fields, or a list of them")]
+        drafts, problems = [], []
+        for i, item in enumerate(payload, 1):
+            if not isinstance(item, Mapping):
+                problems.append(Problem(f"item {i} is not an object but {type(item).__name__}", source, hint="send a list of objects with the form's fields"))
+                continue
+            item_drafts, item_problems = read_payload(item, f"{source} item {i}")
+            drafts += item_drafts
+            problems += item_problems
+        return drafts, problems
+    if not isinstance(payload, Mapping):
+        return [], [
+            Problem(f"expected an object with the form's fields, got {type(payload).__name__}", source, hint='send e.g. {"title": ..., "authors": [...]}')
+        ]
+    where = {"source": source}
+    problems: list[Problem] = []
+    known = set(FIELDS) | set(EXTRA_FIELDS)
+    data: dict[str, Any] = {}
+    for name, value in payload.items():
+        canonical = ALIASES.get(name, name)
+        if canonical in known:
+            data[canonical] = value
+        elif name not in IGNORED:
+            problems.append(Problem("unknown field", field=str(name)[:40], hint="use only " + ", ".join([*FIELDS, *EXTRA_FIELDS]), **where))
+    values: dict[str, str] = {}
+    for name in ("title", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "booktitle", "journal", "entry_type", "note"):
+        values[name], found = _text(data, name, where)
+        problems += found
+    authors, found = _list(data, "authors", _AUTHOR_SEPARATOR, where)
+    authors = [" ".join(reversed(a.split(", "))) if a.count(", ") == 1 else a for a in authors]  # "Last, First"
+    problems += found
+    taxonomy, found = _list(data, "taxonomy", _COMMA, where)
+    problems += found
+    facets, found = _list(data, "facets", _FACET_SEPARATOR, where)
+    problems += found
+    cites, found = _list(data, "cites", _COMMA, where)
+    problems += found
+    year, found = _year(data, where)
+    problems += found
+    paper = Paper(
+        key=PLACEHOLDER_KEY,
+        title=values["title"],
+        authors=tuple(authors),
+        year=year,
+        venue=values["venue"],
+        booktitle=values["booktitle"],
+        journal=values["journal"],
+        entry_type=values["entry_type"].lower() or ("article" if values["journal"] else "inproceedings" if values["booktitle"] else "misc"),
+        arxiv=normalise_arxiv_id(values["arxiv"]),
+        doi=normalise_doi(values["doi"]),
+        url=values["url"],
+        code=values["code"],
+        taxonomy=tuple(taxonomy),
+        topics=tuple(facets),
+        relation="community",
+        summary=values["summary"],
+        note=values["note"],
+    )
+    return [Draft(with_clean_links(paper), why=values["why"], contact=values["contact"], source=source, cites=tuple(cites))], problems
+
+
+def _too_long(text: str, source: str) -> list[Problem]:
+    if len(text) > MAX_INPUT_CHARS:
+        return [Problem(f"the input is {len(text)} characters long; the limit is {MAX_INPUT_CHARS}", source, 1, hint="submit fewer papers at once")]
+    return []
+
+
+def read_bibtex(text: str, source: str = "bibtex", *, why: str = "", contact: str = "") -> tuple[list[Draft], list[Problem]]:
+    """Drafts from pasted BibTeX (one or more entries); broken entries become problems with their line."""
+    if problems := _too_long(text, source):
+        return [], problems
+    parsed = parse_bibtex(text, source)
+    drafts = [
+        Draft(
+            with_clean_links(replace(p, key=PLACEHOLDER_KEY, relation="community", cites=())),
+            why=" ".join(why.split()),
+            contact=" ".join(contact.split()),
+            source=source,
+            label=p.key,
+            form=False,
+            cites=p.cites,
+        )
+        for p in parsed.papers
+    ]
+    return drafts, list(parsed.problems)
+
+
+def with_default_node(drafts: Sequence[Draft], node: str | None) -> list[Draft]:
+    """Put drafts that name no taxonomy node under `node` (the paste tab's and `add --node`'s default)."""
+    if not node:
+        return list(drafts)
+    return [d if d.paper.taxonomy else replace(d, paper=replace(d.paper, taxonomy=(node,))) for d in drafts]
+
+
+def read_text(text: str, source: str = "input") -> tuple[list[Draft], list[Problem]]:
+    """Drafts from JSON (an object or a list of objects) or BibTeX, told apart by the first character."""
+    if problems := _too_long(text, source):
+        return [], problems
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped.startswith(("{", "[")):
+        return read_bibtex(text, source)
+    try:
+        payload = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        return [], [Problem(f"not valid JSON: {exc.msg} (column {exc.colno})", source, exc.lineno, hint="check quotes and commas, or send BibTeX instead")]
+    except RecursionError:  # json nests by recursion: "[[[[...]]]]" a few thousand deep exhausts the stack
+        return [], [Problem("the JSON is nested too deeply", source, 1, hint="send one object, or a list of objects, with the form's fields")]
+    return read_payload(payload, source)
+
+
+def payload_of(draft: Draft) -> dict[str, Any]:
+    """The stored payload: the form's fields with normalised values; `read_payload` reads it back."""
+    p = draft.paper
+    data: dict[str, Any] = {
+        "title": p.title,
+        "authors": list(p.authors),
+        "year": p.year,
+        "venue": p.venue,
+        "arxiv": p.arxiv,
+        "doi": p.doi,
+        "url": p.url,
+        "code": p.code,
+        "taxonomy": list(p.taxonomy),
+        "facets": list(p.topics),
+        "summary": p.summary,
+        "why": draft.why,
+        "contact": draft.contact,
+        "booktitle": p.booktitle,
+        "journal": p.journal,
+        "entry_type": p.entry_type,
+        "note": p.note,
+        "cites": list(draft.cites),
+    }
+    return {name: value for name, value in data.items() if value not in ("", [], None)}
