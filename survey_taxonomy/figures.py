@@ -64,8 +64,8 @@ def taxonomy_sunburst(frame: pd.DataFrame, taxonomy: Taxonomy, title: str = "The
             parents=[n.parent or "" for n in nodes],
             values=[own[n.id] for n in nodes],
             branchvalues="remainder",
-            customdata=[[counts[n.id], f"§{n.section}" if n.section else ""] for n in nodes],
-            hovertemplate="<b>%{label}</b> %{customdata[1]}<br>%{customdata[0]} papers in this part<extra></extra>",
+            customdata=[[counts[n.id], plain(n.heading)] for n in nodes],
+            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[0]} papers in this part<extra></extra>",
             insidetextorientation="radial",
             maxdepth=3,
         )
