@@ -4,11 +4,12 @@ import streamlit as st
 
 from survey_taxonomy import ui
 from survey_taxonomy.figures import graph_figure
-from survey_taxonomy.graphs import MODES, isolated, neighbours
+from survey_taxonomy.graphs import MODES, derivative_works, isolated, neighbours, prior_works
+from survey_taxonomy.provenance import highest_counts
 
 MODE_LABELS = {"citations": "Citation network", "coauthors": "Co-authorship", "similarity": "Topic similarity"}
 COLOUR_LABELS = {"category": "Taxonomy category", "relation": "Relation to the survey", "year": "Year"}
-SIZE_LABELS = {"degree": "Degree (links)", "pagerank": "PageRank"}
+SIZE_LABELS = {"degree": "Degree (links)", "pagerank": "PageRank", "citations": "Citation count (scholarly index)"}
 LABELLED = 8  # the most central nodes get their names written on the drawing
 
 c = ui.corpus()
@@ -31,6 +32,13 @@ with st.sidebar:
 frame = selection.filter(c.frame)
 keys = tuple(sorted(frame["key"]))
 graph, metrics, positions = ui.graph_and_layout(mode, keys, c)
+counts = highest_counts(c)
+if size_by == "citations":
+    if counts:
+        metrics = metrics.assign(citations=metrics["node"].map(counts).fillna(0))
+    else:
+        st.sidebar.caption("No citation counts yet (`citations refresh` fetches them online): sized by degree.")
+        size_by = "degree"
 focus = st.query_params.get("focus", "")
 if focus and focus not in graph:
     focus = ""
@@ -73,6 +81,7 @@ with drawing:
         size_by=size_by,
         highlight=focus or None,
         labels=list(metrics["node"].head(LABELLED)),
+        edge_notes=ui.edge_notes(keys, c) if mode == "citations" else None,
         title=f"{MODE_LABELS[mode]} of {len(frame)} papers",
     )
     event = st.plotly_chart(figure, key="graph_chart", on_select="rerun", selection_mode="points")
@@ -100,5 +109,20 @@ with details, st.container(key="graph_details"):
         ui.paper_details(c, c.by_key[focus], here="graph")
         for label, keys_ in neighbours(graph, focus).items():
             st.caption(f"{label.replace('_', ' ')} in this graph: {ui.markdown_text(', '.join(keys_)) or 'none'}")
+if mode == "citations":
+    ui.citation_sources(c)
+    st.caption("Hover the middle of a link to see where it comes from.")
+    prior, derivative = st.columns(2)
+    for column, title, help_text, found in (
+        (prior, "Prior works", "papers outside this selection that it cites most", prior_works(c, keys, 8)),
+        (derivative, "Derivative works", "papers outside this selection that cite most of it", derivative_works(c, keys, 8)),
+    ):
+        with column:
+            st.subheader(title, help=f"As in Connected Papers: {help_text}.")
+            for key, n in found:
+                ui.paper_link(c, key, "graph", slot=title[:5])
+                st.caption(f"{ui.plural(n, 'paper')} of the selection")
+            if not found:
+                st.caption(f"None: no {help_text} among the known links.")
 st.subheader("Most central")
 st.dataframe(metrics.head(15), hide_index=True, key="graph_metrics")

@@ -45,5 +45,6 @@ with right:
         paper = c.by_key[row.node]
         st.page_link("pages/paper.py", label=f"{ui.plural(row.degree, 'link')} · {markdown_text(paper.title[:80])}", query_params={"key": paper.key})
     st.caption("Ranked by PageRank over the citation links in this dataset (the survey itself left out).")
+    ui.citation_sources(c)
 
 st.plotly_chart(papers_per_year(frame, "category", "Papers per year, by part of the taxonomy"), key="overview_years")

@@ -39,8 +39,9 @@ ui.paper_details(c, paper, here="paper")
 
 st.subheader("Similar papers")
 st.caption("The five papers closest in wording and taxonomy, by the live demo's retriever (TF-IDF and WordLlama embeddings, fused).")
-for other, _score in similar_papers(ui.retriever(c), paper, c.taxonomy, 5):
-    ui.paper_link(c, other.key, "paper", slot="similar")
+with st.container(key="paper_similar"):
+    for other, _score in similar_papers(ui.retriever(c), paper, c.taxonomy, 5):
+        ui.paper_link(c, other.key, "paper", slot="similar")
 
 st.subheader("Download this paper's record")
 ui.download_buttons([paper], paper.key, "paper")

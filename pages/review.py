@@ -15,7 +15,11 @@ from survey_taxonomy import ui
 from survey_taxonomy.arxiv import verify_arxiv
 from survey_taxonomy.errors import SubmissionError
 from survey_taxonomy.export import markdown_text
-from survey_taxonomy.submissions import store_for
+from survey_taxonomy.jobs import KINDS, current_job, start_discover, start_refresh
+from survey_taxonomy.submissions import ORIGINS, store_for
+
+ORIGIN_LABELS = {"all": "All", "form": "Form", "bibtex": "BibTeX", "discovered": "Discovered"}
+JOB_LABELS = {"refresh": "Refresh citations", "discover": "Discover new papers"}
 
 state = st.session_state
 settings = ui.settings()
@@ -91,7 +95,10 @@ if message := state.pop("review_message", None):
     (st.error if message[0] == "error" else st.success)(markdown_text(message[1]))
 
 submissions = store.find()
-pending = [s for s in submissions if s.status == "pending"]
+origin = st.segmented_control(
+    "Origin", ["all", *ORIGINS], default="all", key="review_origin", format_func=lambda o: ORIGIN_LABELS.get(o, o), help="How submissions arrived"
+)
+pending = [s for s in submissions if s.status == "pending" and origin in ("all", None, s.origin or "form")]
 st.caption(
     f"{len(pending)} submission(s) waiting. Approved ones join Explore at once; `python -m survey_taxonomy submissions merge` writes them into papers.bib."
 )
@@ -100,6 +107,10 @@ for submission in pending:
         st.markdown(f"**#{submission.id}** · {markdown_text(submission.title)}")
         draft = submission.draft
         st.text(f"{', '.join(draft.paper.authors)} · {draft.paper.year or 'no year'} · {', '.join(draft.paper.taxonomy)}")
+        if submission.origin == "discovered":
+            st.markdown(":violet-badge[discovered in a scholarly index]")
+            if submission.evidence:
+                st.json(dict(submission.evidence), expanded=False)
         if draft.why:
             st.text(f"Why: {draft.why}")
         if draft.contact:
@@ -129,3 +140,34 @@ if reviewed:
     with st.expander("Recently reviewed"):
         rows = [{"id": s.id, "status": s.status, "key": s.key, "title": s.title, "reviewer": s.reviewer, "note": s.review_note} for s in reversed(reviewed)]
         st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+st.subheader("Citation data")
+st.caption(
+    "Fetch citation links and counts between the dataset's papers from OpenAlex and Semantic Scholar, or queue papers found "
+    "there for review. Runs in the background: other readers' pages are not held up, and you can leave this page."
+)
+left, right = st.columns(2)
+if left.button(JOB_LABELS["refresh"], key="review_job_refresh"):
+    start_refresh(settings)
+if right.button(JOB_LABELS["discover"], key="review_job_discover"):
+    start_discover(settings)
+
+
+@st.fragment(run_every=2)
+def _jobs() -> None:
+    """The background runs' progress, redrawn every two seconds without rerunning the page."""
+    for kind in KINDS:
+        job = current_job(kind)
+        if job is None:
+            continue
+        label = JOB_LABELS.get(kind, kind)
+        if job.state == "running":
+            st.progress(job.fraction, text=f"{label}: {job.stage} ({job.done} of {job.total or '?'})")
+        elif job.state == "done":
+            st.success(f"{label} finished: {markdown_text(job.report)}")
+        else:
+            st.error(f"{label} failed: {markdown_text(job.error)}")
+
+
+_jobs()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from .records import RELATION_LABELS
 from .query import Selection, node_counts
+from .records import RELATION_LABELS
 from .taxonomy import Taxonomy
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#EECA3B"]
@@ -142,12 +142,14 @@ def graph_figure(
     size_by: str = "degree",
     highlight: str | None = None,
     labels: Sequence[str] = (),
+    edge_notes: Mapping[tuple[str, str], str] | None = None,
     title: str = "Citation graph",
 ) -> go.Figure:
     """Nodes coloured by a node attribute (`category`, `relation` or `year`) and sized by a metric column.
 
     `highlight` is circled with its links drawn in red; `labels` are the nodes whose short names are written
-    beside them (the most central ones, so the drawing can be read without hovering).
+    beside them (the most central ones, so the drawing can be read without hovering); `edge_notes` says where
+    each link comes from, shown when hovering the middle of the link.
 
     Each trace's `customdata` holds the node ids, so a selection event maps back to nodes.
     """
@@ -162,6 +164,21 @@ def graph_figure(
             xs += [positions[a][0], positions[b][0], None]
             ys += [positions[a][1], positions[b][1], None]
     fig.add_trace(scatter(x=xs, y=ys, mode="lines", line={"width": 0.6, "color": "rgba(120,120,120,0.35)"}, hoverinfo="skip", showlegend=False))
+    if edge_notes:
+        linked = [(a, b) for a, b in graph.edges() if a in positions and b in positions]
+        fig.add_trace(
+            scatter(
+                x=[(positions[a][0] + positions[b][0]) / 2 for a, b in linked],
+                y=[(positions[a][1] + positions[b][1]) / 2 for a, b in linked],
+                mode="markers",
+                marker={"size": 6, "color": "rgba(120,120,120,0.25)"},
+                text=[
+                    f"{plain(_short_label(graph.nodes[a]))} → {plain(_short_label(graph.nodes[b]))}<br>{plain(edge_notes.get((a, b), ''))}" for a, b in linked
+                ],
+                hovertemplate="%{text}<extra>link</extra>",
+                showlegend=False,
+            )
+        )
 
     metric = metrics.set_index("node")[size_by] if size_by in metrics.columns and not metrics.empty else pd.Series(dtype=float)
     top = float(metric.max()) if len(metric) else 1.0

@@ -159,3 +159,41 @@ def freshness(corpus: Corpus) -> list[Freshness]:
         if edges or counts:
             out.append(Freshness(provider, label, max(edges + counts), len(edges), len(counts)))
     return out
+
+
+def edge_note(corpus: Corpus, citing: str, cited: str) -> str:
+    """One line on where an edge comes from, for a hover: "OpenAlex, 2026-11-30", or the page a person read.
+
+    >>> from survey_taxonomy.corpus import Citation
+    >>> class _C:  # the two attributes edge_provenance reads of a corpus
+    ...     citations = (Citation("a", "b", "https://arxiv.org/abs/1", "reference list: entry [3]"),)
+    ...     survey, by_key = None, {}
+    ...     def get(self, key): return None
+    >>> edge_note(_C(), "a", "b")
+    'reference list: entry [3] (https://arxiv.org/abs/1)'
+    """
+    notes = []
+    for row in edge_provenance(corpus, citing, cited):
+        if row.provider:
+            notes.append(f"{PROVIDERS.get(row.provider, row.provider)}, {row.retrieved}")
+        else:
+            notes.append(f"{row.evidence} ({row.source})" if row.source else row.evidence)
+    return "; ".join(dict.fromkeys(notes)) or "source not recorded"
+
+
+def describe_sources(corpus: Corpus) -> str:
+    """Where the citation links come from and how fresh they are, in one sentence for a caption."""
+    curated = sum(1 for c in corpus.citations if not c.provider)
+    fresh = freshness(corpus)
+    parts = [f"{curated} hand-curated from public pages (each names its page)"]
+    parts += [f.describe() for f in fresh]
+    tail = "" if fresh else "; no scholarly index refreshed yet (`python -m survey_taxonomy citations refresh` fills them in online)"
+    return "Citation links beyond the survey's own lists: " + "; ".join(parts) + tail + "."
+
+
+def highest_counts(corpus: Corpus) -> dict[str, int]:
+    """Per paper, the highest citation count any provider gave (papers never counted are left out)."""
+    out: dict[str, int] = {}
+    for count in corpus.counts:
+        out[count.key] = max(out.get(count.key, 0), count.count)
+    return out

@@ -18,16 +18,17 @@ import streamlit.components.v1 as components
 from sqlalchemy.exc import SQLAlchemyError
 
 from .config import Settings
-from .corpus import Corpus, _signature, load_corpus
+from .corpus import Corpus, files_signature, load_corpus
 from .errors import SettingsError, SurveyDataError
 from .export import export, markdown_text
-from .graphs import build_graph, graph_metrics, layout
-from .records import RELATION_LABELS, Paper, code_kind
+from .provenance import citation_counts, describe_sources, edge_note
 from .query import Selection, facet_counts, node_counts
 from .reading_list import ReadingLists, browser_secret, owner_id
+from .records import RELATION_LABELS, Paper, code_kind
 from .validation import clean_url
 
 if TYPE_CHECKING:
+    from .models.category import CategoryClassifier
     from .models.retrieval import Retriever
 from .submissions import approved_papers, store_for
 
@@ -84,12 +85,12 @@ def corpus() -> Corpus:
     cfg = settings()
     data = Path(cfg.data_dir)
     try:
-        version, _ = approved_papers(cfg)
+        version = store_for(cfg).version()
     except SurveyDataError as exc:
         st.warning(f"Community submissions are not shown: the submission store cannot be reached ({exc}).")
         version = -1
     try:
-        return _corpus(str(data), _signature((data / "taxonomy.yaml", data / "papers.bib", data / "citations.csv")), version)
+        return _corpus(str(data), files_signature(data), version)
     except SurveyDataError as exc:
         st.error(f"The dataset cannot be loaded: {exc}")
         st.stop()
@@ -108,8 +109,22 @@ def retriever(c: Corpus) -> Retriever:
     return _retriever(c.signature, c)
 
 
+@st.cache_resource(show_spinner="Training the category classifier…", max_entries=2)
+def _classifier(signature: tuple, _c: Corpus) -> CategoryClassifier:
+    from .models.category import classifier_for  # scikit-learn and WordLlama, paid only by pages that suggest nodes
+
+    return classifier_for(_c)
+
+
+def classifier(c: Corpus) -> CategoryClassifier:
+    """The category classifier trained on the corpus (dataset + approved submissions), once per corpus."""
+    return _classifier(c.signature, c)
+
+
 @st.cache_resource(show_spinner="Measuring the graph…", max_entries=16)
 def _graph_and_metrics(mode: str, keys: tuple[str, ...], signature: tuple, _corpus: Corpus):
+    from .graphs import build_graph, graph_metrics  # networkx: ~0.5 s that Explore's first render need not pay
+
     graph = build_graph(_corpus, mode, keys)
     return graph, graph_metrics(graph)
 
@@ -123,12 +138,30 @@ def graph_and_metrics(mode: str, keys: tuple[str, ...], c: Corpus):
 def _graph_and_layout(mode: str, keys: tuple[str, ...], signature: tuple, _corpus: Corpus):
     graph, metrics = _graph_and_metrics(mode, keys, signature, _corpus)
     center = _corpus.survey.key if mode == "citations" and _corpus.survey is not None else None
+    from .graphs import layout
+
     return graph, metrics, layout(graph, center=center)
 
 
 def graph_and_layout(mode: str, keys: tuple[str, ...], c: Corpus):
     """Graph, metrics and positions for a mode and a set of papers; computed once per combination and corpus content."""
     return _graph_and_layout(mode, keys, c.signature, c)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _edge_notes(keys: tuple[str, ...], signature: tuple, _corpus: Corpus) -> dict[tuple[str, str], str]:
+    graph, _ = _graph_and_metrics("citations", keys, signature, _corpus)
+    return {(a, b): edge_note(_corpus, a, b)[:200] for a, b in graph.edges()}
+
+
+def edge_notes(keys: tuple[str, ...], c: Corpus) -> dict[tuple[str, str], str]:
+    """Where each link of the citation graph of `keys` comes from (for hovering), once per selection and corpus."""
+    return _edge_notes(keys, c.signature, c)
+
+
+def citation_sources(c: Corpus) -> None:
+    """The caption every page with citations carries: where the links come from and when they were refreshed."""
+    st.caption(markdown_text(describe_sources(c)))
 
 
 def url_params() -> dict[str, list[str]]:
@@ -541,6 +574,11 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
     if paper.topics:
         st.markdown("Topics: " + ", ".join(markdown_text(t) for t in paper.topics))
     link_badges(paper)
+    counts = citation_counts(c, paper.key)
+    if counts:
+        st.markdown("Citations: " + " · ".join(markdown_text(count.label) for count in counts))
+    else:
+        st.caption("No citation count yet: `citations refresh` fetches them from OpenAlex and Semantic Scholar on a machine with internet.")
     cites, cited_by = c.links_of(paper.key)
     left, right = st.container(key=f"{here}_links").columns(2)
     for col, title, keys in ((left, "Cites (in this dataset)", cites), (right, "Cited by (in this dataset)", cited_by)):
@@ -552,6 +590,7 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
                 st.caption(f"… and {len(keys) - 12} more (see the citation graph).")
             if not keys:
                 st.caption("None known. Citation links are recorded only where a public source shows them.")
+    citation_sources(c)
     if paper.note:
         with st.expander("Provenance of this record"):
             st.text(paper.note)

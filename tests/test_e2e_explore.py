@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import random
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -45,6 +46,23 @@ class View:
 
     def __repr__(self) -> str:
         return f"View({self.count!r}, {self.paper!r})"
+
+
+def settle(page) -> None:
+    """Wait until the step is over: the app idle and the URL and the view the same twice, 0.3 s apart.
+
+    An idle app alone is not enough: a widget commits its value (and the rerun starts) a moment after the
+    click or key press, so the page can look idle before its rerun has begun.
+    """
+    last = None
+    for _ in range(60):
+        wait_for_app(page)
+        now = (page.url, View(page))
+        if now == last:
+            return
+        last = now
+        time.sleep(0.3)
+    raise AssertionError(f"the page did not settle: {last}")
 
 
 def check(page, corpus, log: list[str]) -> View:
@@ -173,7 +191,7 @@ def mirrors(browser):
 def reopened(mirror, expected: View, url: str, log: list[str]) -> None:
     """The URL, opened in a fresh session, shows what the walk's page showed."""
     mirror.wait_for_selector(".st-key-explore_count", timeout=60_000)  # the new page's first run has drawn
-    wait_for_app(mirror)
+    settle(mirror)
     assert View(mirror) == expected, (log, url)
 
 
@@ -189,7 +207,7 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, page,
         log.append(act(page, corpus, rng))
         if log[-1] == "back" and "/explore" not in page.url:
             break  # stepped back past the walk's first page
-        wait_for_app(page)
+        settle(page)
         view = check(page, corpus, log)
         if pending:
             reopened(*pending)
