@@ -25,7 +25,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from .duplicates import DuplicateIndex, Match
-from .records import Paper, Problem
+from .records import Paper, Problem, Where
 from .validation import validate_paper
 
 _FIELD_OF = {"arxiv": "eprint", "doi": "doi", "title": "title"}  # a match's kind as the BibTeX field it is about
@@ -51,13 +51,13 @@ def find_duplicates(papers: Sequence[Paper], known: Sequence[Paper] = (), *, nea
 def duplicate_problem(match: Match, paper: Paper, source: str, *, strict: bool) -> Problem:
     """How a duplicate is reported: an error for an exact duplicate of a new paper, a warning otherwise."""
     field = _FIELD_OF.get(match.kind, "title")
-    where = {"source": source, "line": paper.line, "key": paper.key, "field": field}
+    where: Where = {"source": source, "line": paper.line, "key": paper.key}
     if not match.is_exact:
-        return Problem(f"possible duplicate: {match.describe()}", hint="a maintainer will check that it is a different paper", severity="warning", **where)
+        return Problem(f"possible duplicate: {match.describe()}", hint="a maintainer will check that it is a different paper", field=field, severity="warning", **where)
     if not strict:
-        return Problem(f"duplicate: {match.describe()}", hint="merge the two entries", severity="warning", **where)
+        return Problem(f"duplicate: {match.describe()}", hint="merge the two entries", field=field, severity="warning", **where)
     hint = "this paper is already in the atlas or waiting for review: drop it, or fix the entry it repeats"
-    return Problem(f"duplicate: {match.describe()}", hint=hint, **where)
+    return Problem(f"duplicate: {match.describe()}", hint=hint, field=field, **where)
 
 
 def check_papers(

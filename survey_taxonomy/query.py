@@ -11,18 +11,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from .records import RELATIONS, Paper
+from .records import RELATIONS, Paper, Relation, is_relation
 from .taxonomy import Taxonomy
 from .words import query_stems
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 # How each relation reads after "12 papers …" in `describe`.
-RELATION_PHRASES = {
+RELATION_PHRASES: dict[Relation, str] = {
     "survey": "being the survey itself",
     "cited-by-survey": "cited by the survey",
     "cites-survey": "citing the survey",
@@ -40,7 +41,7 @@ class Selection:
     year_min: int | None = None
     year_max: int | None = None
     venues: tuple[str, ...] = ()
-    relations: tuple[str, ...] = ()
+    relations: tuple[Relation, ...] = ()
     has_code: bool = False
     query: str = ""
     by_meaning: bool = False  # `query` ranks papers by meaning (the retriever), instead of matching words
@@ -199,11 +200,11 @@ class Selection:
         if years["from"] is not None and years["to"] is not None and years["from"] > years["to"]:
             notices.append(f"ignored from={years['from']} and to={years['to']}: the range is empty")
             years = {"from": None, "to": None}
-        relations = many("relation")
-        bad = [r for r in relations if r not in RELATIONS]
+        asked = many("relation")
+        relations = tuple(r for r in asked if is_relation(r))
+        bad = [r for r in asked if not is_relation(r)]
         if bad:
             notices.append(f"ignored relation={', '.join(bad)}: use one of {', '.join(RELATIONS)}")
-            relations = tuple(r for r in relations if r in RELATIONS)
         code = one("code").strip().lower()
         if code not in ("", "0", "1", "true", "false"):
             notices.append(f"ignored code={code!r}: use 1 or 0")
@@ -225,7 +226,7 @@ class Selection:
 
     def without(self, name: str) -> Selection:
         """This selection with one filter reset to its default."""
-        default = {f.name: f.default for f in fields(self)}[name]
+        default: Any = {f.name: f.default for f in fields(self)}[name]
         return replace(self, **{name: default})
 
 
@@ -246,7 +247,7 @@ def node_counts(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, int]:
     counts = dict.fromkeys(taxonomy.nodes, 0)
     paths = {node: (*taxonomy.ancestors(node), node) for node in taxonomy.nodes}
     for ids, papers in frame["taxonomy"].value_counts(sort=False).items():
-        for node in {on_path for given in ids for on_path in paths.get(given, ())}:
+        for node in {on_path for given in cast("tuple[str, ...]", ids) for on_path in paths.get(given, ())}:
             counts[node] += int(papers)
     return counts
 

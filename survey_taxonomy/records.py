@@ -14,15 +14,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal, TypedDict, TypeGuard, get_args
 
-RELATIONS: tuple[str, ...] = ("survey", "cited-by-survey", "cites-survey", "curated", "community")
-RELATION_LABELS: dict[str, str] = {
+Relation = Literal["survey", "cited-by-survey", "cites-survey", "curated", "community"]
+RELATIONS: tuple[Relation, ...] = get_args(Relation)
+RELATION_LABELS: dict[Relation, str] = {
     "survey": "The survey itself",
     "cited-by-survey": "Cited by the survey",
     "cites-survey": "Cites the survey",
     "curated": "Curated by this project",
     "community": "Submitted by the community",
 }
+
+# How grave a problem is: an `error` stops an import, a submission or `validate`; a `warning` is reported only.
+Severity = Literal["error", "warning"]
+
+
+def is_relation(value: str) -> TypeGuard[Relation]:
+    """Whether `value` is one of RELATIONS.
+
+    >>> is_relation("curated"), is_relation("Curated")
+    (True, False)
+    """
+    return value in RELATIONS
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,9 @@ class Paper:
     code: str = ""
     taxonomy: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
-    relation: str = "curated"
+    # What the entry says: the parser keeps an empty or unknown value as it is (cast in `paper_from_entry`) for
+    # `validation.check_paper` to report; every paper the code builds names one of RELATIONS.
+    relation: Relation = "curated"
     summary: str = ""
     note: str = ""
     cites: tuple[str, ...] = ()
@@ -120,7 +136,7 @@ class Problem:
     key: str = ""
     field: str = ""
     hint: str = ""
-    severity: str = "error"
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         where = self.source or "input"
@@ -130,3 +146,11 @@ class Problem:
         what = f" {self.field}:" if self.field else ""
         hint = f" (fix: {self.hint})" if self.hint else ""
         return f"{where}{who}{what} {self.message}{hint}"
+
+
+class Where(TypedDict, total=False):
+    """Where problems are, passed on as keyword arguments: `Problem("is missing", field="year", **where)`."""
+
+    source: str
+    line: int | None
+    key: str

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .records import RELATIONS, Paper, Problem
+from .records import RELATIONS, Paper, Problem, Severity, Where
 
 # The grammars below are matched whole (`fullmatch`): `$` would also accept a value ending in a newline.
 # arXiv: new style `YYMM.NNNN(N)(vN)`; old style `archive(.SUB)/YYMMNNN(vN)`, e.g. hep-th/9901001, math.AG/0101001.
@@ -166,14 +166,14 @@ def with_clean_links(paper: Paper) -> Paper:
     return replace(paper, url=url, code=code) if (url, code) != (paper.url, paper.code) else paper
 
 
-def check_url(value: str, field: str, where: dict) -> list[Problem]:
+def check_url(value: str, field: str, where: Where) -> list[Problem]:
     """Only absolute http(s) URLs with a host: no javascript:, data: or relative links (see `clean_url`)."""
     if clean_url(value) is None:
         return [Problem(f"{value[:60]!r} is not an http(s) URL", field=field, hint="paste a full link starting with https://", **where)]
     return []
 
 
-def check_text(value: str, field: str, where: dict) -> list[Problem]:
+def check_text(value: str, field: str, where: Where) -> list[Problem]:
     """Plain text only: no markup, no control or invisible characters, within the field's length limit."""
     problems = _check_length(value, field, where)
     if HTML.search(value):
@@ -192,7 +192,7 @@ def check_text(value: str, field: str, where: dict) -> list[Problem]:
     return problems
 
 
-def _check_length(value: str, field: str, where: dict) -> list[Problem]:
+def _check_length(value: str, field: str, where: Where) -> list[Problem]:
     """`check_text` for a value already known to hold no markup and no control characters."""
     limit = MAX_LENGTH.get(field, 2000)
     if len(value) > limit:
@@ -210,7 +210,7 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
     >>> [p.field for p in validate_paper(Paper(key="x2024", title="T", authors=("A B",), year=1800, url="javascript:alert(1)"))]
     ['year', 'summary', 'url']
     """
-    where = {"source": source, "line": paper.line, "key": paper.key}
+    where: Where = {"source": source, "line": paper.line, "key": paper.key}
     texts = (paper.title, *paper.authors, paper.venue, paper.booktitle, paper.journal, paper.summary, paper.note, *paper.topics, paper.url, paper.code)
     # A match inside one value is a match in the joined text, so when the joined text is clean every value is,
     # and only lengths are left to check.
@@ -237,7 +237,7 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
         if not any(ch.isalpha() for ch in name):
             problems.append(Problem(f"author {name[:40]!r} has no letters", field="author", hint="write names as 'First Last'", **where))
         problems += check_text_(name, "author", where)
-    lenient = "error" if strict else "warning"
+    lenient: Severity = "error" if strict else "warning"
     if paper.year is None:
         problems.append(Problem("is missing", field="year", hint="give the year of publication, e.g. 2024", severity=lenient, **where))
     elif not FIRST_YEAR <= paper.year <= last_allowed_year():

@@ -12,11 +12,11 @@ from dataclasses import replace
 
 from ..acceptance import check_papers
 from ..corpus import Corpus
-from ..records import Paper, Problem
+from ..records import Paper, Problem, Where
 from ..validation import check_text
 from .payload import Draft
 
-ENTRY_TYPES = ("article", "inproceedings", "incollection", "misc", "techreport", "phdthesis", "mastersthesis", "book", "inbook", "proceedings", "unpublished")
+ENTRY_TYPES: tuple[str, ...] = ("article", "inproceedings", "incollection", "misc", "techreport", "phdthesis", "mastersthesis", "book", "inbook", "proceedings", "unpublished")
 ENTRY_TYPES += ("online", "report", "thesis")  # biblatex's, common in pasted entries
 MAX_PAPERS = 50
 MAX_DOI = 200
@@ -46,7 +46,7 @@ def check_drafts(drafts: Sequence[Draft], corpus: Corpus, others: Sequence[Paper
     keys = set(corpus.by_key)
     problems: list[Problem] = []
     for draft, paper in zip(drafts, papers, strict=True):
-        where = {"source": draft.source, "line": paper.line}
+        where: Where = {"source": draft.source, "line": paper.line}
         mine = [replace(p, source=draft.source) for p in by_draft.get(paper.key, [])]
         mine += check_text(draft.why, "why", where) + check_text(draft.contact, "contact", where)
         if paper.entry_type not in ENTRY_TYPES:
