@@ -53,7 +53,9 @@ def duplicate_problem(match: Match, paper: Paper, source: str, *, strict: bool) 
     field = _FIELD_OF.get(match.kind, "title")
     where: Where = {"source": source, "line": paper.line, "key": paper.key}
     if not match.is_exact:
-        return Problem(f"possible duplicate: {match.describe()}", hint="a maintainer will check that it is a different paper", field=field, severity="warning", **where)
+        return Problem(
+            f"possible duplicate: {match.describe()}", hint="a maintainer will check that it is a different paper", field=field, severity="warning", **where
+        )
     if not strict:
         return Problem(f"duplicate: {match.describe()}", hint="merge the two entries", field=field, severity="warning", **where)
     hint = "this paper is already in the atlas or waiting for review: drop it, or fix the entry it repeats"

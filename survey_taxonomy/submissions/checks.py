@@ -16,7 +16,19 @@ from ..records import Paper, Problem, Where
 from ..validation import check_text
 from .payload import Draft
 
-ENTRY_TYPES: tuple[str, ...] = ("article", "inproceedings", "incollection", "misc", "techreport", "phdthesis", "mastersthesis", "book", "inbook", "proceedings", "unpublished")
+ENTRY_TYPES: tuple[str, ...] = (
+    "article",
+    "inproceedings",
+    "incollection",
+    "misc",
+    "techreport",
+    "phdthesis",
+    "mastersthesis",
+    "book",
+    "inbook",
+    "proceedings",
+    "unpublished",
+)
 ENTRY_TYPES += ("online", "report", "thesis")  # biblatex's, common in pasted entries
 MAX_PAPERS = 50
 MAX_DOI = 200
