@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any, cast
 
 import bibtexparser
 
@@ -53,19 +54,22 @@ def set_fields(text: str, updates: Mapping[str, Mapping[str, str]], source: str 
     missing = sorted(set(updates) - set(entries))
     if missing:
         raise BibliographyError(f"{source}: no entry {missing[0]!r} to update; was it removed meanwhile?")
-    out, position = [], 0
-    for block in sorted((entries[key] for key in updates), key=lambda b: b.start_line):
-        start = text.find(block.raw, position)
+    out: list[str] = []
+    position = 0
+    # Parsed blocks always carry their line and text; bibtexparser types both optional for blocks built in code.
+    for block in sorted((entries[key] for key in updates), key=lambda b: b.start_line or 0):
+        raw = block.raw or ""
+        start = text.find(raw, position)
         if start < 0:
             raise BibliographyError(f"{source}: the text of entry {block.key!r} was not found where the parser saw it")
-        new = block.raw
+        new = raw
         for name, value in updates[block.key].items():
             new = _set_field(new, name, value)
         out += [text[position:start], new]
-        position = start + len(block.raw)
+        position = start + len(raw)
     result = "".join([*out, text[position:]])
     before, after = parse_bibtex(text, source), parse_bibtex(result, source)
-    expected = [replace(p, **updates[p.key]) if p.key in updates else p for p in before.papers]
+    expected = [replace(p, **cast("Mapping[str, Any]", updates[p.key])) if p.key in updates else p for p in before.papers]
     if after.papers != expected or len(after.problems) != len(before.problems):
         raise BibliographyError(f"{source}: setting the ids would change more than the ids; nothing was written")
     return result

@@ -13,16 +13,17 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import bibtexparser
 from bibtexparser.library import Library
 from bibtexparser.middlewares import RemoveEnclosingMiddleware
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field, ParsingFailedBlock
 
 from .errors import BibliographyError
 from .files import write_atomic, write_lock
 from .latex import decode, decode_short, escape
-from .records import Paper, Problem
+from .records import Paper, Problem, Relation
 from .validation import clean_url
 
 _AND = re.compile(" [Aa][Nn][Dd] ")  # exactly what the brace-aware loop in `split_authors` splits on
@@ -112,7 +113,7 @@ def _unenclosed(value: str) -> str:
 
 def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list[Problem]]:
     """Convert one parsed entry; a year that is not a number is a problem, not a crash."""
-    line = entry.start_line + 1
+    line = (entry.start_line or 0) + 1  # parsed blocks always have a line; bibtexparser types it optional for built ones
     fields = {f.key.lower(): f.value for f in entry.fields}  # the last of repeated fields wins, as in `fields_dict`
     fields = {name: _unenclosed(value.strip()) for name, value in fields.items() if name in _READ}
     problems: list[Problem] = []
@@ -136,7 +137,7 @@ def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list
         doi=fields.get("doi", "").strip(),
         url=fields.get("url", "").strip(),
         code=fields.get("code", "").strip(),
-        relation=fields.get("relation", "").strip(),
+        relation=cast(Relation, fields.get("relation", "").strip()),  # as written: `validate_paper` reports another value
         taxonomy=tuple(t.strip() for t in fields.get("taxonomy", "").split(",") if t.strip()),
         topics=_split_list(fields.get("topic", ""), ";"),
         summary=decode(fields.get("summary", "")),
@@ -149,9 +150,10 @@ def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list
     return paper, problems
 
 
-def _failed_block_problem(block, source: str) -> Problem:
-    line = block.start_line + 1
-    first = block.raw.strip().splitlines()[0][:80] if block.raw.strip() else ""
+def _failed_block_problem(block: ParsingFailedBlock, source: str) -> Problem:
+    line = (block.start_line or 0) + 1
+    raw = (block.raw or "").strip()
+    first = raw.splitlines()[0][:80] if raw else ""
     if isinstance(block, DuplicateBlockKeyBlock):
         return Problem(
             f"duplicate key {block.key!r}: an earlier entry already uses it",

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from . import citations_cli
 from .acceptance import check_papers
@@ -63,7 +64,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     corpus = load_corpus(_data_dir(args))
-    stats = {
+    stats: dict[str, Any] = {  # a JSON document
         "papers": len(corpus),
         "relation": dict(Counter(p.relation for p in corpus.papers).most_common()),
         "year": {str(y): n for y, n in sorted(Counter(p.year for p in corpus.papers if p.year).items())},
@@ -136,7 +137,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     parsed = parse_bibtex(text, path.name)
     papers: list[Paper] = []
     for paper in parsed.papers:
-        updates: dict[str, object] = {}
+        updates: dict[str, Any] = {}
         if args.node and not paper.taxonomy:
             updates["taxonomy"] = (args.node,)
         if not paper.relation:

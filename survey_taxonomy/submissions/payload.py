@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..bibliography import parse_bibtex
-from ..records import Paper, Problem
+from ..records import Paper, Problem, Where
 from ..validation import normalise_arxiv_id, normalise_doi, with_clean_links
 
 ORIGINS = ("form", "bibtex", "discovered")
@@ -71,7 +71,7 @@ class Draft:
         return self.origin or ("form" if self.form else "bibtex")
 
 
-def _text(payload: Mapping[str, Any], name: str, where: dict) -> tuple[str, list[Problem]]:
+def _text(payload: Mapping[str, Any], name: str, where: Where) -> tuple[str, list[Problem]]:
     value = payload.get(name)
     if value is None:
         return "", []
@@ -80,7 +80,7 @@ def _text(payload: Mapping[str, Any], name: str, where: dict) -> tuple[str, list
     return "", [Problem(f"must be text, not {type(value).__name__}", field=name, hint="send a string", **where)]
 
 
-def _list(payload: Mapping[str, Any], name: str, separator: re.Pattern, where: dict) -> tuple[list[str], list[Problem]]:
+def _list(payload: Mapping[str, Any], name: str, separator: re.Pattern[str], where: Where) -> tuple[list[str], list[Problem]]:
     """A list field given as a list of strings or as one string; every item is split on `separator`."""
     value = payload.get(name)
     if value is None:
@@ -92,7 +92,7 @@ def _list(payload: Mapping[str, Any], name: str, separator: re.Pattern, where: d
     return [part for part in out if part], []
 
 
-def _year(payload: Mapping[str, Any], where: dict) -> tuple[int | None, list[Problem]]:
+def _year(payload: Mapping[str, Any], where: Where) -> tuple[int | None, list[Problem]]:
     value = payload.get("year")
     if value is None or value == "":
         return None, []
@@ -115,7 +115,8 @@ def read_payload(payload: object, source: str = "form") -> tuple[list[Draft], li
     if isinstance(payload, list):
         if not payload:
             return [], [Problem("no paper in the input", source, hint="send one object with the form's fields, or a list of them")]
-        drafts, problems = [], []
+        drafts: list[Draft] = []
+        problems: list[Problem] = []
         for i, item in enumerate(payload, 1):
             if not isinstance(item, Mapping):
                 problems.append(Problem(f"item {i} is not an object but {type(item).__name__}", source, hint="send a list of objects with the form's fields"))
@@ -128,8 +129,8 @@ def read_payload(payload: object, source: str = "form") -> tuple[list[Draft], li
         return [], [
             Problem(f"expected an object with the form's fields, got {type(payload).__name__}", source, hint='send e.g. {"title": ..., "authors": [...]}')
         ]
-    where = {"source": source}
-    problems: list[Problem] = []
+    where: Where = {"source": source}
+    problems = []
     known = set(FIELDS) | set(EXTRA_FIELDS)
     data: dict[str, Any] = {}
     for name, value in payload.items():
