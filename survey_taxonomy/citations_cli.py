@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from .config import Settings
 from .errors import SourceError
-from .sources import CHOICES, Progress, open_sources, source_names
+from .sources import CHOICES, Progress, ScholarlySource, open_sources, source_names
+from .sources.http import HttpClient
 
 
 def terminal_progress() -> tuple[Progress, Callable[[], None]]:
@@ -43,7 +44,7 @@ def terminal_progress() -> tuple[Progress, Callable[[], None]]:
     return progress, close
 
 
-def _open(settings: Settings, args: argparse.Namespace, progress: Progress):
+def _open(settings: Settings, args: argparse.Namespace, progress: Progress) -> tuple[HttpClient, list[ScholarlySource]]:
     return open_sources(settings, source_names(args.source), max_age=dt.timedelta(days=args.max_age), progress=progress)
 
 

@@ -112,7 +112,8 @@ def to_ris(papers: Iterable[Paper]) -> str:
     RIS is line-based: a value with a line break would start a new tag (`ER  -` ends the record), so every value
     is written on one line.
     """
-    return rispy.dumps([{name: _one_line(value) for name, value in ris_record(p).items()} for p in papers])
+    text: str = rispy.dumps([{name: _one_line(value) for name, value in ris_record(p).items()} for p in papers])
+    return text
 
 
 def _one_line(value: Any) -> Any:

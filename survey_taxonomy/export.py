@@ -34,7 +34,7 @@ _AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|www)|@")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
-def _break_autolink(match: re.Match) -> str:
+def _break_autolink(match: re.Match[str]) -> str:
     text = match.group(0)
     return "\u2060@" if text == "@" else text[0] + "\u2060" + text[1:]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 _ESCAPES = {
     "\\": r"\textbackslash{}",
@@ -33,14 +34,15 @@ _SPACE = re.compile(r"\s+")
 _COMMAND = re.compile(r"\\[A-Za-z]+\*?|\\.?|[{}]", re.DOTALL)
 
 
-def _last_argument_text(node, l2tobj) -> str:
+def _last_argument_text(node: Any, l2tobj: Any) -> str:
     """The text of a link macro's last argument (`\\url{x}` -> x, `\\href{x}{y}` -> y); empty when the value ends early."""
     args = [a for a in (node.nodeargd.argnlist if node.nodeargd else []) if a is not None]
-    return l2tobj.nodelist_to_text(args[-1:])
+    text: str = l2tobj.nodelist_to_text(args[-1:])
+    return text
 
 
 @lru_cache(maxsize=1)
-def _general_decoder():  # imported lazily: pylatexenc costs ~0.1 s to set up
+def _general_decoder() -> tuple[Any, Any]:  # imported lazily: pylatexenc costs ~0.1 s to set up
     """(parser context, text converter): both know `\\url` and `\\href`, so their arguments are read as such."""
     from pylatexenc import latexwalker, macrospec
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
@@ -58,7 +60,8 @@ def _general_decode(value: str) -> str:
     parsing, converter = _general_decoder()
     try:
         nodes, _, _ = LatexWalker(value, latex_context=parsing, tolerant_parsing=True).get_latex_nodes()
-        return converter.nodelist_to_text(nodes)
+        text: str = converter.nodelist_to_text(nodes)
+        return text
     except Exception:  # a third-party parser on untrusted text: any failure falls back, never spreads
         return _COMMAND.sub(" ", value)
 

@@ -18,7 +18,7 @@ from typing import Literal, TypedDict, TypeGuard, get_args
 
 Relation = Literal["survey", "cited-by-survey", "cites-survey", "curated", "community"]
 RELATIONS: tuple[Relation, ...] = get_args(Relation)
-RELATION_LABELS: dict[Relation, str] = {
+RELATION_LABELS: dict[str, str] = {  # keyed by str: looked up with values read from frames and widgets
     "survey": "The survey itself",
     "cited-by-survey": "Cited by the survey",
     "cites-survey": "Cites the survey",

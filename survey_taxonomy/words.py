@@ -26,7 +26,8 @@ def stem(word: str) -> str:
     >>> stem("routing"), stem("routers"), stem("distillation")
     ('rout', 'router', 'distil')
     """
-    return _STEMMER.stemWord(word)
+    stemmed: str = _STEMMER.stemWord(word)
+    return stemmed
 
 
 def stem_text(text: str) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Unpack
 
 from ..config import Settings
 from .base import Progress, ScholarlySource, Work, is_same_paper
-from .http import HttpClient
+from .http import HttpClient, RetryOptions
 from .openalex import OpenAlex
 from .semanticscholar import SemanticScholar
 
@@ -39,7 +40,7 @@ def open_sources(
     max_age: dt.timedelta = dt.timedelta(days=7),
     progress: Progress | None = None,
     on_request: Callable[[str, str], None] | None = None,
-    **http_options: float,
+    **http_options: Unpack[RetryOptions],
 ) -> tuple[HttpClient, list[ScholarlySource]]:
     """An `HttpClient` on the settings' cache and timeout, and a client per name (see `SOURCES`) using it."""
     agent = "small-models-atlas/0.1" + (f" (mailto:{settings.contact_email})" if settings.contact_email else "")

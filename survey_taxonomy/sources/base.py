@@ -18,11 +18,11 @@ Terms:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import ClassVar, TypeVar
 
 from rapidfuzz import fuzz
@@ -52,7 +52,7 @@ class Work:
     abstract: str = ""  # plain text: a one-sentence TL;DR where the source has one, else the abstract
     citation_count: int | None = None
     references: tuple[str, ...] | None = None
-    retrieved: date | None = None  # the day the answer holding this record came from the network
+    retrieved: dt.date | None = None  # the day the answer holding this record came from the network
     matched_by: str = ""  # how `resolve` found it: arxiv, doi or title
 
 
@@ -108,7 +108,7 @@ class ScholarlySource(ABC):
         """The work whose title matches `paper` (`is_same_paper`), if the source finds one."""
 
     @abstractmethod
-    def citing(self, ids: Sequence[str], since: date | None = None) -> list[Work]:
+    def citing(self, ids: Sequence[str], since: dt.date | None = None) -> list[Work]:
         """Works that cite any of `ids` (published on or after `since`), each with the ids of `ids` it cites."""
 
     def resolve(self, papers: Sequence[Paper], references: bool = True) -> dict[str, Work]:

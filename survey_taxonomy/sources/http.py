@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import requests
@@ -98,6 +98,15 @@ def _is_answer(response: requests.Response) -> bool:
     return True
 
 
+class RetryOptions(TypedDict, total=False):
+    """How `HttpClient` retries, as keyword arguments (see its parameters)."""
+
+    attempts: int
+    backoff: float
+    max_wait: float
+    deadline: float
+
+
 class HttpClient:
     """GET and POST JSON through the cache, with retries and timeouts; counts the requests that reached a server.
 
@@ -128,7 +137,8 @@ class HttpClient:
             except OSError as exc:
                 raise SourceError(f"cannot create the cache folder {path.parent}: {exc.strerror}; set SURVEY_SCHOLARLY_CACHE to a writable file") from exc
             backend, name = "sqlite", str(path)
-        self.session = CachedSession(
+        # Used through the plain (typed) requests interface; the cache answers behind it.
+        self.session: requests.Session = CachedSession(
             name,
             backend=backend,
             expire_after=max_age,
@@ -159,7 +169,8 @@ class HttpClient:
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, _Retry) and exc.retry_after is not None:
             return min(exc.retry_after, self.max_wait)
-        return min(self.backoff * 2 ** (state.attempt_number - 1), self.max_wait)
+        delay: float = self.backoff * 2 ** (state.attempt_number - 1)
+        return min(delay, self.max_wait)
 
     def _request(self, method: str, url: str, params: Mapping[str, Any] | None, body: Any, headers: Mapping[str, str] | None) -> Answer:
         retrying = Retrying(

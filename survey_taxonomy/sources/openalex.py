@@ -21,14 +21,14 @@ DOI, title) is used, so its citations are those of that version.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from ..duplicates import normalise_title
 from ..errors import SourceError
 from ..records import Paper
-from .base import ScholarlySource, Work, bare_arxiv, chunks, is_same_paper, merge_works
+from .base import Progress, ScholarlySource, Work, bare_arxiv, chunks, is_same_paper, merge_works
 from .http import Answer, HttpClient
 
 FIELDS = "id,doi,title,publication_year,publication_date,cited_by_count,authorships,abstract_inverted_index"
@@ -75,14 +75,14 @@ class OpenAlex(ScholarlySource):
     id_field = "openalex"
     batch_size = 50
 
-    def __init__(self, http: HttpClient, base_url: str, progress=None, mailto: str = ""):
+    def __init__(self, http: HttpClient, base_url: str, progress: Progress | None = None, mailto: str = ""):
         super().__init__(http, base_url, progress)
         self.mailto = mailto
 
     def work_url(self, work_id: str) -> str:
         return f"https://openalex.org/{work_id}"
 
-    def _pages(self, filter_: str, references: bool, per_page: int = PAGE) -> Iterator[tuple[dict, Answer]]:
+    def _pages(self, filter_: str, references: bool, per_page: int = PAGE) -> Iterator[tuple[dict[str, Any], Answer]]:
         """Every result of a filtered list, following `meta.next_cursor` until the last page."""
         params: dict[str, Any] = {"filter": filter_, "select": FIELDS + (",referenced_works" if references else ""), "per-page": per_page, "cursor": "*"}
         if self.mailto:
@@ -104,7 +104,7 @@ class OpenAlex(ScholarlySource):
                 return
             params["cursor"] = cursor
 
-    def _work(self, result: dict, answer: Answer, references: bool) -> Work:
+    def _work(self, result: dict[str, Any], answer: Answer, references: bool) -> Work:
         doi = bare_doi(result.get("doi"))
         authors = tuple(
             a["author"]["display_name"]
@@ -129,6 +129,7 @@ class OpenAlex(ScholarlySource):
         )
 
     def _lookup(self, kind: str, values: Sequence[str], references: bool) -> dict[str, Work]:
+        key_of: Callable[[Work], str]
         if kind == "id":
             filter_, key_of = "openalex:" + "|".join(values), lambda w: w.id
         else:

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import SourceError
 from ..records import Paper
-from .base import ScholarlySource, Work, bare_arxiv, first_sentence, is_same_paper, merge_works
+from .base import Progress, ScholarlySource, Work, bare_arxiv, first_sentence, is_same_paper, merge_works
 from .http import Answer, HttpClient, RequestRefused
 
 FIELDS = "paperId,externalIds,title,year,publicationDate,citationCount,authors,abstract,tldr"
@@ -40,18 +40,18 @@ class SemanticScholar(ScholarlySource):
     id_field = "s2"
     batch_size = 500
 
-    def __init__(self, http: HttpClient, base_url: str, progress=None, api_key: str = ""):
+    def __init__(self, http: HttpClient, base_url: str, progress: Progress | None = None, api_key: str = ""):
         super().__init__(http, base_url, progress)
         self.headers = {"x-api-key": api_key} if api_key else {}
 
     def work_url(self, work_id: str) -> str:
         return f"https://www.semanticscholar.org/paper/{work_id}"
 
-    def _work(self, paper: dict, answer: Answer, references: bool) -> Work:
-        ids = paper.get("externalIds") if isinstance(paper.get("externalIds"), dict) else {}
-        tldr = paper.get("tldr") if isinstance(paper.get("tldr"), dict) else {}
+    def _work(self, paper: dict[str, Any], answer: Answer, references: bool) -> Work:
+        ids: dict[str, Any] = paper["externalIds"] if isinstance(paper.get("externalIds"), dict) else {}
+        tldr: dict[str, Any] = paper["tldr"] if isinstance(paper.get("tldr"), dict) else {}
         year, count = paper.get("year"), paper.get("citationCount")
-        refs = paper.get("references") if isinstance(paper.get("references"), list) else []
+        refs: list[Any] = paper["references"] if isinstance(paper.get("references"), list) else []
         return Work(
             source=self.name,
             id=paper["paperId"],
@@ -67,7 +67,7 @@ class SemanticScholar(ScholarlySource):
             retrieved=answer.retrieved,
         )
 
-    def _batch(self, ids: list[str], fields: str) -> list[tuple[dict | None, Answer]]:
+    def _batch(self, ids: list[str], fields: str) -> list[tuple[dict[str, Any] | None, Answer]]:
         try:
             answer = self.http.post(f"{self.base_url}/paper/batch", {"fields": fields}, {"ids": ids}, self.headers)
         except RequestRefused as exc:
