@@ -26,6 +26,10 @@ RELATION_LABELS: dict[str, str] = {  # keyed by str: looked up with values read 
     "community": "Submitted by the community",
 }
 
+# Where a stored submission stands: waiting for review, or reviewed (`submissions.store.DECISIONS`).
+Status = Literal["pending", "approved", "rejected"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+
 # How grave a problem is: an `error` stops an import, a submission or `validate`; a `warning` is reported only.
 Severity = Literal["error", "warning"]
 

@@ -134,10 +134,10 @@ def merge_citations(
     edges_diff, ids_diff, counts_diff = Diff(), Diff(), Diff()
     old = {(c.citing, c.cited, c.provider): c for c in citations if c.provider}
     new = {(c.citing, c.cited, c.provider): c for c in fetched.edges}
-    for key, row in new.items():
-        if key not in old:
+    for edge, row in new.items():
+        if edge not in old:
             edges_diff.added.append(_edge_line(row))
-        elif old[key] != row:
+        elif old[edge] != row:
             edges_diff.changed.append(_edge_line(row))
         else:
             edges_diff.unchanged += 1
@@ -163,12 +163,12 @@ def merge_citations(
 
     old_counts = {(c.key, c.provider): c for c in counts}
     new_counts = {(c.key, c.provider): c for c in fetched.counts}
-    for key, count in new_counts.items():
+    for count_key, count in new_counts.items():
         line = f"{count.key}: {count.label}"
-        if key not in old_counts:
+        if count_key not in old_counts:
             counts_diff.added.append(line)
-        elif old_counts[key] != count:
-            counts_diff.changed.append(line + f" (was {old_counts[key].count})")
+        elif old_counts[count_key] != count:
+            counts_diff.changed.append(line + f" (was {old_counts[count_key].count})")
         else:
             counts_diff.unchanged += 1
     stale_counts = {k: c for k, c in old_counts.items() if k not in new_counts and c.provider in refreshed}

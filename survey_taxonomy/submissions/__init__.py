@@ -31,6 +31,7 @@ duplicate (same arXiv id in any version, DOI in any case, or title) of the datas
 another paper of the same submission; near-duplicate titles are reported as warnings for the reviewer.
 """
 
+from ..records import STATUSES
 from .checks import ENTRY_TYPES, MAX_DOI, MAX_PAPERS, check_drafts
 from .payload import (
     ALIASES,
@@ -49,7 +50,6 @@ from .payload import (
 from .store import (
     DECISIONS,
     REVIEW_FAILURES,
-    STATUSES,
     SUBMISSIONS,
     Submission,
     SubmissionStore,

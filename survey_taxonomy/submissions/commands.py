@@ -21,8 +21,9 @@ from pathlib import Path
 
 from ..config import Settings
 from ..console import print_problems
+from ..records import STATUSES
 from .payload import read_text, with_default_node
-from .store import DECISIONS, STATUSES, corpus_with_approved, store_for
+from .store import DECISIONS, corpus_with_approved, store_for
 
 
 def _login() -> str:

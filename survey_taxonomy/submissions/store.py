@@ -33,6 +33,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
@@ -54,13 +55,12 @@ from ..bibliography import append_papers, format_bibtex, parse_bibtex
 from ..config import Settings, check_database_url, database_url
 from ..corpus import Corpus, load_corpus
 from ..errors import BibliographyError, SubmissionError
-from ..records import Paper, Problem
+from ..records import Paper, Problem, Status
 from ..validation import check_text
 from .checks import MAX_PAPERS, check_drafts, drop_redundant
 from .payload import Draft, payload_of, read_payload
 
-STATUSES = ("pending", "approved", "rejected")
-DECISIONS = {"approve": "approved", "reject": "rejected"}
+DECISIONS: dict[str, Status] = {"approve": "approved", "reject": "rejected"}
 BUSY_TIMEOUT_MS = 30_000
 MAX_RETRY_DELAY_S = 900
 GLOBAL_CLIENT = "*"  # the throttle's row for wrong tokens from every client together
@@ -78,7 +78,7 @@ class Submission:
 
     id: int
     key: str
-    status: str
+    status: Status
     title: str
     payload: dict[str, Any]
     bibtex: str
@@ -261,7 +261,7 @@ def _create_engine(url: str) -> Engine:
     engine = create_engine(parsed)
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection, _record) -> None:
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
         dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         dbapi_connection.execute("PRAGMA journal_mode = WAL")
@@ -275,7 +275,7 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
-def _row_to_submission(row) -> Submission:
+def _row_to_submission(row: Row[Any]) -> Submission:
     return Submission(
         id=row.id,
         key=row.key,
@@ -353,7 +353,7 @@ class SubmissionStore:
 
     # reading
 
-    def find(self, status: str | None = None, origin: str | None = None) -> list[Submission]:
+    def find(self, status: Status | None = None, origin: str | None = None) -> list[Submission]:
         """Submissions in the order they arrived, optionally only those with `status` and/or `origin` (one of ORIGINS)."""
         query = select(SUBMISSIONS).order_by(SUBMISSIONS.c.id)
         if status is not None:
@@ -467,7 +467,7 @@ class SubmissionStore:
             for draft in drafts:
                 key = self._assign_key(conn, draft.paper, taken)
                 paper = replace(draft.paper, key=key, relation="community", line=None)
-                values = {
+                values: dict[str, Any] = {
                     "key": key,
                     "status": "pending",
                     "title": paper.title,
