@@ -150,7 +150,7 @@ class ChatModel:
         extras: dict[str, Any] = {"logprobs": True, "top_logprobs": 1}
         if stream:
             extras["stream_options"] = {"include_usage": True}
-        base = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature, "stream": stream}
+        base: dict[str, Any] = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature, "stream": stream}
         if self.frequency_penalty:
             base["frequency_penalty"] = self.frequency_penalty
         try:
@@ -164,7 +164,10 @@ class ChatModel:
         start, cpu0 = time.perf_counter(), time.process_time()
         parts: list[str] = []
         logprobs: list[float] = []
-        usage, timings, finish, ttft = None, {}, "", None
+        usage: Any = None
+        timings: dict[str, Any] = {}
+        finish = ""
+        ttft: float | None = None
         with _translated_errors(self, url):
             stream = self._create(url, reply.messages, reply.max_tokens, reply.temperature, stream=True)
             with stream:
@@ -185,7 +188,7 @@ class ChatModel:
         reply.answer = self._answer("".join(parts), logprobs, usage, timings, finish, start, cpu0, ttft, pieces=len(parts))
 
     def _answer(
-        self, text: str, logprobs: list[float], usage: Any, timings: dict, finish: str, start: float, cpu0: float, ttft: float | None, pieces: int = 0
+        self, text: str, logprobs: list[float], usage: Any, timings: dict[str, Any], finish: str, start: float, cpu0: float, ttft: float | None, pieces: int = 0
     ) -> Answer:
         total = time.perf_counter() - start
         tokens_out = int(usage.completion_tokens) if usage and usage.completion_tokens is not None else len(logprobs) or pieces

@@ -78,14 +78,20 @@ def _reachable(url: str, timeout_s: float) -> bool:
 
 def large_model(settings: Settings, ollama_url: str = OLLAMA_URL, probe_timeout_s: float = 0.5) -> LargeModelStatus:
     """The configured large model (see the module docstring); never takes longer than `probe_timeout_s` to decide."""
-    prices = {"price_in": settings.llm_price_in, "price_out": settings.llm_price_out}
     if settings.llm_base_url:
         if not settings.llm_model:
             return LargeModelStatus(None, "none", f"SURVEY_LLM_BASE_URL is {settings.llm_base_url} but SURVEY_LLM_MODEL is not set")
         label = f"{settings.llm_model} ({settings.llm_base_url})"
         if not _reachable(settings.llm_base_url, probe_timeout_s):
             return LargeModelStatus(None, "none", f"SURVEY_LLM_BASE_URL={settings.llm_base_url} does not accept connections; is the server running?")
-        model = ChatModel(label=label, model=settings.llm_model, base_url=settings.llm_base_url.rstrip("/"), api_key=settings.llm_api_key, **prices)
+        model = ChatModel(
+            label=label,
+            model=settings.llm_model,
+            base_url=settings.llm_base_url.rstrip("/"),
+            api_key=settings.llm_api_key,
+            price_in=settings.llm_price_in,
+            price_out=settings.llm_price_out,
+        )
         return LargeModelStatus(model, "endpoint", f"large model: {label}")
     if settings.llm_gguf:
         path = Path(settings.llm_gguf).expanduser()
@@ -100,5 +106,7 @@ def large_model(settings: Settings, ollama_url: str = OLLAMA_URL, probe_timeout_
     name = settings.llm_model or (names[0] if names else "")
     if not name:
         return LargeModelStatus(None, "none", f"Ollama runs on {ollama_url} but has no model; run `ollama pull <model>`")
-    model = ChatModel(label=f"{name} (Ollama)", model=name, base_url=f"{ollama_url}/v1", api_key="ollama", **prices)
+    model = ChatModel(
+        label=f"{name} (Ollama)", model=name, base_url=f"{ollama_url}/v1", api_key="ollama", price_in=settings.llm_price_in, price_out=settings.llm_price_out
+    )
     return LargeModelStatus(model, "ollama", f"large model: {name} from Ollama on {ollama_url}")

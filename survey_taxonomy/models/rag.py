@@ -193,10 +193,10 @@ def ask(
         raise ValueError(f"unknown mode {mode!r}; choose small, large or cascade")
     if mode != "small" and large is None:
         raise ValueError(f"mode {mode!r} needs a large model")
+    if mode == "small" or large is None:  # large is None only in small mode, by the check above
+        return start_ask(question, small, retriever, taxonomy, k, max_tokens).result()
     if mode == "large":
         return start_ask(question, large, retriever, taxonomy, k, max_tokens).result()
     first = start_ask(question, small, retriever, taxonomy, k, max_tokens)
-    if mode == "small":
-        return first.result()
     second = start_ask(question, large, retriever, taxonomy, k, max_tokens) if should_escalate(first.answer().confidence, threshold) else None
     return cascade_result(first, second, threshold)

@@ -111,7 +111,8 @@ class WordLlamaRetriever(Retriever):
 
     def scores(self, text: str) -> np.ndarray:
         query = _unit_rows(np.asarray(self.model.embed([text]), dtype=np.float32))[0]
-        return self.matrix @ query
+        scores: np.ndarray = self.matrix @ query
+        return scores
 
 
 class HybridRetriever(Retriever):
