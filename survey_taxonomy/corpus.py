@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -139,7 +140,7 @@ def category_of(taxonomy: Taxonomy, paper: Paper) -> str:
 
 def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
     """One row per paper; list fields as tuples, plus lowercase text columns for fast filtering."""
-    rows = {
+    rows: dict[str, list[Any]] = {
         "key": [p.key for p in papers],
         "title": [p.title for p in papers],
         "authors": [p.authors for p in papers],

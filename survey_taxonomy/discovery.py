@@ -18,7 +18,7 @@ Candidates need an author list and an abstract to become a valid draft; those wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -133,7 +133,7 @@ def queue_candidates(
     *,
     min_links: int = 2,
     dry_run: bool = False,
-    suggest=None,
+    suggest: Callable[[str, str], list[tuple[str, float]]] | None = None,
 ) -> DiscoverReport:
     """Triage each candidate and store it as a pending `discovered` submission, unless the store or the dataset
     already has it; `suggest(title, summary)` defaults to the dataset's category classifier."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import networkx as nx
 import pandas as pd
@@ -39,7 +40,7 @@ def plain(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _layout(fig: go.Figure, title: str, **kwargs) -> go.Figure:
+def _layout(fig: go.Figure, title: str, **kwargs: Any) -> go.Figure:
     # Legends go under the plot: beside it they squeeze the plot to nothing on a phone.
     legend = {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0}
     fig.update_layout(title={"text": plain(title), "x": 0.01}, margin={"l": 10, "r": 10, "t": 50, "b": 10}, legend=legend, **kwargs)
@@ -83,7 +84,7 @@ def papers_per_year(frame: pd.DataFrame, by: str = "category", title: str = "Pap
             x=part["year"],
             y=part["papers"],
             name=plain(value),
-            marker_color=colours[value],
+            marker_color=colours[cast(str, value)],  # a value of `by`, as colour_map was given them
             hovertemplate=f"{plain(value)}<br>%{{x}}: %{{y}} papers<extra></extra>",
         )
     return _layout(fig, title, barmode="stack", xaxis_title="Year", yaxis_title="Papers", legend_title=by.replace("_", " ").title(), height=380)
@@ -269,7 +270,7 @@ def graph_figure(
     return _layout(fig, title, xaxis=axis, yaxis=axis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")
 
 
-def _short_label(data: dict) -> str:
+def _short_label(data: Mapping[str, Any]) -> str:
     """A node's name on the drawing: an author's name, or a paper's first words."""
     text = str(data.get("title", ""))
     if data.get("kind") == "author":

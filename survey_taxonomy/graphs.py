@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # scikit-learn takes ~1 s to import; only the similarity grap
 MODES = ("citations", "coauthors", "similarity")
 
 
-def _paper_attrs(corpus: Corpus, paper: Paper) -> dict:
+def _paper_attrs(corpus: Corpus, paper: Paper) -> dict[str, Any]:
     return {
         "label": paper.key,
         "title": paper.title,

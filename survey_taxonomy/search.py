@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -26,7 +27,7 @@ class SearchIndex:
 
     papers: Sequence[Paper]
     vectorizer: TfidfVectorizer
-    matrix: object
+    matrix: Any  # a scipy.sparse matrix (scipy is untyped here)
 
     @classmethod
     def build(cls, papers: Sequence[Paper]) -> SearchIndex:
