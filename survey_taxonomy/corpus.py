@@ -140,7 +140,7 @@ def category_of(taxonomy: Taxonomy, paper: Paper) -> str:
 
 def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
     """One row per paper; list fields as tuples, plus lowercase text columns for fast filtering."""
-    rows: dict[str, list[Any]] = {
+    rows: dict[str, Any] = {  # column -> values (lists, and a nullable integer array for `year`)
         "key": [p.key for p in papers],
         "title": [p.title for p in papers],
         "authors": [p.authors for p in papers],
