@@ -7,7 +7,8 @@ through the pages' AppTests.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -28,6 +29,8 @@ from .records import RELATION_LABELS, Paper, code_kind
 from .validation import clean_url
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .models.category import CategoryClassifier
     from .models.retrieval import Retriever
 from .submissions import approved_papers, store_for
@@ -49,12 +52,13 @@ def browser_id() -> str:
     only salted digests of it. Without the cookie (AppTest), this session's random id."""
     cookie = st.context.cookies.get(BROWSER_COOKIE, "")
     if not isinstance(cookie, str) or not cookie:  # AppTest's context has no real cookies
-        return st.session_state.setdefault("_browser_id", secrets.token_hex(16))
+        session_id: str = st.session_state.setdefault("_browser_id", secrets.token_hex(16))
+        return session_id
     return browser_secret(cookie)
 
 
 @st.cache_resource(show_spinner="Loading the papers…", max_entries=4)
-def _corpus(data_dir: str, signature: tuple, approvals: int) -> Corpus:
+def _corpus(data_dir: str, signature: tuple[tuple[str, int | None, int | None], ...], approvals: int) -> Corpus:
     """`approvals` is the store's approval version, or -1 when the store is unreachable (dataset only)."""
     extra = approved_papers(settings())[1] if approvals >= 0 else []
     return load_corpus(data_dir, extra_papers=extra)
@@ -98,7 +102,7 @@ def corpus() -> Corpus:
 
 
 @st.cache_resource(show_spinner="Indexing the papers…", max_entries=2)
-def _retriever(signature: tuple, _c: Corpus) -> Retriever:
+def _retriever(signature: tuple[int, int, int], _c: Corpus) -> Retriever:
     from .models.retrieval import build_retriever  # scikit-learn and WordLlama: ~1 s, paid only by pages that retrieve
 
     return build_retriever(_c)
@@ -110,7 +114,7 @@ def retriever(c: Corpus) -> Retriever:
 
 
 @st.cache_resource(show_spinner="Training the category classifier…", max_entries=2)
-def _classifier(signature: tuple, _c: Corpus) -> CategoryClassifier:
+def _classifier(signature: tuple[int, int, int], _c: Corpus) -> CategoryClassifier:
     from .models.category import classifier_for  # scikit-learn and WordLlama, paid only by pages that suggest nodes
 
     return classifier_for(_c)
@@ -122,20 +126,22 @@ def classifier(c: Corpus) -> CategoryClassifier:
 
 
 @st.cache_resource(show_spinner="Measuring the graph…", max_entries=16)
-def _graph_and_metrics(mode: str, keys: tuple[str, ...], signature: tuple, _corpus: Corpus):
+def _graph_and_metrics(mode: str, keys: tuple[str, ...], signature: tuple[int, int, int], _corpus: Corpus) -> tuple[nx.Graph, pd.DataFrame]:
     from .graphs import build_graph, graph_metrics  # networkx: ~0.5 s that Explore's first render need not pay
 
     graph = build_graph(_corpus, mode, keys)
     return graph, graph_metrics(graph)
 
 
-def graph_and_metrics(mode: str, keys: tuple[str, ...], c: Corpus):
+def graph_and_metrics(mode: str, keys: tuple[str, ...], c: Corpus) -> tuple[nx.Graph, pd.DataFrame]:
     """Graph and its metrics for a mode and a set of papers (no layout: the Overview needs only the ranking)."""
     return _graph_and_metrics(mode, keys, c.signature, c)
 
 
 @st.cache_resource(show_spinner="Laying out the graph…", max_entries=16)
-def _graph_and_layout(mode: str, keys: tuple[str, ...], signature: tuple, _corpus: Corpus):
+def _graph_and_layout(
+    mode: str, keys: tuple[str, ...], signature: tuple[int, int, int], _corpus: Corpus
+) -> tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]:
     graph, metrics = _graph_and_metrics(mode, keys, signature, _corpus)
     center = _corpus.survey.key if mode == "citations" and _corpus.survey is not None else None
     from .graphs import layout
@@ -143,13 +149,13 @@ def _graph_and_layout(mode: str, keys: tuple[str, ...], signature: tuple, _corpu
     return graph, metrics, layout(graph, center=center)
 
 
-def graph_and_layout(mode: str, keys: tuple[str, ...], c: Corpus):
+def graph_and_layout(mode: str, keys: tuple[str, ...], c: Corpus) -> tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]:
     """Graph, metrics and positions for a mode and a set of papers; computed once per combination and corpus content."""
     return _graph_and_layout(mode, keys, c.signature, c)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _edge_notes(keys: tuple[str, ...], signature: tuple, _corpus: Corpus) -> dict[tuple[str, str], str]:
+def _edge_notes(keys: tuple[str, ...], signature: tuple[int, int, int], _corpus: Corpus) -> dict[tuple[str, str], str]:
     graph, _ = _graph_and_metrics("citations", keys, signature, _corpus)
     return {(a, b): edge_note(_corpus, a, b)[:200] for a, b in graph.edges()}
 
@@ -307,9 +313,9 @@ def year_span(c: Corpus) -> tuple[int, int]:
     return (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
 
 
-def _counts_caption(counts: dict[str, int] | object, label: Callable[[str], str], limit: int = 6) -> str:
+def _counts_caption(counts: Mapping[str, int] | pd.Series[int], label: Callable[[str], str], limit: int = 6) -> str:
     """The most frequent options with their counts, for a caption under a filter."""
-    items = [(k, int(n)) for k, n in dict(counts).items() if n][:limit]  # type: ignore[call-overload]
+    items = [(k, int(n)) for k, n in dict(counts).items() if n][:limit]
     return " · ".join(f"{markdown_text(label(k))} {n}" for k, n in items)
 
 
@@ -520,7 +526,7 @@ def download_buttons(papers: list[Paper], slug: str, prefix: str) -> None:
     for col, (fmt, label, mime, ext) in zip(cols, DOWNLOADS, strict=True):
         col.download_button(
             f"{label} ({len(papers)})",
-            lambda fmt=fmt: export(papers, fmt),  # built on click, not on every rerun
+            partial(export, papers, fmt),  # built on click, not on every rerun
             file_name=f"small-models-atlas_{slug}.{ext}",
             mime=mime,
             key=f"{prefix}_download_{fmt}",
