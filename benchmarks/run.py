@@ -598,29 +598,37 @@ def table(rows: list[Row], info: dict[str, Any], quick: bool) -> str:
     return "\n".join(lines)
 
 
-def run(quick: bool, log: Callable[[str], None]) -> tuple[list[Row], dict[str, Any]]:
+GROUPS = ("load", "filter", "graph", "export", "browser", "model")
+
+
+def run(quick: bool, log: Callable[[str], None], groups: tuple[str, ...] = GROUPS) -> tuple[list[Row], dict[str, Any]]:
+    """Every benchmark of `groups` (all by default; "browser" includes the memory rows)."""
     plan = Plan.make(quick)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
         workdir = Path(tmp)
         corpora: dict[int, Corpus] = {}
-        for size in plan.sizes:
+        for size in plan.sizes if {"load", "filter", "export"} & set(groups) else ():
             log(f"corpus of {size} papers: generate, load, filter")
             folder = write_corpus(workdir / f"c{size}", size)
             load_rows, corpora[size] = bench_load(folder, size, plan.repeats[size], plan)
-            rows += load_rows
-            rows += bench_filter(corpora[size], size, plan.repeats[size], plan)
-        log(f"graph of {plan.graph_size} papers")
-        guarded(rows, ("graph",), label(plan.graph_size), lambda: bench_graph(write_corpus(workdir / f"g{plan.graph_size}", plan.graph_size), plan))
-        log(f"export of {plan.export_size} papers")
-        rows += bench_export(corpora[plan.export_size], workdir / f"c{plan.export_size}", plan)
-        log("browser")
-        folder = workdir / f"c{plan.browser_size}"
-        if plan.browser_size and not folder.exists():
-            write_corpus(folder, plan.browser_size)
-        guarded(rows, ("browser", "memory"), label(plan.browser_size), lambda: bench_browser(folder, plan.browser_size, workdir, plan))
-        log("small model")
-        rows += bench_model(plan)
+            rows += load_rows if "load" in groups else []
+            rows += bench_filter(corpora[size], size, plan.repeats[size], plan) if "filter" in groups else []
+        if "graph" in groups:
+            log(f"graph of {plan.graph_size} papers")
+            guarded(rows, ("graph",), label(plan.graph_size), lambda: bench_graph(write_corpus(workdir / f"g{plan.graph_size}", plan.graph_size), plan))
+        if "export" in groups:
+            log(f"export of {plan.export_size} papers")
+            rows += bench_export(corpora[plan.export_size], workdir / f"c{plan.export_size}", plan)
+        if "browser" in groups:
+            log("browser")
+            folder = workdir / f"c{plan.browser_size}"
+            if plan.browser_size and not folder.exists():
+                write_corpus(folder, plan.browser_size)
+            guarded(rows, ("browser", "memory"), label(plan.browser_size), lambda: bench_browser(folder, plan.browser_size, workdir, plan))
+        if "model" in groups:
+            log("small model")
+            rows += bench_model(plan)
     return rows, machine()
 
 
@@ -628,9 +636,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats: every row in under a minute")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the rows and the machine as JSON")
+    parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS), help="run only these groups of benchmarks")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    rows, info = run(args.quick, lambda message: print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True))
+    rows, info = run(args.quick, lambda message: print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True), tuple(args.only))
     print(table(rows, info, args.quick))
     if args.json:
         data = {"mode": "quick" if args.quick else "full", "machine": info, "seconds": round(time.perf_counter() - started, 1)}

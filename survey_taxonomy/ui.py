@@ -192,7 +192,9 @@ def write_url(prefix: str, selection: Selection, extra: dict[str, str] | None = 
     """
     params = selection.to_params() | (extra or {})
     wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
-    if url_params() != wanted:
+    # Also when the query this run started with already says it: a rerun that a quick second click started may
+    # carry a query older than the one the last run wrote, and the browser must get this run's.
+    if url_params() != wanted or st.session_state.get(f"{prefix}__url") != wanted:
         st.query_params.from_dict(params)
     st.session_state[f"{prefix}__url"] = wanted
 
@@ -328,9 +330,16 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
     in option labels (see `node_label`).
     """
     span = year_span(c)
-    if st.session_state.get(f"{prefix}__url") != url_params():
+    state = st.session_state
+    # The URL changed under the page (Back, Forward, a link, a reload) when it is not what the page last wrote,
+    # and no filter was touched since the last run: a click's rerun can carry an older query, which must not
+    # undo the click.
+    present = any(f"{prefix}_{name}" in state for name in FILTERS)  # Streamlit drops a page's widgets when it is left
+    touched = present and f"{prefix}__drawn" in state and _selection_from_state(prefix, c, span, fields) != state[f"{prefix}__drawn"]
+    if state.get(f"{prefix}__url") != url_params() and not touched:
         _seed_filters(prefix, c, selection_from_url(c), span)
     current = _selection_from_state(prefix, c, span, fields)
+    state[f"{prefix}__drawn"] = current
     frame = c.frame
     with st.sidebar:
         st.subheader("Filters")

@@ -48,20 +48,28 @@ class View:
         return f"View({self.count!r}, {self.paper!r})"
 
 
-def settle(page) -> None:
-    """Wait until the step is over: the app idle and the URL and the view the same twice, 0.3 s apart.
+def state(page) -> tuple[str, View]:
+    return page.url, View(page)
 
-    An idle app alone is not enough: a widget commits its value (and the rerun starts) a moment after the
-    click or key press, so the page can look idle before its rerun has begun.
+
+def settle(page, before: tuple[str, View] | None = None) -> None:
+    """Wait until the step is over: first for the page to change from `before` (up to 5 s: an action may change
+    nothing), then for the app to be idle with the URL and the view the same twice, 0.5 s apart.
+
+    An idle app alone is not enough: a widget commits its value (and the rerun starts) a moment after the click
+    or key press, so on a busy machine the page can look idle before its rerun has begun.
     """
+    deadline = time.monotonic() + 5
+    while before is not None and time.monotonic() < deadline and state(page) == before:
+        time.sleep(0.2)
     last = None
     for _ in range(60):
         wait_for_app(page)
-        now = (page.url, View(page))
+        now = state(page)
         if now == last:
             return
         last = now
-        time.sleep(0.3)
+        time.sleep(0.5)
     raise AssertionError(f"the page did not settle: {last}")
 
 
@@ -204,15 +212,17 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, page,
     check(page, corpus, log)
     pending = None
     for step in range(rng.randint(4, 8)):
+        before = state(page)
         log.append(act(page, corpus, rng))
         if log[-1] == "back" and "/explore" not in page.url:
             break  # stepped back past the walk's first page
-        settle(page)
-        view = check(page, corpus, log)
+        settle(page, before)
+        url, view = state(page)
+        assert check(page, corpus, log) == view and page.url == url, (log, "the page changed while it was checked")
         if pending:
             reopened(*pending)
         mirror = mirrors[step % 2]
-        mirror.goto(page.url, wait_until="commit")
-        pending = (mirror, view, page.url, list(log))
+        mirror.goto(url, wait_until="commit")
+        pending = (mirror, view, url, list(log))
     if pending:
         reopened(*pending)
