@@ -27,6 +27,7 @@ system-deps:
 
 test: $(VENV)/.installed-dev system-deps
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-dev
@@ -37,4 +38,4 @@ bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) var test-output .pytest_cache
+	rm -rf $(VENV) var test-output .pytest_cache .mypy_cache
