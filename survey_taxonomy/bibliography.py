@@ -34,11 +34,11 @@ _YEAR = re.compile(r"\d{4}")
 _UNSAFE_RAW = re.compile(r"[{}\\\x00-\x1f\x7f]")
 _SAFE_KEY = re.compile(r"[^\s,{}()\"#%'=\\~]+")
 _SAFE_TYPE = re.compile(r"[A-Za-z]+")
-_RAW_FIELDS = frozenset(("year", "eprint", "archiveprefix", "doi", "openalex", "s2", "url", "code", "taxonomy", "relation", "cites"))
+_RAW_FIELDS = frozenset(("year", "eprint", "archiveprefix", "doi", "openalex", "s2", "url", "code", "codekind", "taxonomy", "relation", "cites"))
 # The fields `paper_from_entry` reads; the others (archiveprefix, ...) are left as bibtexparser split them.
 _READ = frozenset(
     (
-        *("title", "author", "year", "venue", "booktitle", "journal", "eprint", "doi", "openalex", "s2", "url", "code"),
+        *("title", "author", "year", "venue", "booktitle", "journal", "eprint", "doi", "openalex", "s2", "url", "code", "codekind"),
         *("relation", "taxonomy", "topic", "summary", "note", "cites"),
     )
 )
@@ -137,6 +137,7 @@ def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list
         doi=fields.get("doi", "").strip(),
         url=fields.get("url", "").strip(),
         code=fields.get("code", "").strip(),
+        code_kind=fields.get("codekind", "").strip(),
         relation=cast(Relation, fields.get("relation", "").strip()),  # as written: `validate_paper` reports another value
         taxonomy=tuple(t.strip() for t in fields.get("taxonomy", "").split(",") if t.strip()),
         topics=_split_list(fields.get("topic", ""), ";"),
@@ -237,6 +238,7 @@ def _field_values(paper: Paper) -> list[tuple[str, str]]:
         ("s2", paper.s2),
         ("url", clean_url(paper.url) or paper.url),  # rebuilt, so a brace or backslash in a link is quoted, not refused
         ("code", clean_url(paper.code) or paper.code),
+        ("codekind", paper.code_kind),
         ("taxonomy", ", ".join(paper.taxonomy)),
         ("topic", "; ".join(escape(t) for t in paper.topics)),
         ("relation", paper.relation),

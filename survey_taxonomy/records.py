@@ -59,6 +59,7 @@ class Paper:
     doi: str = ""
     url: str = ""
     code: str = ""
+    code_kind: str = ""  # whose code `code` is, as looked up: one of CODE_KINDS, or "" when not recorded
     taxonomy: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     # What the entry says: the parser keeps an empty or unknown value as it is (cast in `paper_from_entry`) for
@@ -86,17 +87,22 @@ class Paper:
 _PAPER_LIST = re.compile(r"awesome|papers?(?:[-_]?list)?$|reading[-_]?list", re.IGNORECASE)
 
 
-def code_kind(paper: Paper) -> str:
-    """What the paper's code link is: `list` (a repository that lists papers) or `unknown`.
+CODE_KINDS = ("official", "third-party", "list")  # the authors' repository, a reimplementation, a list of papers
 
-    Whether a repository is the authors' own or a reimplementation is a fact to look up, not to guess; the
-    dataset does not record it yet, so such links say `unknown` rather than claim `official`.
 
-    >>> code_kind(Paper("k", "t", code="https://github.com/hemingkx/SpeculativeDecodingPapers"))
+def code_badge(paper: Paper) -> str:
+    """What the paper's code link is: its recorded `code_kind`, else `list` for a repository named as a list of
+    papers, else `unknown`. Whether a repository is the authors' own is a fact to look up, never a guess.
+
+    >>> code_badge(Paper("k", "t", code="https://github.com/hemingkx/SpeculativeDecodingPapers"))
     'list'
+    >>> code_badge(Paper("k", "t", code="https://github.com/a/b", code_kind="official")), code_badge(Paper("k", "t", code="https://github.com/a/b"))
+    ('official', 'unknown')
     """
     if not paper.code:
         return ""
+    if paper.code_kind:
+        return paper.code_kind
     name = paper.code.rstrip("/").rsplit("/", 1)[-1]
     return "list" if _PAPER_LIST.search(name) else "unknown"
 

@@ -25,7 +25,7 @@ from .export import export, markdown_text
 from .provenance import citation_counts, describe_sources, edge_note
 from .query import Selection, facet_counts, node_counts
 from .reading_list import ReadingLists, browser_secret, owner_id
-from .records import RELATION_LABELS, Paper, code_kind
+from .records import RELATION_LABELS, Paper, code_badge
 from .validation import clean_url
 
 if TYPE_CHECKING:
@@ -685,13 +685,14 @@ def link_badges(paper: Paper) -> None:
     parts = [f"[{label} ↗]({url})" for label, url in links if url]
     code = safe_url(paper.code)
     if code:
-        kind = code_kind(paper)
-        parts.append(f"[Code ↗]({code}) {CODE_BADGES[kind]}")
+        parts.append(f"[Code ↗]({code}) {CODE_BADGES[code_badge(paper)]}")
     if parts:
         st.markdown(" · ".join(parts))
 
 
 CODE_BADGES = {
+    "official": ":green-badge[official: the authors' repository]",
+    "third-party": ":orange-badge[third-party reimplementation]",
     "list": ":blue-badge[paper list]",
     "unknown": ":gray-badge[code: whose is not recorded]",
 }

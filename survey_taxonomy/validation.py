@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from .records import RELATIONS, Paper, Problem, Severity, Where
+from .records import CODE_KINDS, RELATIONS, Paper, Problem, Severity, Where
 
 # The grammars below are matched whole (`fullmatch`): `$` would also accept a value ending in a newline.
 # arXiv: new style `YYMM.NNNN(N)(vN)`; old style `archive(.SUB)/YYMMNNN(vN)`, e.g. hep-th/9901001, math.AG/0101001.
@@ -266,6 +266,9 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
         problems.append(Problem("no link: give a URL, an arXiv id or a DOI", field="url", hint="add one way to find the paper", severity=lenient, **where))
     if paper.relation not in RELATIONS:
         problems.append(Problem(f"relation {paper.relation!r} is unknown", field="relation", hint="use one of " + ", ".join(RELATIONS), **where))
+    if paper.code_kind and (paper.code_kind not in CODE_KINDS or not paper.code):
+        hint = "use one of " + ", ".join(CODE_KINDS) + ", with a code link" if paper.code else "add the code link, or remove codekind"
+        problems.append(Problem(f"codekind {paper.code_kind!r} is not a kind of code link", field="codekind", hint=hint, **where))
     if taxonomy_ids is not None:
         for node in paper.taxonomy:
             if node not in taxonomy_ids:

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -74,3 +76,14 @@ def test_identifier_syntax():
 def test_validation_never_raises_on_arbitrary_text(title, url, year):
     problems = validate_paper(Paper(key=title[:20], title=title, authors=(title,), year=year, url=url, arxiv=url, doi=url), set())
     assert all(p.message for p in problems)
+
+
+def test_codekind_names_whose_code_a_link_is():
+    from survey_taxonomy.bibliography import format_bibtex, parse_bibtex
+
+    paper = Paper("a2024x", "T", ("A B",), 2024, url="https://e.org/a", code="https://github.com/a/b", code_kind="official")
+    (again,) = parse_bibtex(format_bibtex([paper])).papers
+    assert again.code_kind == "official"
+    bad = [p.field for p in validate_paper(replace(paper, code_kind="mine"))]
+    orphan = [p.field for p in validate_paper(replace(paper, code=""))]
+    assert "codekind" in bad and "codekind" in orphan and "codekind" not in [p.field for p in validate_paper(paper)]
