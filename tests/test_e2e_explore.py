@@ -133,7 +133,7 @@ def act(page, corpus, rng: random.Random) -> str:
         return f"topic {name}"
     if action == "years":
         sliders = page.get_by_role("slider")
-        sliders.first.wait_for(timeout=15_000)  # Streamlit loads the slider's code after the first render
+        sliders.first.wait_for(timeout=60_000)  # Streamlit loads the slider's code after the first render
         thumb = sliders.nth(rng.randrange(sliders.count()))
         thumb.focus()
         key = rng.choice(("ArrowLeft", "ArrowRight"))
@@ -208,6 +208,7 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, page,
     rng = random.Random(seed)
     page.goto(f"{server}/explore")
     wait_for_app(page)
+    page.get_by_role("slider").first.wait_for(timeout=60_000)  # the page is whole: its lazily loaded widgets drawn
     log = [f"seed {seed}"]
     check(page, corpus, log)
     pending = None
