@@ -78,11 +78,6 @@ def _suggest_node() -> None:
         state["submit_suggest_message"] = "Suggested: " + "; ".join(f"{taxonomy[node].label} ({p:.0%})" for node, p in ranked)
 
 
-def _node_label(node_id: str) -> str:
-    node = taxonomy[node_id]
-    return "\u2003" * node.depth + node.heading
-
-
 def _field_problems(problems: list[Problem], field: str) -> None:
     for p in problems:
         if p.field == field and p.severity == "error":
@@ -146,7 +141,14 @@ with fill_tab:
     _field_problems(problems, "url")
     st.text_input("Code URL (optional)", key="submit_code", placeholder="https://github.com/…")
     _field_problems(problems, "code")
-    st.selectbox("Taxonomy node", [n.id for n in taxonomy.walk()], index=None, format_func=_node_label, key="submit_taxonomy", placeholder="Choose a node")
+    st.selectbox(
+        "Taxonomy node",
+        [n.id for n in taxonomy.walk()],
+        index=None,
+        format_func=lambda n: ui.node_label(corpus, n),
+        key="submit_taxonomy",
+        placeholder="Choose a node",
+    )
     st.button("Suggest a node from the title and summary", key="submit_suggest", on_click=_suggest_node, disabled=not state.get("submit_title"))
     if suggestion := state.pop("submit_suggest_message", None):
         st.info(markdown_text(suggestion))
@@ -181,7 +183,7 @@ with bibtex_tab:
         "Taxonomy node for entries without a taxonomy field",
         [n.id for n in taxonomy.walk()],
         index=None,
-        format_func=_node_label,
+        format_func=lambda n: ui.node_label(corpus, n),
         key="submit_bibtex_node",
         placeholder="Choose a node",
     )

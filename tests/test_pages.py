@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.query import Selection
 from survey_taxonomy.ui import markdown_text
-from tests.apptest import open_page
+from tests.apptest import APP, open_page
 
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
 
@@ -138,3 +138,12 @@ def test_community_text_is_shown_as_text_not_markdown(corpus, tmp_path):
     at = open_page("pages/explore.py", key=submission.key)
     heading = next(h.value for h in at.subheader if "Click" in h.value)
     assert heading.startswith("Click \\[here\\]") and "\\*\\*now\\*\\*" in heading
+
+
+@pytest.mark.parametrize(("name", "value"), [("SURVEY_THREADS", "four"), ("SURVEY_SUBMISSIONS_PER_MINUTE", "nan"), ("SURVEY_DB_URL", "mysql://x")])
+def test_a_bad_setting_stops_the_app_with_a_message_naming_it(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(markdown_text(name) in e.value and "not configured correctly" in e.value for e in at.error), [e.value for e in at.error]
