@@ -6,6 +6,7 @@ Screenshots of every page go to test-output/screenshots/ so that a person can lo
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from playwright.sync_api import expect
 
 from survey_taxonomy.bibliography import parse_bibtex
 from survey_taxonomy.query import Selection
+from survey_taxonomy.submissions.store import retry_delay
 from tests.browser import ADMIN_TOKEN, choose, shoot, wait_for_app
 
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
@@ -95,8 +97,10 @@ def test_submit_review_approve_then_explore(server, page):
     page.get_by_label("Admin token").fill("wrong-token")
     page.keyboard.press("Enter")
     wait_for_app(page)
-    expect(page.get_by_text(re.compile("token", re.IGNORECASE)).last).to_be_visible()
+    expect(page.get_by_test_id("stAlert").filter(has_text=re.compile("wrong admin token", re.IGNORECASE))).to_be_visible()
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
+    assert page.get_by_label("Admin token").input_value() == ""  # the form forgets what was typed
+    time.sleep(retry_delay(1) + 0.5)  # one wrong token: the store makes the next try wait a second
     page.get_by_label("Admin token").fill(ADMIN_TOKEN)
     page.keyboard.press("Enter")
     wait_for_app(page)
