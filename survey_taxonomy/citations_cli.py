@@ -14,11 +14,18 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
+from typing import Protocol
 
 from .config import Settings
 from .errors import SourceError
 from .sources import CHOICES, Progress, ScholarlySource, open_sources, source_names
 from .sources.http import HttpClient
+
+
+class Reported(Protocol):
+    """What a run returns: a report that says, for people, what it did."""
+
+    def describe(self) -> str: ...
 
 
 def terminal_progress() -> tuple[Progress, Callable[[], None]]:
@@ -52,12 +59,17 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from .refresh import refresh_citations
 
     settings: Settings = args.settings
+    return _with_sources(args, "No file was written", lambda sources: refresh_citations(settings.data_dir, sources, dry_run=args.dry_run, prune=args.prune))
+
+
+def _with_sources(args: argparse.Namespace, on_failure: str, work: Callable[[list[ScholarlySource]], Reported]) -> int:
+    """Run `work` on the chosen sources with a terminal progress bar; a failing source is one line and exit 1."""
     progress, close = terminal_progress()
-    http, sources = _open(settings, args, progress)
+    http, sources = _open(args.settings, args, progress)
     try:
-        report = refresh_citations(settings.data_dir, sources, dry_run=args.dry_run, prune=args.prune)
+        report = work(sources)
     except SourceError as exc:
-        print(f"error: {exc}. No file was written.", file=sys.stderr)
+        print(f"error: {exc}. {on_failure}.", file=sys.stderr)
         return 1
     finally:
         close()
@@ -80,21 +92,13 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from .submissions import store_for
 
     settings: Settings = args.settings
-    progress, close = terminal_progress()
-    http, sources = _open(settings, args, progress)
-    try:
-        report = discover(
+    return _with_sources(
+        args,
+        "Nothing was queued",
+        lambda sources: discover(
             load_corpus(settings.data_dir), sources, store_for(settings), settings, min_links=args.min_links, since=args.since, dry_run=args.dry_run
-        )
-    except SourceError as exc:
-        print(f"error: {exc}. Nothing was queued.", file=sys.stderr)
-        return 1
-    finally:
-        close()
-        http.close()
-    print(report.describe())
-    print(f"{http.network_requests} network request(s)", file=sys.stderr)
-    return 0
+        ),
+    )
 
 
 def _common(p: argparse.ArgumentParser, default_source: str) -> None:

@@ -216,22 +216,22 @@ def _rank(counts: dict[str, int], n: int) -> list[tuple[str, int]]:
 def prior_works(corpus: Corpus, keys: Iterable[str], n: int = 10) -> list[tuple[str, int]]:
     """Connected Papers' *prior works* of a selection: the dataset papers outside it that its papers cite most,
     as (key, how many selected papers cite it), most cited first, then by key. Uses every known edge."""
-    selected = set(keys)
-    counts: dict[str, int] = {}
-    for key in selected:
-        for cited in corpus.links_of(key)[0]:
-            if cited not in selected:
-                counts[cited] = counts.get(cited, 0) + 1
-    return _rank(counts, n)
+    return _rank(_outside_links(corpus, keys, 0), n)
 
 
 def derivative_works(corpus: Corpus, keys: Iterable[str], n: int = 10) -> list[tuple[str, int]]:
     """Connected Papers' *derivative works*: the dataset papers outside the selection that cite most of it, as
     (key, how many selected papers it cites), most first, then by key."""
+    return _rank(_outside_links(corpus, keys, 1), n)
+
+
+def _outside_links(corpus: Corpus, keys: Iterable[str], side: int) -> dict[str, int]:
+    """Per paper outside the selection, how many selected papers it is linked to: `side` 0 follows the papers
+    the selection cites, 1 the papers citing it."""
     selected = set(keys)
     counts: dict[str, int] = {}
     for key in selected:
-        for citing in corpus.links_of(key)[1]:
-            if citing not in selected:
-                counts[citing] = counts.get(citing, 0) + 1
-    return _rank(counts, n)
+        for other in corpus.links_of(key)[side]:
+            if other not in selected:
+                counts[other] = counts.get(other, 0) + 1
+    return counts
