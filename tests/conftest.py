@@ -124,6 +124,16 @@ def server(tmp_path_factory, browser):
 
 
 @pytest.fixture
+def own_server(tmp_path):
+    """A server with a store of its own, for tests that approve submissions: the shared `server` must keep
+    showing exactly the shipped dataset, which the other browser tests compare the pages with."""
+    from tests.browser import app_server
+
+    with app_server(tmp_path) as base:
+        yield base
+
+
+@pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     pg = context.new_page()

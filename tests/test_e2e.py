@@ -70,8 +70,8 @@ def test_explore_walk(server, page, corpus):
         shoot(page, name.lower())
 
 
-def test_submit_review_approve_then_explore(server, page):
-    page.goto(f"{server}/submit")
+def test_submit_review_approve_then_explore(own_server, page):
+    page.goto(f"{own_server}/submit")
     wait_for_app(page)
     page.get_by_role("button", name="Submit", exact=True).click()
     wait_for_app(page)
@@ -92,7 +92,7 @@ def test_submit_review_approve_then_explore(server, page):
     expect(page.get_by_text(re.compile(r"Submission #\d+")).first).to_be_visible()
     shoot(page, "submit-done")
 
-    page.goto(f"{server}/review")
+    page.goto(f"{own_server}/review")
     wait_for_app(page)
     page.get_by_label("Admin token").fill("wrong-token")
     page.keyboard.press("Enter")
@@ -110,7 +110,7 @@ def test_submit_review_approve_then_explore(server, page):
     wait_for_app(page)
     expect(page.get_by_text(re.compile(r"approved: it is in Explore now"))).to_be_visible()
 
-    page.goto(f"{server}/explore?q=quokka")
+    page.goto(f"{own_server}/explore?q=quokka")
     wait_for_app(page)
     expect(page.get_by_text('1 paper matching "quokka"')).to_be_visible()
     choose(page, "Or open a paper by title", "Quokka Routing")

@@ -51,7 +51,8 @@ def paste(page, server: str, text: str) -> None:
     wait_for_app(page)
 
 
-def test_hostile_text_is_inert_on_every_page(server, browser):
+def test_hostile_text_is_inert_on_every_page(own_server, browser):
+    server = own_server
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     requests: list[str] = []
     context.on("request", lambda request: requests.append(request.url))
