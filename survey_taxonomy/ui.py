@@ -530,12 +530,17 @@ def downloads(c: Corpus, result: pd.DataFrame, selection: Selection, prefix: str
 
 
 def download_buttons(papers: list[Paper], slug: str, prefix: str) -> None:
-    """One button per export format (citable BibTeX first); `slug` names the files."""
+    """One button per export format (citable BibTeX first); `slug` names the files.
+
+    A few papers (a reading list, one paper) are written with the page: a file built on click needs a round trip
+    to the server first, and on a busy machine a click could be lost in it. Large selections are built on click,
+    so that every rerun of Explore does not write them six times.
+    """
     cols = st.columns(len(DOWNLOADS))
     for col, (fmt, label, mime, ext) in zip(cols, DOWNLOADS, strict=True):
         col.download_button(
             f"{label} ({len(papers)})",
-            partial(export, papers, fmt),  # built on click, not on every rerun
+            export(papers, fmt) if len(papers) <= EAGER_DOWNLOADS else partial(export, papers, fmt),
             file_name=f"small-models-atlas_{slug}.{ext}",
             mime=mime,
             key=f"{prefix}_download_{fmt}",
@@ -544,6 +549,7 @@ def download_buttons(papers: list[Paper], slug: str, prefix: str) -> None:
         )
 
 
+EAGER_DOWNLOADS = 50  # papers up to which download files are written with the page (see `download_buttons`)
 DOWNLOADS = (
     ("cite", "BibTeX", "application/x-bibtex", "bib"),
     ("ris", "RIS", "application/x-research-info-systems", "ris"),
