@@ -2,15 +2,8 @@
 
 import re
 
-import pytest
-
 from survey_taxonomy.bibliography import load_bibliography
-from survey_taxonomy.corpus import load_corpus, read_citations
-
-
-@pytest.fixture(scope="module")
-def corpus(data_dir):
-    return load_corpus(data_dir)
+from survey_taxonomy.corpus import read_citations
 
 
 def test_no_failed_blocks_and_no_errors(corpus, data_dir):

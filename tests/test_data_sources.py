@@ -11,10 +11,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-import pytest
-
-from survey_taxonomy.corpus import load_corpus
-
 # Hosts (and their subdomains) that publish papers themselves or hold the authors' code.
 PRIMARY_DOMAINS = (
     "arxiv.org",
@@ -79,11 +75,6 @@ def test_the_domain_check_itself():
     assert primary_hosts("https://papers.nips.cc/paper_files/paper/2023/hash/x-Abstract.html")
     assert not primary_hosts("https://ar5iv.labs.arxiv.org/html/2207.08815 https://www.sciencestack.ai/paper/1")
     assert not primary_hosts("https://paperswithcode.com/paper/x https://notarxiv.org.example.com/abs/1")
-
-
-@pytest.fixture(scope="module")
-def corpus(data_dir):
-    return load_corpus(data_dir)
 
 
 def test_every_note_names_a_primary_page_or_says_none_was_found(corpus):

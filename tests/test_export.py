@@ -6,14 +6,8 @@ import re
 import pytest
 
 from survey_taxonomy.bibliography import parse_bibtex
-from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.export import export, to_markdown
 from survey_taxonomy.records import Paper
-
-
-@pytest.fixture(scope="module")
-def corpus(data_dir):
-    return load_corpus(data_dir)
 
 
 def test_bibtex_export_parses_back_to_the_same_papers(corpus):

@@ -1,12 +1,6 @@
 import pytest
 
-from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.graphs import build_graph, citation_graph, coauthor_graph, graph_metrics, layout, neighbours, similarity_graph
-
-
-@pytest.fixture(scope="module")
-def corpus(data_dir):
-    return load_corpus(data_dir)
 
 
 def test_citation_graph_has_the_survey_as_hub(corpus):

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.errors import ModelError
 from survey_taxonomy.models.cascade import answer_quality, paired_runs, route, route_curve, route_records, should_escalate
 from survey_taxonomy.models.category import classifier_for, evaluate_zero_shot, leave_one_out
@@ -32,11 +31,6 @@ QUESTION = [{"role": "user", "content": "Name one use of a small language model.
 LLM_ENV = ("SURVEY_LLM_BASE_URL", "SURVEY_LLM_MODEL", "SURVEY_LLM_API_KEY", "SURVEY_LLM_GGUF", "SURVEY_LLM_PRICE_IN", "SURVEY_LLM_PRICE_OUT")
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture(scope="session")
-def corpus():
-    return load_corpus(ROOT / "data")
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.query import Selection
 from survey_taxonomy.ui import markdown_text
 from tests.apptest import APP, open_page
@@ -18,11 +17,6 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_DB_URL", f"sqlite:///{tmp_path / 'submissions.db'}")
     st.cache_data.clear()
     st.cache_resource.clear()
-
-
-@pytest.fixture(scope="module")
-def corpus(data_dir):
-    return load_corpus(data_dir)
 
 
 def caption_texts(at: AppTest) -> list[str]:

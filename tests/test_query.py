@@ -8,11 +8,6 @@ from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.query import Selection, facet_counts, node_counts
 
 
-@pytest.fixture(scope="module")
-def corpus(data_dir):
-    return load_corpus(data_dir)
-
-
 def keys(selection, corpus):
     return set(selection.filter(corpus.frame)["key"])
 

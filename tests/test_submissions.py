@@ -81,11 +81,6 @@ def shared_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     store.close()
 
 
-@pytest.fixture(scope="session")
-def corpus(data_dir: Path) -> Corpus:
-    return load_corpus(data_dir)
-
-
 def submit(store: SubmissionStore, corpus: Corpus, payload: object, session: str = "test", per_minute: int | None = None) -> SubmitResult:
     drafts, problems = read_payload(payload) if isinstance(payload, dict | list) else read_text(payload)
     return store.submit(drafts, corpus, session=session, per_minute=per_minute, problems=problems)
