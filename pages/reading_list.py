@@ -23,6 +23,6 @@ for key in keys:
             st.page_link("pages/paper.py", label=f"{ui.markdown_text(paper.title)} ({paper.year or 'n.d.'})", query_params={"key": key})
             st.caption(f"{ui.markdown_text(ui.short_authors(paper))} · {ui.markdown_text(paper.venue) or 'venue unknown'}")
         with action:
-            ui.reading_button(c, key, "list")
+            ui.reading_button(c, key, "list", kept=True)
 st.subheader("Export the list")
 ui.download_buttons([c.by_key[k] for k in keys], "reading-list", "list")

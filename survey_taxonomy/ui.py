@@ -654,9 +654,10 @@ def _toggle_reading(key: str) -> None:
         st.toast(str(exc), icon="⚠️")
 
 
-def reading_button(c: Corpus, key: str, where: str) -> None:
+def reading_button(c: Corpus, key: str, where: str, kept: bool | None = None) -> None:
     """Add the paper to this browser's reading list, or remove it."""
-    kept = key in reading_list(c)
+    if kept is None:  # a page that lists many kept papers says so, rather than asking the store once per button
+        kept = key in reading_list(c)
     st.button(
         "Remove from reading list" if kept else "Add to reading list",
         key=f"{where}_keep_{key}",
