@@ -63,6 +63,14 @@ def corpus(data_dir: Path):
     return load_corpus(data_dir)
 
 
+@pytest.fixture(scope="session")
+def tiny(tiny_dir: Path):
+    """The tiny dataset (eight real papers), loaded once: logic tests use it, so new shipped papers cannot break them."""
+    from survey_taxonomy.corpus import load_corpus
+
+    return load_corpus(tiny_dir)
+
+
 @dataclass(frozen=True)
 class CliRun:
     """What one in-process `python -m survey_taxonomy ...` did."""
@@ -135,7 +143,9 @@ def own_server(tmp_path):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    from tests.browser import new_context
+
+    context = new_context(browser, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     yield pg
