@@ -7,6 +7,7 @@ later page. Tests then wait on what they need (a script run that ended, plotted 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -19,12 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 ADMIN_TOKEN = "e2e-secret-token-for-the-browser-tests"
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def free_port() -> int:
@@ -67,16 +69,47 @@ def app_server(workdir: Path, env: dict[str, str] | None = None) -> Iterator[str
                 proc.kill()
 
 
-def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until the script run that the last action started has finished (twice: a run may start another)."""
-    page.wait_for_selector(IDLE, timeout=timeout)
-    time.sleep(0.25)
-    page.wait_for_selector(IDLE, timeout=timeout)
+RUN_WATCH = """
+window.__runs = {ended: 0, changed: performance.now()};
+new MutationObserver((records) => {
+  window.__runs.changed = performance.now();
+  for (const record of records) if (record.oldValue === "running") window.__runs.ended += 1;
+}).observe(document, {attributes: true, attributeOldValue: true, subtree: true, attributeFilter: ["data-test-script-state"]});
+"""
+QUIET = """([quiet]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute("data-test-script-state") === "notRunning" && performance.now() - window.__runs.changed > quiet;
+}"""
+
+
+def new_context(browser, **options):
+    """A browser context whose pages count Streamlit's script runs, so tests wait for the runs they caused
+    instead of sleeping (see `wait_for_app`)."""
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
+    context.add_init_script(RUN_WATCH)
+    return context
+
+
+def runs(page) -> int:
+    """How many script runs this page has seen end since it was loaded."""
+    return page.evaluate("window.__runs.ended")
+
+
+def wait_for_app(page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000) -> None:
+    """Wait until the script runs that the last action started have finished and none followed for 0.2 s
+    (a run may request another). With `after` (a `runs` count taken before the action), first wait up to
+    `start_within` ms for a run to end: a widget commits its value a moment after the click or key press, and
+    an action that changes nothing starts no run at all.
+    """
+    if after is not None:
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function("n => window.__runs.ended > n", arg=after, timeout=start_within, polling=50)
+    page.wait_for_function(QUIET, arg=[200], timeout=timeout, polling=50)
 
 
 def warm_up(browser, base: str) -> None:
     """Visit what is slow only the first time, with room for a cold machine: the small model, the retriever."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(browser)
     page = context.new_page()
     try:
         for path in ("/demo?mode=ask", "/paper?key=leviathan2023fast"):

@@ -15,18 +15,19 @@ from __future__ import annotations
 import contextlib
 import random
 import re
-import time
+from collections import deque
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from survey_taxonomy.query import Selection
-from tests.browser import wait_for_app
+from tests.browser import new_context, runs, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser
+MIRRORS = 3  # pages that reopen the walk's URLs in sessions of their own
 SEEDS = range(int(__import__("os").environ.get("WALKS", "25")))
-NOTHING_CLICKED = ("(none offered)", "(no table)", "(no list)", "(none)", "(no link)")  # what `act` says when it found nothing to do
+NOTHING_CLICKED = ("(none offered)", "(no table)", "(no list)", "(none)", "(no link)", "(unchanged)")  # what `act` says when it found nothing to do
 WORDS = ("routing", "router", "draft", "small", "distillation", "tabular", "weak-to-strong", "llm", "retrieval", "zzznothing")
 
 
@@ -53,25 +54,10 @@ def state(page) -> tuple[str, View]:
     return page.url, View(page)
 
 
-def settle(page, before: tuple[str, View] | None = None) -> None:
-    """Wait until the step is over: first for the page to change from `before` (up to 2 s: an action may change
-    nothing), then for the app to be idle with the URL and the view the same twice, 0.4 s apart.
-
-    An idle app alone is not enough: a widget commits its value (and the rerun starts) a moment after the click
-    or key press, so on a busy machine the page can look idle before its rerun has begun.
-    """
-    deadline = time.monotonic() + 2
-    while before is not None and time.monotonic() < deadline and state(page) == before:
-        time.sleep(0.15)
-    last = None
-    for _ in range(60):
-        wait_for_app(page)
-        now = state(page)
-        if now == last:
-            return
-        last = now
-        time.sleep(0.4)
-    raise AssertionError(f"the page did not settle: {last}")
+def settle(page, before: int | None = None) -> None:
+    """Wait until the step is over: the script runs it started (after `before`, a `runs` count) have ended and the
+    page stayed quiet. An action that found nothing to do passes None: it starts no run to wait for."""
+    wait_for_app(page, after=before)
 
 
 def check(page, corpus, log: list[str]) -> View:
@@ -102,7 +88,7 @@ def pick_option(page, label: str, option: re.Pattern[str], typed: str = "") -> b
     box = page.get_by_label(label, exact=False).first
     open_list(box)
     if typed:
-        page.keyboard.type(typed)
+        page.keyboard.insert_text(typed)  # one input event, as a paste: the box filters its options once
     options = page.get_by_role("option", name=option)
     if options.count() == 0:
         page.keyboard.press("Escape")
@@ -138,8 +124,13 @@ def act(page, corpus, rng: random.Random) -> str:
         thumb = sliders.nth(rng.randrange(sliders.count()))
         thumb.focus()
         key = rng.choice(("ArrowLeft", "ArrowRight"))
+        start = thumb.get_attribute("aria-valuenow")
         for _ in range(rng.randint(1, 3)):
             thumb.press(key)
+        try:  # the thumb shows its new value a moment after the key; at the end of its range it stays put
+            page.wait_for_function("([t, v]) => t.getAttribute('aria-valuenow') !== v", arg=[thumb.element_handle(), start], timeout=1_000)
+        except PlaywrightTimeout:
+            return f"years {key} (unchanged)"
         return f"years {key}"
     if action == "code":
         page.get_by_text(re.compile(r"^Only papers with code")).click()
@@ -147,9 +138,10 @@ def act(page, corpus, rng: random.Random) -> str:
     if action in ("search", "clear"):
         word = rng.choice(WORDS) if action == "search" else ""
         box = page.get_by_role("textbox", name="Search titles, authors, summaries")
+        unchanged = box.input_value() == word  # Enter on the same text starts no run
         box.fill(word)
         box.press("Enter")
-        return f"search {word!r}"
+        return f"search {word!r}" + (" (unchanged)" if unchanged else "")
     if action == "row":
         grid = page.get_by_test_id("stDataFrame")
         if grid.count() == 0:
@@ -186,9 +178,9 @@ def act(page, corpus, rng: random.Random) -> str:
 
 @pytest.fixture(scope="module")
 def mirrors(browser):
-    """Two more browser contexts: opening a URL there is a new session, as a shared link is. While one loads the
-    last step's URL, the walk goes on; it is checked after the next step (two, so loading overlaps checking)."""
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
+    """More browser contexts: opening a URL there is a new session, as a shared link is. While they load the last
+    steps' URLs, the walk goes on; each is checked two steps later, so loading overlaps the walk's own steps."""
+    contexts = [new_context(browser) for _ in range(MIRRORS)]
     pages = [context.new_page() for context in contexts]
     for mirror in pages:
         mirror.set_default_timeout(30_000)
@@ -212,19 +204,23 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, page,
     page.get_by_role("slider").first.wait_for(timeout=60_000)  # the page is whole: its lazily loaded widgets drawn
     log = [f"seed {seed}"]
     check(page, corpus, log)
-    pending = None
+    pending: deque[tuple] = deque()
     for step in range(rng.randint(4, 8)):
-        before = state(page)
-        log.append(act(page, corpus, rng))
+        before = runs(page)
+        try:
+            log.append(act(page, corpus, rng))
+        except PlaywrightTimeout as exc:  # what the page showed when an expected widget never came
+            shoot(page, f"walk-{seed}-stuck")
+            raise AssertionError(f"{log}: the next action found no widget on {page.url} (see walk-{seed}-stuck.png)") from exc
         if log[-1] == "back" and "/explore" not in page.url:
             break  # stepped back past the walk's first page
         settle(page, None if log[-1].endswith(NOTHING_CLICKED) else before)
         url, view = state(page)
         assert check(page, corpus, log) == view and page.url == url, (log, "the page changed while it was checked")
-        if pending:
-            reopened(*pending)
-        mirror = mirrors[step % 2]
+        if len(pending) == MIRRORS:
+            reopened(*pending.popleft())
+        mirror = mirrors[step % MIRRORS]
         mirror.goto(url, wait_until="commit")
-        pending = (mirror, view, url, list(log))
-    if pending:
-        reopened(*pending)
+        pending.append((mirror, view, url, list(log)))
+    while pending:
+        reopened(*pending.popleft())

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from survey_taxonomy.bibliography import parse_bibtex
 from survey_taxonomy.models.retrieval import build_retriever, similar_papers
-from tests.browser import choose, shoot, wait_for_app
+from tests.browser import choose, new_context, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "schemas" / "csl-data.json").read_text(encoding="utf-8"))
@@ -64,7 +64,7 @@ def test_a_paper_page_opens_at_the_top_with_what_a_reader_needs(server, page, co
 
 
 def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, browser, corpus):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context = new_context(browser, accept_downloads=True)
     page = context.new_page()
     second = "burns2024weak"
     page.goto(f"{server}/paper?key={KEY}")
@@ -96,7 +96,7 @@ def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, bro
     page.get_by_role("button", name="Remove from reading list").first.click()
     wait_for_app(page)
     expect(page.get_by_role("link", name=re.compile(r"Reading list \(1\)"))).to_be_visible()
-    other = browser.new_context().new_page()  # another browser: its own, empty list
+    other = new_context(browser).new_page()  # another browser: its own, empty list
     other.goto(f"{server}/reading-list")
     wait_for_app(other)
     expect(other.get_by_text("Your reading list is empty")).to_be_visible()
@@ -124,7 +124,7 @@ def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page
 
 
 def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server, browser, corpus):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(f"{server}/explore")
     wait_for_app(page)

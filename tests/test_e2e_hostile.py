@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import ADMIN_TOKEN, wait_for_app
+from tests.browser import ADMIN_TOKEN, new_context, wait_for_app
 
 pytestmark = pytest.mark.browser
 EVIL = "evil.example"
@@ -53,7 +53,7 @@ def paste(page, server: str, text: str) -> None:
 
 def test_hostile_text_is_inert_on_every_page(own_server, browser):
     server = own_server
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(browser)
     requests: list[str] = []
     context.on("request", lambda request: requests.append(request.url))
     page = context.new_page()
