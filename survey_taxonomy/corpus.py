@@ -14,7 +14,6 @@ Terms:
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -24,9 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .abstracts import ABSTRACTS_FILE, Abstract, read_abstracts
 from .acceptance import check_papers
 from .bibliography import load_bibliography
 from .errors import SurveyDataError
+from .files import read_table
 from .provenance import COUNTS_FILE, CitationCount, check_provenance, read_citation_counts
 from .records import Paper, Problem
 from .taxonomy import Taxonomy, load_taxonomy
@@ -35,7 +36,7 @@ from .words import stem_text
 # The last four are the provenance of an edge a scholarly index reported; empty in hand-curated rows, and
 # absent from files written before them, which stay valid.
 CITATION_COLUMNS = ("citing", "cited", "source", "evidence", "provider", "citing_id", "cited_id", "retrieved")
-DATA_FILES = ("taxonomy.yaml", "papers.bib", "citations.csv", COUNTS_FILE)  # what `load_corpus` reads (`files_signature`)
+DATA_FILES = ("taxonomy.yaml", "papers.bib", "citations.csv", COUNTS_FILE, ABSTRACTS_FILE)  # what `load_corpus` reads (`files_signature`)
 UNCLASSIFIED = "Unclassified"
 
 
@@ -65,6 +66,7 @@ class Corpus:
     problems: tuple[Problem, ...] = ()
     frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     counts: tuple[CitationCount, ...] = ()
+    abstracts: tuple[Abstract, ...] = ()
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -185,30 +187,19 @@ def venue_name(venue: str) -> str:
 
 
 def read_citations(path: Path) -> tuple[list[Citation], list[Problem]]:
-    """Read `citations.csv`; a missing file means no extra edges."""
-    if not path.exists():
-        return [], []
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in CITATION_COLUMNS[:3] if c not in (reader.fieldnames or [])]
-            if missing:
-                return [], [Problem(f"missing columns {missing}", path.name, 1, hint="header must be " + ",".join(CITATION_COLUMNS))]
-            rows = [(reader.line_num, r) for r in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return [], [Problem(f"cannot be read: {exc}", path.name, hint="save it as UTF-8 CSV with the header " + ",".join(CITATION_COLUMNS))]
-    citations, problems = [], []
+    """Read `citations.csv`; a missing file means no extra edges (files with only the first four columns are valid)."""
+    rows, problems = read_table(path, CITATION_COLUMNS, required=CITATION_COLUMNS[:3])
+    citations = []
     for line, row in rows:
-        # A short row leaves the missing columns None, a long one puts the extra cells under the key None.
-        citing, cited, source = ((row.get(c) or "").strip() for c in CITATION_COLUMNS[:3])
+        citing, cited, source = (row[c] for c in CITATION_COLUMNS[:3])
         if not (citing and cited and source):
             problems.append(Problem("needs citing, cited and source", path.name, line, hint="every edge names the page that shows it"))
             continue
-        provider, citing_id, cited_id, retrieved = ((row.get(c) or "").strip() for c in CITATION_COLUMNS[4:])
+        provider, citing_id, cited_id, retrieved = (row[c] for c in CITATION_COLUMNS[4:])
         if provider and (why := check_provenance(provider, [("citing_id", citing_id), ("cited_id", cited_id)], retrieved)):
             problems.append(Problem(why, path.name, line, citing, "provider", "rerun `python -m survey_taxonomy citations refresh`"))
             continue
-        citations.append(Citation(citing, cited, source, (row.get("evidence") or "").strip(), provider, citing_id, cited_id, retrieved))
+        citations.append(Citation(citing, cited, source, row["evidence"], provider, citing_id, cited_id, retrieved))
     return citations, problems
 
 
@@ -237,16 +228,19 @@ def build_corpus(
     problems: Sequence[Problem] = (),
     source: str = "papers.bib",
     counts: Sequence[CitationCount] = (),
+    abstracts: Sequence[Abstract] = (),
 ) -> Corpus:
-    """Join papers with the edges of `citations`, check everything (and that counts name known keys), and build the frame."""
+    """Join papers with the edges of `citations`, check everything (and that counts and abstracts name known keys),
+    and build the frame."""
     extra: dict[str, list[str]] = {}
     for c in citations:
         extra.setdefault(c.citing, []).append(c.cited)
     joined = [replace(p, cites=tuple(dict.fromkeys([*p.cites, *extra.get(p.key, [])]))) if p.key in extra else p for p in papers]
     all_problems = [*problems, *check_corpus(taxonomy, joined, citations, source)]
     keys = {p.key for p in papers}
-    all_problems += [Problem(f"key {c.key!r} is not in the dataset", COUNTS_FILE, None, c.key, "key", "rerun the refresh") for c in counts if c.key not in keys]
-    return Corpus(taxonomy, tuple(joined), tuple(citations), tuple(all_problems), build_frame(joined, taxonomy), tuple(counts))
+    for name, rows in ((COUNTS_FILE, counts), (ABSTRACTS_FILE, abstracts)):
+        all_problems += [Problem(f"key {r.key!r} is not in the dataset", name, None, r.key, "key", "rerun the refresh") for r in rows if r.key not in keys]
+    return Corpus(taxonomy, tuple(joined), tuple(citations), tuple(all_problems), build_frame(joined, taxonomy), tuple(counts), tuple(abstracts))
 
 
 def files_signature(data_dir: str | Path) -> tuple[tuple[str, int | None, int | None], ...]:
@@ -274,10 +268,12 @@ def load_corpus(data_dir: str | Path, extra_papers: Sequence[Paper] = ()) -> Cor
     parsed = load_bibliography(paths[1])
     citations, cite_problems = read_citations(paths[2])
     counts, count_problems = read_citation_counts(paths[3])
-    base = build_corpus(taxonomy, parsed.papers, citations, [*parsed.problems, *cite_problems, *count_problems], counts=counts)
+    abstracts, abstract_problems = read_abstracts(paths[4])
+    problems = [*parsed.problems, *cite_problems, *count_problems, *abstract_problems]
+    base = build_corpus(taxonomy, parsed.papers, citations, problems, counts=counts, abstracts=abstracts)
     known = set(base.by_key)
     extra = [p for p in extra_papers if p.key not in known]
     if not extra:
         return base
     papers = (*base.papers, *extra)  # checked when they were approved; the dataset's problems stay its own
-    return Corpus(base.taxonomy, papers, base.citations, base.problems, build_frame(papers, base.taxonomy), base.counts)
+    return Corpus(base.taxonomy, papers, base.citations, base.problems, build_frame(papers, base.taxonomy), base.counts, base.abstracts)

@@ -9,18 +9,23 @@ Terms:
 - *stale temporary file*: `.<name>.*.tmp` (or the older `<name>.tmp`) left by a writer that was killed; removed
   by the next writer while it holds the lock, when no other writer can be using it.
 - A symlinked file is written through: the link's target is replaced and the link stays a link.
+- *table*: a CSV file of the data folder (`citations.csv`, `citation_counts.csv`, `abstracts.csv`), read by
+  `read_table` with each row's line number, so every reader names the line of a bad row.
 """
 
 from __future__ import annotations
 
+import csv
 import fcntl
+import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import DataWriteError
+from .records import Problem
 
 
 def _fail(path: Path, exc: OSError) -> DataWriteError:
@@ -74,3 +79,32 @@ def write_atomic(target: Path, text: str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise _fail(target, exc) from exc
+
+
+def read_table(path: Path, columns: Sequence[str], required: Sequence[str] | None = None) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """The rows of a CSV table with their line numbers, cells stripped ("" for a missing cell); a missing file has
+    none. A file that cannot be read, or lacks a `required` column (all `columns` by default), is one problem."""
+    if not path.exists():
+        return [], []
+    hint = "header must be " + ",".join(columns)
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in (columns if required is None else required) if c not in (reader.fieldnames or [])]
+            if missing:
+                return [], [Problem(f"missing columns {missing}", path.name, 1, hint=hint)]
+            # A short row leaves the missing cells None, a long one puts the extra cells under the key None.
+            rows = [(reader.line_num, {c: (row.get(c) or "").strip() for c in columns}) for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return [], [Problem(f"cannot be read: {exc}", path.name, hint="save it as UTF-8 CSV with the " + hint)]
+    return rows, []
+
+
+def format_table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """The text of a CSV table: the header, then `rows` in the order given (callers sort, so that the same data
+    give the same bytes and a rerun changes nothing)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()

@@ -15,15 +15,14 @@ Nothing here touches the network; the files are written by `refresh`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import format_table, read_table
 from .records import Problem
 from .validation import OPENALEX_WORK, S2_PAPER
 
@@ -91,21 +90,10 @@ def check_provenance(provider: str, ids: Sequence[tuple[str, str]], retrieved: s
 
 def read_citation_counts(path: Path) -> tuple[list[CitationCount], list[Problem]]:
     """Read `citation_counts.csv`; a missing file means no counts. Bad rows are problems with their line."""
-    if not path.exists():
-        return [], []
-    hint = "header must be " + ",".join(COUNT_COLUMNS)
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in COUNT_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                return [], [Problem(f"missing columns {missing}", path.name, 1, hint=hint)]
-            rows = [(reader.line_num, r) for r in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        return [], [Problem(f"cannot be read: {exc}", path.name, hint="save it as UTF-8 CSV with the " + hint)]
-    counts, problems = [], []
+    rows, problems = read_table(path, COUNT_COLUMNS)
+    counts = []
     for line, row in rows:
-        key, provider, work_id, count, retrieved = ((row.get(c) or "").strip() for c in COUNT_COLUMNS)
+        key, provider, work_id, count, retrieved = (row[c] for c in COUNT_COLUMNS)
         why = check_provenance(provider, [("work_id", work_id)], retrieved)
         if not why and not count.isdigit():
             why = f"count {count[:20]!r} is not a whole number"
@@ -118,12 +106,7 @@ def read_citation_counts(path: Path) -> tuple[list[CitationCount], list[Problem]
 
 def format_citation_counts(counts: Iterable[CitationCount]) -> str:
     """The text of `citation_counts.csv`, sorted by key and provider so that the same counts give the same bytes."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COUNT_COLUMNS)
-    for c in sorted(counts, key=lambda c: (c.key, c.provider)):
-        writer.writerow((c.key, c.provider, c.work_id, c.count, c.retrieved))
-    return out.getvalue()
+    return format_table(COUNT_COLUMNS, ((c.key, c.provider, c.work_id, c.count, c.retrieved) for c in sorted(counts, key=lambda c: (c.key, c.provider))))
 
 
 def citation_counts(corpus: Corpus, key: str) -> list[CitationCount]:
