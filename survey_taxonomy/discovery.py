@@ -27,7 +27,7 @@ from .config import Settings
 from .corpus import Corpus
 from .errors import SubmissionError
 from .records import Paper
-from .sources.base import ScholarlySource, Work, first_sentence
+from .sources.base import ScholarlySource, Work
 from .submissions import Draft, SubmissionStore
 
 ORIGIN = "discovered"
@@ -120,7 +120,7 @@ def candidate_paper(candidate: Candidate, node: str) -> Paper:
         url=link,
         taxonomy=(node,),
         relation="community",
-        summary=first_sentence(work.abstract, 400),
+        summary=work.gist,
         note=f"Found by `discover` in {work.source} ({work.id}); summary taken from the source's abstract or TL;DR, to be rewritten.",
     )
 
@@ -150,10 +150,10 @@ def queue_candidates(
         if exact:
             report.skipped.append(f"{label}: already known, {exact[0].describe()}")
             continue
-        if not work.authors or not work.abstract:
+        if not work.authors or not work.gist:
             report.skipped.append(f"{label}: the source gives no {'authors' if not work.authors else 'abstract'}, so no valid entry can be drafted")
             continue
-        suggestions = suggest(work.title, first_sentence(work.abstract, 400))
+        suggestions = suggest(work.title, work.gist)
         node, confidence = suggestions[0]
         reasons = candidate.reasons(min_links)
         evidence = {

@@ -16,16 +16,16 @@ Terms:
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
+from .abstracts import ABSTRACTS_FILE, Abstract, format_abstracts, plain_abstract, read_abstracts
 from .bibedit import set_fields
 from .corpus import CITATION_COLUMNS, Citation, load_corpus, read_citations
 from .errors import SurveyDataError
-from .files import write_atomic, write_lock
+from .files import format_table, write_atomic, write_lock
 from .provenance import COUNTS_FILE, PROVIDERS, CitationCount, format_citation_counts, read_citation_counts
 from .records import Paper
 from .sources.base import ScholarlySource
@@ -41,6 +41,7 @@ class Fetched:
     edges: tuple[Citation, ...]
     ids: dict[str, dict[str, str]]  # key -> {"openalex": ..., "s2": ...}
     counts: tuple[CitationCount, ...]
+    abstracts: tuple[Abstract, ...]
     matched: dict[str, dict[str, str]]  # provider -> key -> how it was found (id, arxiv, doi, title)
     unresolved: dict[str, tuple[str, ...]]  # provider -> keys not found
 
@@ -67,13 +68,14 @@ class RefreshReport:
     edges: Diff
     ids: Diff
     counts: Diff
+    abstracts: Diff
     prune: bool
     dry_run: bool
     written: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return any(d.added or d.changed or (self.prune and d.stale) for d in (self.edges, self.ids, self.counts))
+        return any(d.added or d.changed or (self.prune and d.stale) for d in (self.edges, self.ids, self.counts, self.abstracts))
 
     def describe(self) -> str:
         lines = []
@@ -86,7 +88,7 @@ class RefreshReport:
             lines.append(f"{PROVIDERS[provider]}: {len(self.fetched.matched[provider])} papers found ({found or 'none'}), {len(missing)} not found")
             if missing:
                 lines.append("  not found: " + ", ".join(missing))
-        for name, diff in (("edges", self.edges), ("ids", self.ids), ("citation counts", self.counts)):
+        for name, diff in (("edges", self.edges), ("ids", self.ids), ("citation counts", self.counts), ("abstracts", self.abstracts)):
             lines.append(diff.summary(name, self.prune))
             lines += [f"  + {line}" for line in diff.added] + [f"  ~ {line}" for line in diff.changed]
             lines += [f"  {'-' if self.prune else '?'} {line}" for line in diff.stale]
@@ -102,6 +104,7 @@ def fetch_citations(papers: Sequence[Paper], sources: Sequence[ScholarlySource])
     edges: list[Citation] = []
     ids: dict[str, dict[str, str]] = {}
     counts: list[CitationCount] = []
+    abstracts: list[Abstract] = []
     matched: dict[str, dict[str, str]] = {}
     for source in sources:
         found = source.resolve(papers)
@@ -111,6 +114,8 @@ def fetch_citations(papers: Sequence[Paper], sources: Sequence[ScholarlySource])
             day = work.retrieved.isoformat() if work.retrieved else ""
             if work.citation_count is not None:
                 counts.append(CitationCount(key, source.name, work.id, work.citation_count, day))
+            if text := plain_abstract(work.abstract):
+                abstracts.append(Abstract(key, source.name, work.id, day, text))
             for ref in dict.fromkeys(work.references or ()):
                 cited = key_of.get(ref)
                 if cited is not None and cited != key:
@@ -119,7 +124,7 @@ def fetch_citations(papers: Sequence[Paper], sources: Sequence[ScholarlySource])
         matched[source.name] = {key: work.matched_by for key, work in found.items()}
     providers = tuple(s.name for s in sources)
     unresolved = {name: tuple(p.key for p in papers if p.key not in matched[name]) for name in providers}
-    return Fetched(providers, tuple(edges), ids, tuple(counts), matched, unresolved)
+    return Fetched(providers, tuple(edges), ids, tuple(counts), tuple(abstracts), matched, unresolved)
 
 
 def _edge_line(c: Citation) -> str:
@@ -161,30 +166,47 @@ def merge_citations(
             (ids_diff.changed if before else ids_diff.added).append(f"{key} {name} = {value}" + (f" (was {before})" if before else ""))
             updates.setdefault(key, {})[name] = value
 
-    old_counts = {(c.key, c.provider): c for c in counts}
-    new_counts = {(c.key, c.provider): c for c in fetched.counts}
-    for count_key, count in new_counts.items():
-        line = f"{count.key}: {count.label}"
-        if count_key not in old_counts:
-            counts_diff.added.append(line)
-        elif old_counts[count_key] != count:
-            counts_diff.changed.append(line + f" (was {old_counts[count_key].count})")
-        else:
-            counts_diff.unchanged += 1
-    stale_counts = {k: c for k, c in old_counts.items() if k not in new_counts and c.provider in refreshed}
-    counts_diff.stale = [f"{c.key}: {c.label}" for c in stale_counts.values()]
-    merged_counts = [c for k, c in old_counts.items() if k not in new_counts and (k not in stale_counts or not prune)] + list(new_counts.values())
+    merged_counts, counts_diff = merge_per_paper(counts, fetched.counts, refreshed, prune, lambda c: f"{c.key}: {c.label}", lambda c: f" (was {c.count})")
     return rows, merged_counts, updates, edges_diff, ids_diff, counts_diff
+
+
+class PerPaper(Protocol):
+    """A row kept per paper and provider: a citation count or an abstract."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def provider(self) -> str: ...
+
+
+R = TypeVar("R", bound=PerPaper)
+
+
+def merge_per_paper(
+    old: Sequence[R], new: Sequence[R], refreshed: set[str], prune: bool, line: Callable[[R], str], was: Callable[[R], str]
+) -> tuple[list[R], Diff]:
+    """Rows of `new` laid over `old` by (key, provider), with their diff: an old row of a refreshed provider that
+    `new` lacks is stale, kept unless `prune`. `line` and `was` word a row and the row it replaces for the diff."""
+    diff = Diff()
+    before = {(r.key, r.provider): r for r in old}
+    after = {(r.key, r.provider): r for r in new}
+    for slot, row in after.items():
+        if slot not in before:
+            diff.added.append(line(row))
+        elif before[slot] != row:
+            diff.changed.append(line(row) + was(before[slot]))
+        else:
+            diff.unchanged += 1
+    stale = {slot: r for slot, r in before.items() if slot not in after and r.provider in refreshed}
+    diff.stale = [line(r) for r in stale.values()]
+    kept = [r for slot, r in before.items() if slot not in after and (slot not in stale or not prune)]
+    return kept + list(after.values()), diff
 
 
 def format_citations(rows: Iterable[Citation]) -> str:
     """The text of `citations.csv` with every column of `CITATION_COLUMNS`."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CITATION_COLUMNS)
-    for c in rows:
-        writer.writerow((c.citing, c.cited, c.source, c.evidence, c.provider, c.citing_id, c.cited_id, c.retrieved))
-    return out.getvalue()
+    return format_table(CITATION_COLUMNS, ((c.citing, c.cited, c.source, c.evidence, c.provider, c.citing_id, c.cited_id, c.retrieved) for c in rows))
 
 
 def refresh_citations(data_dir: str | Path, sources: Sequence[ScholarlySource], *, dry_run: bool = False, prune: bool = False) -> RefreshReport:
@@ -195,25 +217,30 @@ def refresh_citations(data_dir: str | Path, sources: Sequence[ScholarlySource], 
     """
     data = Path(data_dir)
     corpus = load_corpus(data)
-    unreadable = [p for p in corpus.problems if p.source in ("citations.csv", COUNTS_FILE) and p.severity == "error" and p.line is not None]
+    unreadable = [p for p in corpus.problems if p.source in ("citations.csv", COUNTS_FILE, ABSTRACTS_FILE) and p.severity == "error" and p.line is not None]
     if unreadable:
         raise SurveyDataError(f"{unreadable[0]}; fix the rows that `python -m survey_taxonomy validate` names before a refresh rewrites the file")
     fetched = fetch_citations(corpus.papers, sources)
-    paths = {"bib": data / "papers.bib", "citations": data / "citations.csv", "counts": data / COUNTS_FILE}
+    paths = {"bib": data / "papers.bib", "citations": data / "citations.csv", "counts": data / COUNTS_FILE, "abstracts": data / ABSTRACTS_FILE}
     with write_lock(paths["bib"]):
         targets = {name: path.resolve() for name, path in paths.items()}
         old = {name: target.read_text(encoding="utf-8") if target.exists() else "" for name, target in targets.items()}
         citations, problems = read_citations(targets["citations"])
         counts, count_problems = read_citation_counts(targets["counts"])
-        if problems or count_problems:
-            raise SurveyDataError(f"{(problems + count_problems)[0]}; fix it first (nothing was written)")
+        abstracts, abstract_problems = read_abstracts(targets["abstracts"])
+        if problems or count_problems or abstract_problems:
+            raise SurveyDataError(f"{(problems + count_problems + abstract_problems)[0]}; fix it first (nothing was written)")
         papers = load_corpus(data).papers  # the file as it is now, under the lock
         rows, merged_counts, updates, edges, ids, count_diff = merge_citations(fetched, citations, counts, papers, prune)
-        report = RefreshReport(fetched, edges, ids, count_diff, prune, dry_run)
+        merged_abstracts, abstract_diff = merge_per_paper(
+            abstracts, fetched.abstracts, set(fetched.providers), prune, lambda a: f"{a.key}: {a.label}", lambda a: f" (was fetched {a.retrieved})"
+        )
+        report = RefreshReport(fetched, edges, ids, count_diff, abstract_diff, prune, dry_run)
         new = {
             "bib": set_fields(old["bib"], updates, paths["bib"].name) if updates else old["bib"],
             "citations": format_citations(rows) if (edges.added or edges.changed or (prune and edges.stale)) else old["citations"],
             "counts": format_citation_counts(merged_counts) if merged_counts or old["counts"] else "",
+            "abstracts": format_abstracts(merged_abstracts) if merged_abstracts or old["abstracts"] else "",
         }
         for name, text in new.items():
             if text != old[name] and not dry_run:

@@ -18,6 +18,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from sqlalchemy.exc import SQLAlchemyError
 
+from .abstracts import abstract_of
 from .config import Settings
 from .corpus import Corpus, files_signature, load_corpus
 from .errors import SettingsError, SurveyDataError
@@ -589,6 +590,13 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
         st.caption("Not in the survey's own paper list: added by this project" + (" from a community submission." if paper.relation == "community" else "."))
     if paper.summary:
         st.markdown(markdown_text(paper.summary))
+    abstract = abstract_of(c.abstracts, paper.key)
+    if abstract is not None:
+        with st.expander("Abstract, in the authors' words", expanded=here == "paper"):
+            st.markdown(markdown_text(abstract.text))
+            st.caption(abstract.label + ". The paragraph above this box is the atlas's own summary.")
+    elif here == "paper":
+        st.caption("No abstract yet: `citations refresh` fetches abstracts from OpenAlex and Semantic Scholar on a machine with internet.")
     for node_id in paper.taxonomy:
         if node_id in c.taxonomy:
             st.markdown("Taxonomy: " + " › ".join(markdown_text(label) for label in c.taxonomy.path_labels(node_id)))

@@ -47,6 +47,7 @@ FIRST_YEAR = 1950
 MAX_LENGTH = {
     "title": 300,
     "summary": 600,
+    "abstract": 5000,
     "note": 2000,
     "venue": 200,
     "booktitle": 300,

@@ -58,6 +58,8 @@ class FakeScholarly:
         self.failing: set[str] = set()
         self.retry_after = "1"
         self.release = threading.Event()
+        self.open = threading.Event()  # cleared: every request waits until it is set again (a slow index)
+        self.open.set()
         self.lock = threading.Lock()
         fake = self
 
@@ -84,6 +86,7 @@ class FakeScholarly:
 
     def close(self) -> None:
         self.release.set()
+        self.open.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -105,6 +108,7 @@ class FakeScholarly:
         url = urlsplit(handler.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) if method == "POST" else b""
+        self.open.wait(60)
         with self.lock:
             self.requests.append((method, url.path))
             fault = next((self.faults[p].pop(0) for p in self.faults if url.path.startswith(p) and self.faults[p]), None)

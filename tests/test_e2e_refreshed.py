@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from survey_taxonomy.abstracts import abstract_of
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.graphs import build_graph, derivative_works, prior_works
@@ -17,7 +18,7 @@ from survey_taxonomy.provenance import freshness
 from survey_taxonomy.query import Selection
 from survey_taxonomy.refresh import refresh_citations
 from survey_taxonomy.sources import open_sources
-from tests.browser import app_server, shoot, wait_for_app
+from tests.browser import ADMIN_TOKEN, app_server, new_context, shoot, wait_for_app
 from tests.fake_scholarly import fake_scholarly  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
@@ -41,7 +42,7 @@ def test_the_refreshed_graph_shows_real_links_their_sources_and_related_works(fa
     (openalex,) = [f for f in freshness(corpus) if f.provider == "openalex"]
 
     with app_server(tmp_path, env={"SURVEY_DATA_DIR": str(tiny_copy)}) as base:
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page = new_context(browser).new_page()
         page.goto(f"{base}/graph?node={NODE.replace('/', '%2F')}")
         wait_for_app(page, timeout=120_000)
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .scatterlayer .trace .points path').length > 0", timeout=60_000)
@@ -57,4 +58,56 @@ def test_the_refreshed_graph_shows_real_links_their_sources_and_related_works(fa
             for key, _count in found:
                 expect(main.get_by_role("link", name=re.compile(re.escape(corpus.by_key[key].title[:40]))).first).to_be_visible()
         shoot(page, "graph-refreshed")
+
+        abstract = abstract_of(corpus.abstracts, "leviathan2023fast")
+        page.goto(f"{base}/paper?key=leviathan2023fast")
+        wait_for_app(page, timeout=60_000)
+        expect(main.get_by_text(abstract.text, exact=True)).to_be_visible()  # open on the paper's own page
+        expect(main).to_contain_text(f"From OpenAlex ({abstract.work_id}), fetched {abstract.retrieved}")
+        shoot(page, "paper-abstract")
+        page.goto(f"{base}/paper?key=chen2023frugalgpt")  # its index abstract was not kept
+        wait_for_app(page, timeout=60_000)
+        expect(main).to_contain_text("No abstract yet")
         page.context.close()
+
+
+def test_a_maintainer_refreshes_from_the_review_page_while_others_keep_reading(fake_scholarly, tiny_copy, tmp_path, browser):
+    """The Review page starts a refresh in the background: its progress bar shows while the (held) index answers
+    nothing, another reader's Explore opens meanwhile, and once the index answers the run's report appears and
+    the files hold its edges."""
+    before = (tiny_copy / "citations.csv").read_text()
+    env = {
+        "SURVEY_DATA_DIR": str(tiny_copy),
+        "SURVEY_OPENALEX_URL": fake_scholarly.openalex_url,
+        "SURVEY_S2_URL": fake_scholarly.s2_url,
+        "SURVEY_SCHOLARLY_CACHE": str(tmp_path / "cache.sqlite"),
+    }
+    with app_server(tmp_path, env=env) as base:
+        admin = new_context(browser).new_page()
+        admin.goto(f"{base}/review")
+        wait_for_app(admin, timeout=120_000)
+        admin.get_by_label("Admin token").fill(ADMIN_TOKEN)
+        admin.keyboard.press("Enter")
+        button = admin.get_by_role("button", name="Refresh citations")
+        button.wait_for(timeout=60_000)
+        fake_scholarly.open.clear()  # the index holds every answer until the reader below has been served
+        button.click()
+        expect(admin.get_by_test_id("stProgress")).to_be_visible(timeout=30_000)
+        expect(admin.get_by_text(re.compile(r"^Refresh citations: .+ \(\d+ of (\d+|\?)\)$"))).to_be_visible()
+
+        reader = new_context(browser).new_page()
+        reader.goto(f"{base}/explore")
+        wait_for_app(reader, timeout=120_000)
+        corpus = load_corpus(tiny_copy)
+        expect(reader.locator(".st-key-explore_count")).to_have_text(Selection().describe(len(corpus.frame)), timeout=30_000)
+        assert fake_scholarly.requests == [] and (tiny_copy / "citations.csv").read_text() == before  # the run is still waiting
+        expect(admin.get_by_test_id("stProgress")).to_be_visible()
+        shoot(admin, "review-refresh-running")
+
+        fake_scholarly.open.set()
+        expect(admin.get_by_text(re.compile(r"Refresh citations finished: .*edges: \d+ added"))).to_be_visible(timeout=120_000)
+        rows = [c for c in load_corpus(tiny_copy).citations if c.provider]
+        assert rows and {c.provider for c in rows} == {"openalex", "semanticscholar"}
+        shoot(admin, "review-refresh-done")
+        admin.context.close()
+        reader.context.close()

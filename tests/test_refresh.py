@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from survey_taxonomy import citations_cli, cli
+from survey_taxonomy.abstracts import abstract_of
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus, read_citations
 from survey_taxonomy.errors import SourceError
@@ -19,7 +20,7 @@ from survey_taxonomy.refresh import refresh_citations
 from survey_taxonomy.sources import open_sources
 from tests.fake_scholarly import FakeScholarly, fake_scholarly  # noqa: F401  (the fixture)
 
-FILES = ("papers.bib", "citations.csv", "citation_counts.csv")
+FILES = ("papers.bib", "citations.csv", "citation_counts.csv", "abstracts.csv")
 
 
 def s2(name: str) -> str:
@@ -81,6 +82,14 @@ def test_refresh_writes_exactly_the_expected_edges_ids_and_counts(fake_scholarly
     assert papers["chen2023frugalgpt"].s2 == s2("chen2023frugalgpt")
     assert {(c.key, c.provider): c.count for c in corpus.counts}[("leviathan2023fast", "openalex")] == 900
     assert len(corpus.counts) == 15
+    # abstracts: the tags and the zero-width space are gone, one with `javascript:` and the empty ones are not kept
+    abstracts = {(a.key, a.provider): a for a in corpus.abstracts}
+    assert abstracts[("leviathan2023fast", "openalex")].text == "A made-up abstract for the tests: draft tokens, checked in parallel."
+    assert abstracts[("leviathan2023fast", "openalex")].work_id == "W4310000002"
+    assert abstracts[("zhang2025lightrouter", "semanticscholar")].text == "We study small models. They help large ones."
+    assert not {k for k, _ in abstracts} & {"chen2023frugalgpt", "grinsztajn2022tree"} and len(abstracts) == 11
+    assert abstract_of(corpus.abstracts, "leviathan2023fast").provider == "openalex"  # OpenAlex first
+    assert abstract_of(corpus.abstracts, "zhang2025lightrouter").provider == "semanticscholar"  # only S2 knows it
     # only the ids were added to papers.bib: every other line is still there, in order
     old = (Path(__file__).parent / "fixtures" / "tiny" / "papers.bib").read_text(encoding="utf-8").splitlines()
     new = (tiny_copy / "papers.bib").read_text(encoding="utf-8").splitlines()

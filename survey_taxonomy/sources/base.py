@@ -49,11 +49,17 @@ class Work:
     doi: str = ""
     arxiv: str = ""
     authors: tuple[str, ...] = ()
-    abstract: str = ""  # plain text: a one-sentence TL;DR where the source has one, else the abstract
+    abstract: str = ""  # the authors' abstract, plain text ("" when the source has none)
+    tldr: str = ""  # a one-sentence summary where the source writes one (Semantic Scholar's TL;DR)
     citation_count: int | None = None
     references: tuple[str, ...] | None = None
     retrieved: dt.date | None = None  # the day the answer holding this record came from the network
     matched_by: str = ""  # how `resolve` found it: arxiv, doi or title
+
+    @property
+    def gist(self) -> str:
+        """One sentence about the paper: the TL;DR, else the abstract's first sentence."""
+        return self.tldr or first_sentence(self.abstract)
 
 
 def is_same_paper(paper: Paper, title: str, year: int | None) -> bool:

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import SourceError
 from ..records import Paper
-from .base import Progress, ScholarlySource, Work, bare_arxiv, first_sentence, is_same_paper, merge_works
+from .base import Progress, ScholarlySource, Work, bare_arxiv, is_same_paper, merge_works
 from .http import Answer, HttpClient, RequestRefused
 
 FIELDS = "paperId,externalIds,title,year,publicationDate,citationCount,authors,abstract,tldr"
@@ -61,7 +61,8 @@ class SemanticScholar(ScholarlySource):
             doi=str(ids.get("DOI") or "").lower(),
             arxiv=str(ids.get("ArXiv") or ""),
             authors=tuple(a["name"] for a in paper.get("authors") or [] if isinstance(a, dict) and a.get("name")),
-            abstract=tldr.get("text") or first_sentence(paper.get("abstract") or ""),
+            abstract=str(paper.get("abstract") or ""),
+            tldr=str(tldr.get("text") or ""),
             citation_count=count if isinstance(count, int) else None,
             references=tuple(r["paperId"] for r in refs if isinstance(r, dict) and r.get("paperId")) if references else None,
             retrieved=answer.retrieved,
