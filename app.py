@@ -24,7 +24,8 @@ PAGES = {
         st.Page("pages/taxonomy.py", title="Taxonomy", icon=":material/account_tree:", url_path="taxonomy"),
         st.Page("pages/graph.py", title="Citation graph", icon=":material/hub:", url_path="graph"),
         st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:", url_path="trends"),
-        st.Page("pages/reading_list.py", title="Reading list", icon=":material/bookmarks:", url_path="reading-list"),
+        # A file named as its URL: a fresh server runs the first request by file name (see ui._hand_over_to_app).
+        st.Page("pages/reading-list.py", title="Reading list", icon=":material/bookmarks:", url_path="reading-list"),
         st.Page("pages/paper.py", title="Paper", icon=":material/article:", url_path="paper", visibility="hidden"),
         st.Page(_overview_alias, title="Overview", url_path="overview", visibility="hidden"),
     ],

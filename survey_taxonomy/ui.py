@@ -241,7 +241,7 @@ def sidebar_header(c: Corpus) -> None:
                 f" · [arXiv]({safe_url(survey.link)})"
             )
         st.caption(f"{plural(len(c), 'paper')} · {plural(len(c.edges()), 'citation link')} · {plural(len(c.taxonomy.nodes), 'taxonomy node')}")
-        st.page_link("pages/reading_list.py", label=f"Reading list ({len(reading_list(c))})", icon=":material/bookmarks:")
+        st.page_link("pages/reading-list.py", label=f"Reading list ({len(reading_list(c))})", icon=":material/bookmarks:")
 
 
 def plural(count: int, noun: str) -> str:

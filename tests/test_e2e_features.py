@@ -146,3 +146,24 @@ def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server
     assert legend.bounding_box()["y"] > plot.locator(".cartesianlayer, .barlayer").first.bounding_box()["y"]
     shoot(page, "phone-trends")
     context.close()
+
+
+NOT_FOUND_WATCH = """
+window.__notFound = false;
+new MutationObserver(() => { if (document.body && document.body.innerText.includes("Page not found")) window.__notFound = true; })
+  .observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+@pytest.mark.parametrize("path", ["/reading-list", "/overview"])
+def test_a_fresh_server_opened_on_a_page_address_never_says_page_not_found(path, own_server, browser):
+    """The first request of a new server is routed by file name until app.py has run once; every page's file is
+    named so that its address finds it, and the page then hands over to app.py (shared sidebar, page list)."""
+    context = new_context(browser)
+    context.add_init_script(NOT_FOUND_WATCH)
+    page = context.new_page()
+    page.goto(own_server + path)
+    wait_for_app(page, timeout=120_000)
+    expect(page.get_by_test_id("stSidebarNav")).to_be_visible()
+    assert page.evaluate("window.__notFound") is False, f"{path} showed 'Page not found' on a fresh server"
+    context.close()
