@@ -31,9 +31,7 @@ import json
 import os
 import platform
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +51,7 @@ import pandas as pd  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 
 from benchmarks.synthetic import write_corpus  # noqa: E402
+from serve import served  # noqa: E402
 from survey_taxonomy import bibliography  # noqa: E402
 from survey_taxonomy.config import Settings  # noqa: E402
 from survey_taxonomy.corpus import Corpus, files_signature, load_corpus  # noqa: E402
@@ -402,43 +401,16 @@ READY = """([selector, path]) => {
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def streamlit_server(script: Path, data_dir: Path | None, workdir: Path) -> Iterator[tuple[str, int]]:
-    """`streamlit run` on a free port with its own empty submission store; yields (base URL, pid) once healthy."""
-    port = free_port()
-    env = {**os.environ, "SURVEY_DB_URL": f"sqlite:///{workdir / f'submissions-{port}.db'}"}
+    """The app as `make run` serves it (`serve.py`), or another script with plain `streamlit run`, with its own empty
+    submission store; yields (base URL, pid) once healthy."""
+    env = {"SURVEY_DB_URL": f"sqlite:///{workdir / f'submissions-{time.monotonic_ns()}.db'}"}
     if data_dir is not None:
         env["SURVEY_DATA_DIR"] = str(data_dir)
-    command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port), "--server.headless", "true"]
-    command += ["--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1"]
-    log_path = workdir / f"streamlit-{port}.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("streamlit did not start:\n" + log_path.read_text()) from None
-                    time.sleep(0.2)
-            yield base, proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    app = script.resolve() == (ROOT / "app.py").resolve()
+    with served(workdir / f"streamlit-{time.monotonic_ns()}.log", env, None if app else script) as (base, proc):
+        yield base, proc.pid
 
 
 def peak_rss_mb(pid: int) -> float:

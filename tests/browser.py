@@ -1,4 +1,4 @@
-"""Driving the app in a real browser: one `streamlit run` server and Debian's Chromium through Playwright.
+"""Driving the app in a real browser: one server started as `make run` starts it, and Debian's Chromium through Playwright.
 
 The server fixture waits for /_stcore/health, then for `warm_up`: the first visit of the demo loads the small
 model and builds the retriever, which on a new machine (cold disk cache, cold imports) takes far longer than any
@@ -8,19 +8,15 @@ later page. Tests then wait on what they need (a script run that ended, plotted 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from serve import served
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -29,56 +25,33 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ADMIN_TOKEN = "e2e-secret-token-for-the-browser-tests"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def app_server(workdir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with its own store; yields the base URL once healthy."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "SURVEY_DB_URL": f"sqlite:///{workdir / 'submissions.db'}",
-        "SURVEY_ADMIN_TOKEN": ADMIN_TOKEN,
-        **(env or {}),
-    }
-    log_path = workdir / "streamlit.log"
-    with open(log_path, "w") as log:
-        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true"]
-        proc = subprocess.Popen([*command, "--server.address", "127.0.0.1"], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("streamlit did not start:\n" + log_path.read_text()) from None
-                    time.sleep(0.3)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    """The app as `make run` serves it (`serve.py`) on a free port with its own store; yields the base URL once
+    healthy."""
+    environment = {"SURVEY_DB_URL": f"sqlite:///{workdir / 'submissions.db'}", "SURVEY_ADMIN_TOKEN": ADMIN_TOKEN, **(env or {})}
+    with served(workdir / "streamlit.log", environment) as (base, _):
+        yield base
 
 
+# Counts the script runs a page has seen end, and notes when the run state last changed and when the reader last
+# clicked or pressed a key: an input that starts a run is followed by a change of the run state, usually within a
+# tenth of a second; until then (or for at most INPUT_GRACE ms) the page is not idle yet.
 RUN_WATCH = """
-window.__runs = {ended: 0, changed: performance.now()};
+window.__runs = {ended: 0, changed: performance.now(), input: 0};
 new MutationObserver((records) => {
   window.__runs.changed = performance.now();
+  window.__runs.input = 0;
   for (const record of records) if (record.oldValue === "running") window.__runs.ended += 1;
 }).observe(document, {attributes: true, attributeOldValue: true, subtree: true, attributeFilter: ["data-test-script-state"]});
+for (const kind of ["click", "keydown"]) window.addEventListener(kind, () => { window.__runs.input = performance.now(); }, true);
 """
-QUIET = """([quiet]) => {
+INPUT_GRACE = 1_000
+QUIET = """([quiet, grace]) => {
   const app = document.querySelector('[data-testid="stApp"]');
-  return app && app.getAttribute("data-test-script-state") === "notRunning" && performance.now() - window.__runs.changed > quiet;
+  const now = performance.now(), runs = window.__runs;
+  return app && app.getAttribute("data-test-script-state") === "notRunning" && now - runs.changed > quiet
+    && (!runs.input || now - runs.input > grace);
 }"""
 
 
@@ -96,15 +69,16 @@ def runs(page) -> int:
 
 
 def wait_for_app(page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000) -> None:
-    """Wait until the script runs that the last action started have finished and none followed for 0.2 s
-    (a run may request another). With `after` (a `runs` count taken before the action), first wait up to
-    `start_within` ms for a run to end: a widget commits its value a moment after the click or key press, and
-    an action that changes nothing starts no run at all.
+    """Wait until the script runs that the last action started have finished and none followed for 0.2 s (a run
+    may request another); a click or key press not yet followed by a run counts as unfinished for up to
+    `INPUT_GRACE` ms. With `after` (a `runs` count taken before the action), first wait up to `start_within` ms for
+    a run to end: a widget commits its value a moment after the click or key press, and an action that changes
+    nothing starts no run at all.
     """
     if after is not None:
         with contextlib.suppress(PlaywrightTimeout):
             page.wait_for_function("n => window.__runs.ended > n", arg=after, timeout=start_within, polling=50)
-    page.wait_for_function(QUIET, arg=[200], timeout=timeout, polling=50)
+    page.wait_for_function(QUIET, arg=[200, INPUT_GRACE], timeout=timeout, polling=50)
 
 
 def warm_up(browser, base: str) -> None:
