@@ -165,7 +165,11 @@ def _jobs() -> None:
         if job.state == "running":
             st.progress(job.fraction, text=f"{label}: {job.stage} ({job.done} of {job.total or '?'})")
         elif job.state == "done":
-            st.success(f"{label} finished: {markdown_text(job.report)}")
+            # The report's unindented lines are its summary (sources, counts of what changed); the rest lists items.
+            st.success(f"{label} finished.")
+            st.text("\n".join(line for line in job.report.splitlines() if not line.startswith(" ")))
+            with st.expander("Every change, item by item"):
+                st.code(job.report, language=None)
         else:
             st.error(f"{label} failed: {markdown_text(job.error)}")
 

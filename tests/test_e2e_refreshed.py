@@ -105,7 +105,10 @@ def test_a_maintainer_refreshes_from_the_review_page_while_others_keep_reading(f
         shoot(admin, "review-refresh-running")
 
         fake_scholarly.open.set()
-        expect(admin.get_by_text(re.compile(r"Refresh citations finished: .*edges: \d+ added"))).to_be_visible(timeout=120_000)
+        expect(admin.get_by_test_id("stAlert").filter(has_text="Refresh citations finished.")).to_be_visible(timeout=120_000)
+        summary = admin.get_by_test_id("stText").filter(has_text=re.compile(r"edges: \d+ added"))
+        expect(summary).to_contain_text("OpenAlex: 7 papers found")
+        assert "->" not in summary.inner_text()  # the items are in the expander, not in the summary
         rows = [c for c in load_corpus(tiny_copy).citations if c.provider]
         assert rows and {c.provider for c in rows} == {"openalex", "semanticscholar"}
         shoot(admin, "review-refresh-done")
