@@ -266,8 +266,13 @@ def graph_figure(
                 marker={"size": size(highlight) + 10, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#E45756"}},
             )
         )
-    axis = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": ""}
-    return _layout(fig, title, xaxis=axis, yaxis=axis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")
+    axis: dict[str, Any] = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": ""}
+    xaxis, yaxis = dict(axis), dict(axis)
+    if positions:  # room at the sides for the labels of the outermost nodes, which plotly would cut
+        across, down = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
+        xpad, ypad = 0.3 * (max(across) - min(across) or 1), 0.08 * (max(down) - min(down) or 1)
+        xaxis["range"], yaxis["range"] = [min(across) - xpad, max(across) + xpad], [min(down) - ypad, max(down) + ypad]
+    return _layout(fig, title, xaxis=xaxis, yaxis=yaxis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")
 
 
 def _short_label(data: Mapping[str, Any]) -> str:

@@ -37,3 +37,15 @@ def test_sunburst_labels_carry_their_counts(corpus):
 
 def test_legends_sit_under_the_plot(corpus):
     assert papers_per_year(corpus.frame).layout.legend.orientation == "h"
+
+
+def test_graph_axes_leave_room_for_the_labels_of_the_outermost_nodes(tiny):
+    graph = build_graph(tiny, "citations")
+    positions = layout(graph)
+    figure = graph_figure(graph, positions, graph_metrics(graph), labels=list(graph))
+    across, down = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
+    width = max(across) - min(across)
+    left, right = figure.layout.xaxis.range
+    assert left <= min(across) - 0.15 * width and right >= max(across) + 0.15 * width  # a label is centred on its node
+    bottom, top = figure.layout.yaxis.range
+    assert bottom < min(down) and top > max(down)
