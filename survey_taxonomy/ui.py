@@ -216,6 +216,7 @@ PAGE_STYLE = """
 /* Phone (narrow screens): cards instead of wide tables, a labelled control that opens the filters. */
 @media (max-width: 640px) {
   .st-key-explore_wide { display: none; }
+  .st-key-explore_cards [data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
   [data-testid="stExpandSidebarButton"]::after { content: "Filters and pages"; margin-left: .35rem; font-size: .9rem; }
 }
 @media (min-width: 641px) {
@@ -487,7 +488,7 @@ def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
             paper = c.by_key[key]
             with st.container(border=True):
                 st.page_link(PAPER_PAGE, label=markdown_text(paper.title), query_params={"key": key})
-                st.caption(f"{markdown_text(short_authors(paper))} · {markdown_text(paper.venue) or 'venue unknown'} · {paper.year or 'n.d.'}")
+                st.caption(f"{markdown_text(short_authors(paper))} · {markdown_text(venue_and_year(paper))}")
         if len(keys) > CARDS:
             st.caption(f"The first {CARDS} of {len(keys)}: narrow the filters or search to see the others.")
     st.selectbox(
@@ -673,6 +674,20 @@ def reading_button(c: Corpus, key: str, where: str, kept: bool | None = None) ->
         on_click=_toggle_reading,
         args=(key,),
     )
+
+
+def venue_and_year(paper: Paper) -> str:
+    """The venue with the year, the year added only where the venue does not name it already.
+
+    >>> venue_and_year(Paper("k", "T", year=2023, venue="ICML 2023")), venue_and_year(Paper("k", "T", year=2022, venue="TMLR"))
+    ('ICML 2023', 'TMLR · 2022')
+    >>> venue_and_year(Paper("k", "T"))
+    'Venue unknown · n.d.'
+    """
+    year = str(paper.year or "n.d.")
+    if not paper.venue:
+        return f"Venue unknown · {year}"
+    return paper.venue if year in paper.venue.split() else f"{paper.venue} · {year}"
 
 
 def paper_link(c: Corpus, key: str, here: str, slot: str = "") -> None:

@@ -131,6 +131,8 @@ def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server
     expect(page.locator(".st-key-explore_cards")).to_be_visible()
     expect(page.locator(".st-key-explore_wide")).to_be_hidden()
     expect(page.locator(".st-key-explore_cards").get_by_role("link").first).to_be_visible()
+    for title in page.locator(".st-key-explore_cards a p").all()[:5]:  # whole titles, wrapped, none cut at the edge
+        assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= window.innerWidth"), title.inner_text()
     control = page.get_by_test_id("stExpandSidebarButton")
     expect(control).to_be_visible()
     assert "Filters" in control.evaluate("e => getComputedStyle(e, '::after').content")
