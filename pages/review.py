@@ -165,9 +165,8 @@ def _jobs() -> None:
         if job.state == "running":
             st.progress(job.fraction, text=f"{label}: {job.stage} ({job.done} of {job.total or '?'})")
         elif job.state == "done":
-            # The report's unindented lines are its summary (sources, counts of what changed); the rest lists items.
             st.success(f"{label} finished.")
-            st.text("\n".join(line for line in job.report.splitlines() if not line.startswith(" ")))
+            st.text(job.summary)
             with st.expander("Every change, item by item"):
                 st.code(job.report, language=None)
         else:

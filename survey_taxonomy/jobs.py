@@ -38,6 +38,12 @@ class Job:
     thread: threading.Thread | None = field(default=None, repr=False)
 
     @property
+    def summary(self) -> str:
+        """The report's summary: its unindented lines (sources, what changed, files written); the indented lines
+        under them list the items one by one."""
+        return "\n".join(line for line in self.report.splitlines() if not line.startswith(" "))
+
+    @property
     def fraction(self) -> float:
         """Progress of the current stage, 0..1, for a progress bar."""
         return min(1.0, self.done / self.total) if self.total else 0.0

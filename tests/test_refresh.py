@@ -197,4 +197,6 @@ def test_a_background_refresh_reports_progress_and_its_result(fake_scholarly, ti
     assert job.wait(30) and current_job("refresh") is job
     seen.append(job.stage)
     assert job.state == "done" and "wrote papers.bib, citations.csv, citation_counts.csv" in job.report, job.error
+    assert job.summary.splitlines()[0].startswith("OpenAlex: ") and "edges: " in job.summary and " -> " not in job.summary
+    assert " -> " in job.report  # the items stay in the whole report
     assert job.requests == fake_scholarly.count() and seen[0].startswith("OpenAlex")
