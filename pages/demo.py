@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pandas as pd
 import streamlit as st
 
-from survey_taxonomy import ui
+from survey_taxonomy import cards, ui
 from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.errors import ModelError
 from survey_taxonomy.figures import route_curve_figure
@@ -93,7 +93,7 @@ def _node_papers(c: Corpus, node_id: str) -> None:
     st.page_link("pages/explore.py", label=f"Open this node in Explore ({len(frame)} papers) →", query_params={"node": node_id})
     with st.expander(f"The {len(frame)} papers of this node"):
         for row in frame.itertuples():
-            st.markdown(f"- [{ui.markdown_text(row.title)}]({ui.paper_url(row.key)}) ({row.year if pd.notna(row.year) else 'n.d.'})")
+            st.markdown(f"- [{ui.markdown_text(row.title)}]({cards.paper_url(row.key)}) ({row.year if pd.notna(row.year) else 'n.d.'})")
 
 
 def _settings() -> tuple[int, int]:
@@ -149,7 +149,7 @@ if mode == "ask":
         first = start_ask(question, large if choice == "large" else small, retriever, c.taxonomy, k, max_tokens)
         st.markdown(f"**The {len(first.papers)} papers retrieved for your question**, which the model reads before answering:")
         for i, paper in enumerate(first.papers, 1):
-            st.markdown(f"{i}\\. [{ui.markdown_text(paper.title)}]({ui.paper_url(paper.key)}) · {ui.markdown_text(paper.key)}")
+            st.markdown(f"{i}\\. [{ui.markdown_text(paper.title)}]({cards.paper_url(paper.key)}) · {ui.markdown_text(paper.key)}")
         if first.prefix:
             st.caption("The small model's answer is started with “According to [” so that it names a source; it picks which one.")
         asked = {"first": first}
@@ -174,7 +174,7 @@ if mode == "ask":
         if final.reply.answer is not None:
             result = cascade_result(first, second, threshold) if choice == "cascade" else final.result()
             cited = result["cited"]
-            st.markdown("Cited: " + (", ".join(f"[{ui.markdown_text(key)}]({ui.paper_url(key)})" for key in cited) if cited else "no retrieved paper"))
+            st.markdown("Cited: " + (", ".join(f"[{ui.markdown_text(key)}]({cards.paper_url(key)})" for key in cited) if cited else "no retrieved paper"))
 
 elif mode == "side":
     st.subheader("Side by side")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from survey_taxonomy import ui
+from survey_taxonomy import cards, ui
 
 c = ui.corpus()
 st.title("Reading list")
@@ -21,7 +21,7 @@ for key in keys:
         text, action = st.columns([5, 1])
         with text:
             st.page_link("pages/paper.py", label=f"{ui.markdown_text(paper.title)} ({paper.year or 'n.d.'})", query_params={"key": key})
-            st.caption(f"{ui.markdown_text(ui.short_authors(paper))} · {ui.markdown_text(paper.venue) or 'venue unknown'}")
+            st.caption(f"{ui.markdown_text(cards.short_authors(paper))} · {ui.markdown_text(paper.venue) or 'venue unknown'}")
         with action:
             ui.reading_button(c, key, "list", kept=True)
 st.subheader("Export the list")

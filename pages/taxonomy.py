@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from survey_taxonomy import ui
+from survey_taxonomy import cards, ui
 from survey_taxonomy.export import markdown_text, to_markdown
 from survey_taxonomy.query import node_counts, papers_by_node
 
@@ -40,5 +40,5 @@ for root in start:
                     code = f" · [code]({ui.safe_url(p.code)})" if ui.safe_url(p.code) else ""
                     link = ui.safe_url(p.link)
                     read = f" · [read ↗]({link})" if link else ""
-                    st.markdown(f"- [{markdown_text(p.title)}]({ui.paper_url(p.key)}) — {markdown_text(p.venue) or 'venue unknown'}{read}{code}{tag}")
+                    st.markdown(f"- [{markdown_text(p.title)}]({cards.paper_url(p.key)}) — {markdown_text(p.venue) or 'venue unknown'}{read}{code}{tag}")
         st.page_link("pages/explore.py", label="Open in Explore →", query_params={"node": node.id})

@@ -11,14 +11,14 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import streamlit as st
-import streamlit.components.v1 as components
 from sqlalchemy.exc import SQLAlchemyError
 
 from .abstracts import abstract_of
+from .cards import cards_html, paper_url
 from .config import Settings
 from .corpus import Corpus, files_signature, load_corpus
 from .errors import SettingsError, SurveyDataError
@@ -216,12 +216,17 @@ PAGE_STYLE = """
 /* Phone (narrow screens): cards instead of wide tables, a labelled control that opens the filters. */
 @media (max-width: 640px) {
   .st-key-explore_wide { display: none; }
-  .st-key-explore_cards [data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
   [data-testid="stExpandSidebarButton"]::after { content: "Filters and pages"; margin-left: .35rem; font-size: .9rem; }
 }
 @media (min-width: 641px) {
   .st-key-explore_cards { display: none; }
 }
+/* The cards (`cards.cards_html`): one link per paper, title above authors and venue, whole titles wrapped. */
+.atlas-cards { display: flex; flex-direction: column; gap: .5rem; }
+.atlas-card { display: block; padding: .6rem .8rem; border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; text-decoration: none; }
+.atlas-card-title { display: block; font-weight: 600; overflow-wrap: anywhere; }
+.atlas-card-meta { display: block; font-size: .85rem; color: rgba(49, 51, 63, .6); }
+.atlas-cards-more { font-size: .85rem; color: rgba(49, 51, 63, .6); }
 </style>
 """
 
@@ -415,7 +420,7 @@ def selected(c: Corpus, selection: Selection) -> pd.DataFrame:
 SEARCH_SHORTCUT = """
 <script>
 // Press "/" anywhere but in a text field to go to the search box, as on GitHub or arxiv-sanity.
-const doc = window.parent.document;
+const doc = document;
 if (!doc.__atlasSlash) {
   doc.__atlasSlash = true;
   doc.addEventListener("keydown", (event) => {
@@ -431,9 +436,10 @@ if (!doc.__atlasSlash) {
 
 
 def search_shortcut() -> None:
-    """Make "/" focus the search box. Streamlit has no key bindings, so a script in an invisible component frame
-    (same origin as the app) listens on the page; it holds no data, only this fixed code."""
-    components.html(SEARCH_SHORTCUT, height=0)
+    """Make "/" focus the search box. Streamlit has no key bindings, so a script listens on the page; it holds no
+    data, only this fixed code. Run in the page itself, not in a component's frame: a frame is a document of its
+    own, which every load of the page paid for."""
+    st.html(SEARCH_SHORTCUT, unsafe_allow_javascript=True)
 
 
 def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
@@ -484,13 +490,7 @@ def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
             height=min(38 + 35 * len(table), 460),
         )
     with st.container(key=f"{prefix}_cards"):
-        for key in keys[:CARDS]:
-            paper = c.by_key[key]
-            with st.container(border=True):
-                st.page_link(PAPER_PAGE, label=markdown_text(paper.title), query_params={"key": key})
-                st.caption(f"{markdown_text(short_authors(paper))} · {markdown_text(venue_and_year(paper))}")
-        if len(keys) > CARDS:
-            st.caption(f"The first {CARDS} of {len(keys)}: narrow the filters or search to see the others.")
+        st.html(cards_html([c.by_key[k] for k in keys[:CARDS]], len(keys)))
     st.selectbox(
         "Or open a paper by title",
         keys,
@@ -512,17 +512,6 @@ def page_address(path: str) -> str:
     base = urlunsplit((here.scheme, here.netloc, "", "", "")) if here.scheme and here.netloc else ""
     prefix = here.path.rsplit("/", 1)[0] if here.path.count("/") > 1 else ""  # served under a base path
     return f"{base}{prefix}/{path}"
-
-
-def paper_url(key: str) -> str:
-    """The relative address of a paper's own page."""
-    return "paper?" + urlencode({"key": key})
-
-
-def short_authors(paper: Paper, limit: int = 3) -> str:
-    """The first authors and "et al." when there are more."""
-    names = list(paper.authors[:limit])
-    return ", ".join(names) + (" et al." if len(paper.authors) > limit else "") if names else "Authors unknown"
 
 
 def downloads(c: Corpus, result: pd.DataFrame, selection: Selection, prefix: str) -> None:
@@ -674,20 +663,6 @@ def reading_button(c: Corpus, key: str, where: str, kept: bool | None = None) ->
         on_click=_toggle_reading,
         args=(key,),
     )
-
-
-def venue_and_year(paper: Paper) -> str:
-    """The venue with the year, the year added only where the venue does not name it already.
-
-    >>> venue_and_year(Paper("k", "T", year=2023, venue="ICML 2023")), venue_and_year(Paper("k", "T", year=2022, venue="TMLR"))
-    ('ICML 2023', 'TMLR · 2022')
-    >>> venue_and_year(Paper("k", "T"))
-    'Venue unknown · n.d.'
-    """
-    year = str(paper.year or "n.d.")
-    if not paper.venue:
-        return f"Venue unknown · {year}"
-    return paper.venue if year in paper.venue.split() else f"{paper.venue} · {year}"
 
 
 def paper_link(c: Corpus, key: str, here: str, slot: str = "") -> None:

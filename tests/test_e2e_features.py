@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from survey_taxonomy.bibliography import parse_bibtex
 from survey_taxonomy.models.retrieval import build_retriever, similar_papers
+from survey_taxonomy.query import Selection
 from tests.browser import choose, new_context, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -104,6 +105,25 @@ def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, bro
     context.close()
 
 
+def test_slash_goes_to_the_search_box_and_routing_finds_router(server, page, corpus):
+    page.goto(f"{server}/explore")
+    wait_for_app(page)
+    box = page.get_by_role("textbox", name="Search titles, authors, summaries")
+    expect(box).to_be_visible()
+    page.get_by_role("heading", name="Explore papers").click()  # the reader is on the page, not in a field
+    page.keyboard.press("/")
+    expect(box).to_be_focused()
+    assert box.input_value() == ""  # the key moved the focus; it typed nothing
+    page.keyboard.type("routing")
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    routing = Selection(query="routing")
+    found = routing.filter(corpus.frame)
+    assert any("router" in title.lower() and "routing" not in title.lower() for title in found["title"])  # a word form
+    expect(page.locator(".st-key-explore_count")).to_have_text(routing.describe(len(found), corpus.taxonomy))
+    assert "q=routing" in page.url
+
+
 def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page, corpus):
     page.goto(f"{server}/graph")
     wait_for_app(page)
@@ -131,7 +151,7 @@ def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server
     expect(page.locator(".st-key-explore_cards")).to_be_visible()
     expect(page.locator(".st-key-explore_wide")).to_be_hidden()
     expect(page.locator(".st-key-explore_cards").get_by_role("link").first).to_be_visible()
-    for title in page.locator(".st-key-explore_cards a p").all()[:5]:  # whole titles, wrapped, none cut at the edge
+    for title in page.locator(".st-key-explore_cards .atlas-card-title").all()[:5]:  # whole titles, wrapped, none cut at the edge
         assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= window.innerWidth"), title.inner_text()
     control = page.get_by_test_id("stExpandSidebarButton")
     expect(control).to_be_visible()
