@@ -44,7 +44,7 @@ def venue_and_year(paper: Paper) -> str:
 
 
 def cards_html(papers: Sequence[Paper], total: int) -> str:
-    """Cards for `papers` (the first `total` of a list), each a link to the paper's page with authors and venue.
+    """Cards for `papers` (the first `total` of a list): the title, a link to the paper's page, over authors and venue.
 
     Every text from the data is escaped, attribute values quoted, so a title can only ever be text.
 
@@ -53,9 +53,8 @@ def cards_html(papers: Sequence[Paper], total: int) -> str:
     (True, True, False, True)
     """
     cards = "".join(
-        f'<a class="atlas-card" href="{escape(paper_url(p.key))}">'
-        f'<span class="atlas-card-title">{escape(p.title)}</span>'
-        f'<span class="atlas-card-meta">{escape(short_authors(p))} · {escape(venue_and_year(p))}</span></a>'
+        f'<div class="atlas-card"><a class="atlas-card-title" href="{escape(paper_url(p.key))}">{escape(p.title)}</a>'
+        f'<span class="atlas-card-meta">{escape(short_authors(p))} · {escape(venue_and_year(p))}</span></div>'
         for p in papers
     )
     more = f'<p class="atlas-cards-more">The first {len(papers)} of {total}: narrow the filters or search to see the others.</p>' if total > len(papers) else ""

@@ -223,10 +223,10 @@ PAGE_STYLE = """
 }
 /* The cards (`cards.cards_html`): one link per paper, title above authors and venue, whole titles wrapped. */
 .atlas-cards { display: flex; flex-direction: column; gap: .5rem; }
-.atlas-card { display: block; padding: .6rem .8rem; border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; text-decoration: none; }
-.atlas-card-title { display: block; font-weight: 600; overflow-wrap: anywhere; }
-.atlas-card-meta { display: block; font-size: .85rem; color: rgba(49, 51, 63, .6); }
-.atlas-cards-more { font-size: .85rem; color: rgba(49, 51, 63, .6); }
+.atlas-card { padding: .6rem .8rem; border: 1px solid rgba(128, 128, 128, .35); border-radius: .5rem; }
+.atlas-card-title { display: block; font-weight: 600; overflow-wrap: anywhere; text-decoration: none; }
+.atlas-card-meta { display: block; font-size: .85rem; opacity: .7; }
+.atlas-cards-more { font-size: .85rem; opacity: .7; }
 </style>
 """
 

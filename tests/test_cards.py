@@ -48,8 +48,8 @@ def test_hostile_text_stays_text() -> None:
         'Venue"><iframe>',
     )
     tags = parse(cards_html([evil], total=1))
-    assert [tag for tag, _ in tags.tags] == ["div", "a", "span", "span"]
-    (_, link) = tags.tags[1]
+    assert [tag for tag, _ in tags.tags] == ["div", "div", "a", "span"]
+    (_, link) = tags.tags[2]
     assert set(link) == {"class", "href"} and link["href"] == "paper?key=x%22+onclick%3D%22alert%281%29"
     assert evil.title in "".join(tags.text)
 

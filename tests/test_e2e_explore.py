@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 MIRRORS = 3  # pages that reopen the walk's URLs in sessions of their own
 SEEDS = range(int(__import__("os").environ.get("WALKS", "25")))
 NOTHING_CLICKED = ("(none offered)", "(no table)", "(no list)", "(none)", "(no link)", "(unchanged)")  # what `act` says when it found nothing to do
+PENDING: deque[tuple] = deque()  # (mirror, view, url, log) of URLs given to a mirror and not checked yet
 REOPENED: dict[str, View] = {}  # every URL given to a mirror, with the view the walk showed for it
 WORDS = ("routing", "router", "draft", "small", "distillation", "tabular", "weak-to-strong", "llm", "retrieval", "zzznothing")
 
@@ -127,9 +128,12 @@ def act(page, corpus, rng: random.Random) -> str:
         thumb.focus()
         key = rng.choice(("ArrowLeft", "ArrowRight"))
         start = thumb.get_attribute("aria-valuenow")
+        edge = thumb.get_attribute("aria-valuemin" if key == "ArrowLeft" else "aria-valuemax")
         for _ in range(rng.randint(1, 3)):
             thumb.press(key)
-        try:  # the thumb shows its new value a moment after the key; at the end of its range it stays put
+        if start == edge:  # at the end of its range the thumb stays put
+            return f"years {key} (unchanged)"
+        try:  # the thumb shows its new value a moment after the key; another thumb can also stop it
             page.wait_for_function("([t, v]) => t.getAttribute('aria-valuenow') !== v", arg=[thumb.element_handle(), start], timeout=1_000)
         except PlaywrightTimeout:
             return f"years {key} (unchanged)"
@@ -179,14 +183,34 @@ def act(page, corpus, rng: random.Random) -> str:
 
 
 @pytest.fixture(scope="module")
+def tabs(browser):
+    """The walks' browser context: each walk opens a new tab there (a new session and a history of its own), with
+    the browser's cache of the app's code warm, as a reader's next visit has it."""
+    context = new_context(browser)
+    context.set_default_timeout(30_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def tab(tabs):
+    page = tabs.new_page()
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
 def mirrors(browser):
     """More browser contexts: opening a URL there is a new session, as a shared link is. While they load the last
-    steps' URLs, the walk goes on; each is checked two steps later, so loading overlaps the walk's own steps."""
+    steps' URLs, the walk goes on; each is checked MIRRORS steps later (or after the next walk's start), so loading
+    overlaps the walks' own steps. What is still loading when the walks end is checked here, at the end."""
     contexts = [new_context(browser) for _ in range(MIRRORS)]
     pages = [context.new_page() for context in contexts]
     for mirror in pages:
         mirror.set_default_timeout(30_000)
     yield pages
+    while PENDING:
+        reopened(*PENDING.popleft())
     for context in contexts:
         context.close()
 
@@ -199,14 +223,16 @@ def reopened(mirror, expected: View, url: str, log: list[str]) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_random_walk_through_explore_agrees_with_the_library(seed, server, page, mirrors, corpus):
+def test_random_walk_through_explore_agrees_with_the_library(seed, server, tab, mirrors, corpus):
     rng = random.Random(seed)
+    page = tab
     page.goto(f"{server}/explore")
     wait_for_app(page)
     page.get_by_role("slider").first.wait_for(timeout=60_000)  # the page is whole: its lazily loaded widgets drawn
     log = [f"seed {seed}"]
     check(page, corpus, log)
-    pending: deque[tuple] = deque()
+    while PENDING:  # the last walk's reopened URLs, loaded while this one started
+        reopened(*PENDING.popleft())
     for _ in range(rng.randint(4, 8)):
         before = runs(page)
         try:
@@ -219,14 +245,12 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, page,
         settle(page, None if log[-1].endswith(NOTHING_CLICKED) else before)
         url, view = state(page)
         assert check(page, corpus, log) == view and page.url == url, (log, "the page changed while it was checked")
-        if len(pending) == MIRRORS:
-            reopened(*pending.popleft())
+        if len(PENDING) == MIRRORS:
+            reopened(*PENDING.popleft())
         if url in REOPENED:  # this URL already opened in a fresh session (this walk or an earlier one) showed this
             assert REOPENED[url] == view, (log, url, REOPENED[url])
             continue
         REOPENED[url] = view
         mirror = mirrors[len(REOPENED) % MIRRORS]
         mirror.goto(url, wait_until="commit")
-        pending.append((mirror, view, url, list(log)))
-    while pending:
-        reopened(*pending.popleft())
+        PENDING.append((mirror, view, url, list(log)))

@@ -153,10 +153,18 @@ def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server
     expect(page.locator(".st-key-explore_cards").get_by_role("link").first).to_be_visible()
     for title in page.locator(".st-key-explore_cards .atlas-card-title").all()[:5]:  # whole titles, wrapped, none cut at the edge
         assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= window.innerWidth"), title.inner_text()
+    shoot(page, "phone-explore")
+    first = page.locator(".st-key-explore_cards .atlas-card-title").first
+    title = first.inner_text()
+    first.click()  # a card opens its paper's own page
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    assert "/paper?key=" in page.url and corpus.by_key[page.url.split("key=")[1]].title == title
+    page.go_back()
+    wait_for_app(page)
     control = page.get_by_test_id("stExpandSidebarButton")
     expect(control).to_be_visible()
     assert "Filters" in control.evaluate("e => getComputedStyle(e, '::after').content")
-    shoot(page, "phone-explore")
     control.click()
     expect(page.get_by_label("Taxonomy node (includes its sub-nodes)")).to_be_visible()
     shoot(page, "phone-filters")
