@@ -47,6 +47,7 @@ new MutationObserver((records) => {
 for (const kind of ["click", "keydown"]) window.addEventListener(kind, () => { window.__runs.input = performance.now(); }, true);
 """
 INPUT_GRACE = 1_000
+QUIET_MS = 100  # a run that another run requests starts within a few ms of its end
 QUIET = """([quiet, grace]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const now = performance.now(), runs = window.__runs;
@@ -68,17 +69,17 @@ def runs(page) -> int:
     return page.evaluate("window.__runs.ended")
 
 
-def wait_for_app(page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000) -> None:
-    """Wait until the script runs that the last action started have finished and none followed for 0.2 s (a run
-    may request another); a click or key press not yet followed by a run counts as unfinished for up to
-    `INPUT_GRACE` ms. With `after` (a `runs` count taken before the action), first wait up to `start_within` ms for
+def wait_for_app(page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000, grace: float = INPUT_GRACE) -> None:
+    """Wait until the script runs that the last action started have finished and none followed for `QUIET_MS` (a run
+    may request another); a click or key press not yet followed by a run counts as unfinished for up to `grace` ms
+    (`INPUT_GRACE`; 0 from a caller that knows its input starts no run). With `after` (a `runs` count taken before the action), first wait up to `start_within` ms for
     a run to end: a widget commits its value a moment after the click or key press, and an action that changes
     nothing starts no run at all.
     """
     if after is not None:
         with contextlib.suppress(PlaywrightTimeout):
             page.wait_for_function("n => window.__runs.ended > n", arg=after, timeout=start_within, polling=50)
-    page.wait_for_function(QUIET, arg=[200, INPUT_GRACE], timeout=timeout, polling=50)
+    page.wait_for_function(QUIET, arg=[QUIET_MS, grace], timeout=timeout, polling=50)
 
 
 def warm_up(browser, base: str) -> None:
