@@ -71,10 +71,10 @@ def runs(page) -> int:
 
 def wait_for_app(page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000, grace: float = INPUT_GRACE) -> None:
     """Wait until the script runs that the last action started have finished and none followed for `QUIET_MS` (a run
-    may request another); a click or key press not yet followed by a run counts as unfinished for up to `grace` ms
-    (`INPUT_GRACE`; 0 from a caller that knows its input starts no run). With `after` (a `runs` count taken before the action), first wait up to `start_within` ms for
-    a run to end: a widget commits its value a moment after the click or key press, and an action that changes
-    nothing starts no run at all.
+    may request another); a click or key press not yet followed by a run counts as unfinished for up to `grace`
+    ms (`INPUT_GRACE`; 0 from a caller that knows its input starts no run). With `after` (a `runs` count taken
+    before the action), first wait up to `start_within` ms for a run to end: a widget commits its value a moment
+    after the click or key press, and an action that changes nothing starts no run at all.
     """
     if after is not None:
         with contextlib.suppress(PlaywrightTimeout):
