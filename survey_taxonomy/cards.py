@@ -1,4 +1,5 @@
-"""Paper cards for narrow screens, as one block of escaped HTML.
+"""A paper in brief, as lists show it: its page's address, its first authors, its venue and year, and the cards
+that show papers on narrow screens, as one block of escaped HTML.
 
 One block, not a Streamlit element per card: every element costs the browser a React component on each rerun,
 and thirty cards (a link and a caption each, hidden on wide screens) were most of Explore's elements and most of

@@ -221,6 +221,8 @@ PAGE_STYLE = """
 @media (min-width: 641px) {
   .st-key-explore_cards { display: none; }
 }
+/* Page links in the main area (a paper's title in the reading list) wrap: Streamlit cuts them at one line. */
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
 /* The cards (`cards.cards_html`): one link per paper, title above authors and venue, whole titles wrapped. */
 .atlas-cards { display: flex; flex-direction: column; gap: .5rem; }
 .atlas-card { padding: .6rem .8rem; border: 1px solid rgba(128, 128, 128, .35); border-radius: .5rem; }

@@ -85,6 +85,13 @@ def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, bro
     for key in (KEY, second):
         expect(page.get_by_role("link", name=re.compile(re.escape(corpus.by_key[key].title[:40])))).to_be_visible()
     shoot(page, "reading-list")
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone, whole titles, wrapped, none cut at the edge
+    page.wait_for_function("document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0")  # folded away
+    for key in (KEY, second):
+        title = page.get_by_role("link", name=re.compile(re.escape(corpus.by_key[key].title[:40]))).locator("p")
+        assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= window.innerWidth"), key
+    shoot(page, "reading-list-phone")
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
     name, ris = download(page, re.compile(r"^RIS \(2\)"))
     assert name == "small-models-atlas_reading-list.ris"
