@@ -66,6 +66,12 @@ def parse_feed(xml_text: str, arxiv_id: str) -> dict[str, Any]:
     }
 
 
+def _timed_out(error: BaseException) -> bool:
+    """Whether the download gave up waiting: the worker's own timeout can fire just before `join` returns."""
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    return isinstance(reason, TimeoutError)
+
+
 def fetch_arxiv(value: str, *, api: str = ARXIV_API, timeout: float = TIMEOUT_S) -> dict[str, Any]:
     """Look a paper up on arXiv and return its form fields (see `parse_feed`).
 
@@ -92,7 +98,7 @@ def fetch_arxiv(value: str, *, api: str = ARXIV_API, timeout: float = TIMEOUT_S)
         error = outcome.get("error")
         if isinstance(error, urllib.error.HTTPError):
             raise ArxivError(f"arXiv answered with an error (HTTP {error.code}); try again later or type the details in yourself")
-        why = "no answer" if error is None else "no connection"
+        why = "no answer" if error is None or _timed_out(error) else "no connection"
         raise ArxivError(f"arXiv cannot be reached from this server ({why} within {timeout:g} s); type the details in yourself")
     return parse_feed(outcome["body"], arxiv_id)
 

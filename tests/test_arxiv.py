@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from survey_taxonomy.arxiv import ArxivError, fetch_arxiv, normalise_arxiv_id, parse_feed, verify_arxiv
+from survey_taxonomy.arxiv import ArxivError, _timed_out, fetch_arxiv, normalise_arxiv_id, parse_feed, verify_arxiv
 
 FEED = (Path(__file__).parent / "fixtures" / "arxiv_feed.xml").read_text(encoding="utf-8")
 ERROR_FEED = (
@@ -102,6 +103,17 @@ def test_unreachable_arxiv_fails_within_the_timeout_in_plain_words(arxiv_api: st
         fetch_arxiv("2501.00001", api=arxiv_api + path, timeout=0.5)
     assert time.monotonic() - started < 1.5
     assert "urlopen" not in str(info.value) and "Errno" not in str(info.value)
+
+
+def test_a_download_that_gives_up_waiting_counts_as_no_answer(arxiv_api: str):
+    """The worker's own timeout can fire just before the caller stops waiting (CI saw it once on a busy
+    machine); that is still a server that did not answer, not one that refused the connection."""
+    with pytest.raises(OSError) as waited:
+        urllib.request.urlopen(arxiv_api + "/slow", timeout=0.2)
+    with pytest.raises(OSError) as refused:
+        urllib.request.urlopen("http://127.0.0.1:9/", timeout=2)
+    assert _timed_out(waited.value)
+    assert not _timed_out(refused.value)
 
 
 def test_closed_port_fails_fast():
