@@ -84,6 +84,11 @@ class Selection:
         rows = np.flatnonzero(self.mask(frame).to_numpy())
         return frame.iloc[rows[np.argsort(frame["sort_rank"].to_numpy()[rows])]]
 
+    def kept(self, frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+        """Only `columns` of the rows this selection keeps, unsorted: what counting needs. `filter` gathers every
+        column of the kept rows, which costs about ten times more; the sidebar counts four times per click."""
+        return frame.loc[self.mask(frame).to_numpy(), list(columns)]
+
     def describe(self, count: int, taxonomy: Taxonomy | None = None) -> str:
         """The selection in one English phrase.
 

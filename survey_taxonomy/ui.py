@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -366,13 +366,13 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
                 "“make decoding faster” finds speculative decoding. Shows the closest papers.",
             )
         if "node" in fields:
-            counts = node_counts(current.without("node").filter(frame), c.taxonomy)
+            counts = node_counts(current.without("node").kept(frame, "taxonomy"), c.taxonomy)
             options = ["", *[n.id for n in c.taxonomy.walk()]]
             st.selectbox("Taxonomy node (includes its sub-nodes)", options, key=f"{prefix}_node", format_func=lambda n: node_label(c, n))
             if current.node:
                 st.caption(f"{plural(counts.get(current.node, 0), 'paper')} in this node with the other filters")
         if "facets" in fields:
-            topic_counts = facet_counts(current.without("facets").filter(frame), "topics")
+            topic_counts = facet_counts(current.without("facets").kept(frame, "topics"), "topics")
             chosen = [t for t in st.session_state.get(f"{prefix}_facets", []) if t in c.topics]
             options = list(dict.fromkeys([*chosen, *topic_counts.index]))
             # No "Select all": topics must all match, so selecting every topic would always give nothing.
@@ -382,25 +382,31 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
         if "years" in fields and span[0] < span[1]:
             st.slider("Years", span[0], span[1], key=f"{prefix}_years")
         if "venues" in fields:
-            venue_counts = facet_counts(current.without("venues").filter(frame), "venue_name")
+            venue_counts = facet_counts(current.without("venues").kept(frame, "venue_name"), "venue_name")
             chosen = [v for v in st.session_state.get(f"{prefix}_venues", []) if v in c.venue_names]
             options = list(dict.fromkeys([*chosen, *venue_counts.index]))
             st.multiselect("Venues", options, key=f"{prefix}_venues")
         if "relations" in fields:
-            rel_counts = facet_counts(current.without("relations").filter(frame), "relation")
+            rel_counts = facet_counts(current.without("relations").kept(frame, "relation"), "relation")
             st.multiselect("Relation to the survey", list(RELATION_LABELS), key=f"{prefix}_relations", format_func=relation_label)
             st.caption(_counts_caption(rel_counts, relation_label))
         if "has_code" in fields:
-            with_code = int(current.without("has_code").filter(frame)["has_code"].sum())
+            with_code = int(current.without("has_code").kept(frame, "has_code")["has_code"].sum())
             st.checkbox(f"Only papers with code ({with_code})", key=f"{prefix}_has_code")
-        if not current.is_empty() and st.button("Clear all filters", key=f"{prefix}_clear"):
-            for name in FILTERS:
-                st.session_state.pop(f"{prefix}_{name}", None)
-            st.query_params.clear()
-            st.rerun()
+        if not current.is_empty():
+            st.button("Clear all filters", key=f"{prefix}_clear", on_click=_clear_filters, args=(prefix,))
     return current
 
 
+def _clear_filters(prefix: str) -> None:
+    """Forget the page's filters and empty its URL, before the run the click starts: that one run then draws
+    every widget at its default (clearing within the run drew the page twice)."""
+    for name in FILTERS:
+        st.session_state.pop(f"{prefix}_{name}", None)
+    st.query_params.clear()
+
+
+@lru_cache(maxsize=1 << 16)  # the table rebuilds every shown link on each click; parsing them was a tenth of a run
 def safe_url(url: str) -> str:
     """`url` rebuilt from its parsed parts when it is an http(s) address with a host, else "" (shown as no link).
 
@@ -569,11 +575,15 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
     """
     if here != "paper":
         st.subheader(markdown_text(paper.title))
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         with left:
             st.page_link(PAPER_PAGE, label="Open the paper's page", icon=":material/article:", query_params={"key": paper.key})
-        with right:
+        with middle:
             reading_button(c, paper.key, here)
+        with right, st.popover("Cite", icon=":material/format_quote:"):
+            # Drawn when opened, as Semantic Scholar's Cite: a code block costs the browser about 0.4 s of CPU
+            # on every load of a page that shows one, and most visits to Explore do not cite.
+            bibtex_block(paper)
     st.markdown(
         f"{markdown_text(', '.join(paper.authors)) or '*Authors unknown*'}  \n"
         f"**{markdown_text(paper.venue) or 'Venue unknown'}** · {paper.year or 'year unknown'} · {relation_label(paper.relation)}"
@@ -615,6 +625,12 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
     if paper.note:
         with st.expander("Provenance of this record"):
             st.text(paper.note)
+    if here == "paper":
+        bibtex_block(paper)
+
+
+def bibtex_block(paper: Paper) -> None:
+    """The paper's citable BibTeX (standard fields only), with Streamlit's copy button."""
     st.markdown("**BibTeX** to cite it (copy with the button at the top right of the box)")
     st.code(export([paper], "cite"), language="bibtex")
 

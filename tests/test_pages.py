@@ -64,6 +64,16 @@ def test_explore_restores_the_view_from_the_url_and_opens_a_paper(corpus):
     assert any("@inproceedings{leviathan2023fast" in c.value for c in at.code)
 
 
+def test_clear_all_filters_resets_every_filter_and_the_url_in_one_click(corpus):
+    at = open_page("pages/explore.py", node=SPEC, code="1", q="draft", key="leviathan2023fast")
+    at.button(key="explore_clear").click().run()
+    assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
+    assert dict(at.query_params) == {}
+    assert at.selectbox(key="explore_node").value == "" and not at.checkbox(key="explore_has_code").value
+    assert at.text_input(key="explore_query").value == ""
+    assert not [b for b in at.button if b.key == "explore_clear"]  # nothing left to clear
+
+
 def test_explore_bad_url_values_fall_back_with_a_notice(corpus):
     at = open_page("pages/explore.py", node="no/such/node", **{"from": "19x9"})
     assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)

@@ -133,3 +133,11 @@ def test_adding_a_facet_never_grows_the_result(tiny, selection, facet):
     before = keys(selection, tiny)
     after = keys(replace(selection, facets=(*selection.facets, facet)), tiny)
     assert after <= before
+
+
+@settings(max_examples=120, deadline=None)
+@given(selections)
+def test_kept_holds_the_columns_of_exactly_the_filtered_rows(tiny, selection):
+    kept = selection.kept(tiny.frame, "key", "topics")
+    assert list(kept.columns) == ["key", "topics"]
+    assert sorted(kept["key"]) == sorted(selection.filter(tiny.frame)["key"])
