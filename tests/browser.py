@@ -48,12 +48,27 @@ for (const kind of ["click", "keydown"]) window.addEventListener(kind, () => { w
 """
 INPUT_GRACE = 1_000
 QUIET_MS = 100  # a run that another run requests starts within a few ms of its end
+POLL_MS = 10  # how often the page checks (in the page itself: a check costs microseconds, a late answer a step's time)
 QUIET = """([quiet, grace]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const now = performance.now(), runs = window.__runs;
   return app && app.getAttribute("data-test-script-state") === "notRunning" && now - runs.changed > quiet
     && (!runs.input || now - runs.input > grace);
 }"""
+
+
+# Streamlit's Markdown shows a few ASCII sequences that stand between spaces as symbols: " -- " as an em dash,
+# " -> " as an arrow, " >= " as ≥ (its frontend's `StreamlitMarkdown`, on every text outside a link). A title such as
+# "SmolLM2: When Smol Goes Big -- Data-Centric Training…" is shown with "—"; pages are compared with the library
+# through this.
+TYPOGRAPHY = (("<->", "↔"), ("->", "→"), ("<-", "←"), ("--", "—"), (">=", "≥"), ("<=", "≤"), ("~=", "≈"))
+
+
+def as_shown(text: str) -> str:
+    """`text` as Streamlit's Markdown displays it (see TYPOGRAPHY)."""
+    for ascii_form, symbol in TYPOGRAPHY:
+        text = re.sub(rf"(^|\s){re.escape(ascii_form)}(\s|$)", rf"\g<1>{symbol}\g<2>", text)
+    return text
 
 
 def new_context(browser, **options):
@@ -69,8 +84,10 @@ def runs(page) -> int:
     return page.evaluate("window.__runs.ended")
 
 
-def wait_for_app(page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000, grace: float = INPUT_GRACE) -> None:
-    """Wait until the script runs that the last action started have finished and none followed for `QUIET_MS` (a run
+def wait_for_app(
+    page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000, grace: float = INPUT_GRACE, quiet: float = QUIET_MS
+) -> None:
+    """Wait until the script runs that the last action started have finished and none followed for `quiet` ms (a run
     may request another); a click or key press not yet followed by a run counts as unfinished for up to `grace`
     ms (`INPUT_GRACE`; 0 from a caller that knows its input starts no run). With `after` (a `runs` count taken
     before the action), first wait up to `start_within` ms for a run to end: a widget commits its value a moment
@@ -78,8 +95,8 @@ def wait_for_app(page, timeout: float = 60_000, after: int | None = None, start_
     """
     if after is not None:
         with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_function("n => window.__runs.ended > n", arg=after, timeout=start_within, polling=50)
-    page.wait_for_function(QUIET, arg=[QUIET_MS, grace], timeout=timeout, polling=50)
+            page.wait_for_function("n => window.__runs.ended > n", arg=after, timeout=start_within, polling=POLL_MS)
+    page.wait_for_function(QUIET, arg=[quiet, grace], timeout=timeout, polling=POLL_MS)
 
 
 def warm_up(browser, base: str) -> None:
