@@ -575,15 +575,13 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
     """
     if here != "paper":
         st.subheader(markdown_text(paper.title))
-        left, middle, right = st.columns(3)
-        with left:
+        with st.container(horizontal=True, vertical_alignment="center"):  # each action as wide as its label, wrapped on a narrow window
             st.page_link(PAPER_PAGE, label="Open the paper's page", icon=":material/article:", query_params={"key": paper.key})
-        with middle:
             reading_button(c, paper.key, here)
-        with right, st.popover("Cite", icon=":material/format_quote:"):
-            # Drawn when opened, as Semantic Scholar's Cite: a code block costs the browser about 0.4 s of CPU
-            # on every load of a page that shows one, and most visits to Explore do not cite.
-            bibtex_block(paper)
+            with st.popover("Cite", icon=":material/format_quote:"):
+                # Drawn when opened, as Semantic Scholar's Cite: a code block costs the browser about 0.4 s of CPU
+                # on every load of a page that shows one, and most visits to Explore do not cite.
+                bibtex_block(paper)
     st.markdown(
         f"{markdown_text(', '.join(paper.authors)) or '*Authors unknown*'}  \n"
         f"**{markdown_text(paper.venue) or 'Venue unknown'}** · {paper.year or 'year unknown'} · {relation_label(paper.relation)}"
