@@ -80,6 +80,10 @@ def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, bro
     page.reload()
     wait_for_app(page)
     expect(page.get_by_role("link", name=re.compile(r"Reading list \(2\)"))).to_be_visible()
+    page.set_viewport_size({"width": 1000, "height": 900})  # a laptop window: the panel's actions keep whole labels
+    label = page.get_by_role("button", name="Remove from reading list").get_by_test_id("stMarkdownContainer")
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the Remove button's label is cut"
+    page.set_viewport_size({"width": 1400, "height": 1000})
     page.get_by_role("link", name=re.compile(r"Reading list \(2\)")).click()
     wait_for_app(page)
     for key in (KEY, second):
