@@ -195,3 +195,22 @@ def postgres() -> Iterator[Callable[[], str]]:
     admin.dispose()
     subprocess.run([*as_user, bindir / "pg_ctl", "-D", root / "data", "-m", "immediate", "stop"], capture_output=True)
     shutil.rmtree(root, ignore_errors=True)
+
+
+WALKS = "tests/test_e2e_explore.py::"
+WALK_BUDGET = 180.0  # seconds: issue #10 asks for the random walks to take under 3 minutes in `make test`
+_walk_seconds: list[float] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.nodeid.startswith(WALKS):
+        _walk_seconds.append(report.duration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how long the walks took (set-up and checks included), so every run's log shows the budget kept or not.
+    Reported, not asserted: this machine is shared, and the same walks take a quarter longer on a busy day."""
+    if _walk_seconds:
+        total = sum(_walk_seconds)
+        verdict = "within" if total < WALK_BUDGET else "OVER"
+        terminalreporter.write_line(f"Explore's random walks took {total:.1f} s, {verdict} the {WALK_BUDGET:.0f} s budget of issue #10")
