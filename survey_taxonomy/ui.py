@@ -283,11 +283,9 @@ FILTERS = ("node", "facets", "years", "venues", "relations", "has_code", "query"
 def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple[int, int]) -> None:
     """Set the widgets to `selection` (from the URL), keeping only values that name something in the corpus."""
     state = st.session_state
-    known_topics = set(c.frame["topics"].explode().dropna())
-    known_venues = set(c.frame["venue_name"])
     state[f"{prefix}_node"] = selection.node or ""
-    state[f"{prefix}_facets"] = [f for f in selection.facets if f in known_topics]
-    state[f"{prefix}_venues"] = [v for v in selection.venues if v in known_venues]
+    state[f"{prefix}_facets"] = [f for f in selection.facets if f in c.topics]
+    state[f"{prefix}_venues"] = [v for v in selection.venues if v in c.venue_names]
     state[f"{prefix}_relations"] = list(selection.relations)
     state[f"{prefix}_has_code"] = selection.has_code
     state[f"{prefix}_query"] = selection.query
@@ -295,7 +293,7 @@ def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple
     lo = max(selection.year_min or year_span[0], year_span[0])
     hi = min(selection.year_max or year_span[1], year_span[1])
     state[f"{prefix}_years"] = (lo, hi) if lo <= hi else year_span
-    dropped = (set(selection.facets) - known_topics) | (set(selection.venues) - known_venues)
+    dropped = (set(selection.facets) - c.topics) | (set(selection.venues) - c.venue_names)
     if dropped:
         st.toast(f"Link: ignored unknown values {markdown_text(', '.join(sorted(dropped)))}", icon="⚠️")
 
@@ -579,7 +577,7 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
             st.page_link(PAPER_PAGE, label="Open the paper's page", icon=":material/article:", query_params={"key": paper.key})
             reading_button(c, paper.key, here)
             with st.popover("Cite", icon=":material/format_quote:"):
-                # Drawn when opened, as Semantic Scholar's Cite: a code block costs the browser about 0.4 s of CPU
+                # Drawn when opened, as Semantic Scholar's Cite: a code block costs the browser about 0.5 s of CPU
                 # on every load of a page that shows one, and most visits to Explore do not cite.
                 bibtex_block(paper)
     st.markdown(

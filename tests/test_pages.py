@@ -80,6 +80,16 @@ def test_explore_bad_url_values_fall_back_with_a_notice(corpus):
     assert any("no such taxonomy node" in t.value for t in at.toast)
 
 
+def test_explore_link_keeps_known_topics_and_venues_and_names_the_unknown_ones(corpus):
+    topic, venue = sorted(corpus.topics)[0], sorted(v for v in corpus.venue_names if v)[0]
+    at = open_page("pages/explore.py", facet=[topic, "No such topic"], venue=[venue, "Nowhere Conf"])
+    assert at.multiselect(key="explore_facets").value == [topic]
+    assert at.multiselect(key="explore_venues").value == [venue]
+    assert any("No such topic" in t.value and "Nowhere Conf" in t.value for t in at.toast)
+    expected = Selection(facets=(topic,), venues=(venue,))
+    assert expected.describe(len(expected.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
+
+
 def test_explore_empty_result_says_what_to_do():
     at = open_page("pages/explore.py", q="zzzz-no-paper-has-this")
     assert any("No paper matches" in i.value for i in at.info)
