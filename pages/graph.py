@@ -10,7 +10,7 @@ from survey_taxonomy.provenance import highest_counts
 MODE_LABELS = {"citations": "Citation network", "coauthors": "Co-authorship", "similarity": "Topic similarity"}
 COLOUR_LABELS = {"category": "Taxonomy category", "relation": "Relation to the survey", "year": "Year"}
 SIZE_LABELS = {"degree": "Degree (links)", "pagerank": "PageRank", "citations": "Citation count (scholarly index)"}
-LABELLED = 8  # the most central nodes get their names written on the drawing
+LABELLED = 10  # the most central nodes get their names written on the drawing, where they leave each other room
 
 c = ui.corpus()
 st.title("Citation graph")

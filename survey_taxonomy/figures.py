@@ -149,8 +149,9 @@ def graph_figure(
     """Nodes coloured by a node attribute (`category`, `relation` or `year`) and sized by a metric column.
 
     `highlight` is circled with its links drawn in red; `labels` are the nodes whose short names are written
-    beside them (the most central ones, so the drawing can be read without hovering); `edge_notes` says where
-    each link comes from, shown when hovering the middle of the link.
+    beside them (the most central ones first, so the drawing can be read without hovering; one that would cover
+    a name already written is left out, see `apart`); `edge_notes` says where each link comes from, shown when
+    hovering the middle of the link.
 
     Each trace's `customdata` holds the node ids, so a selection event maps back to nodes.
     """
@@ -235,16 +236,23 @@ def graph_figure(
                     marker={"size": [size(n) for n in group], "color": colours.get(value, PALETTE[-1]), "line": {"width": 0.5, "color": "white"}},
                 )
             )
+    axis: dict[str, Any] = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": ""}
+    xaxis, yaxis = dict(axis), dict(axis)
+    if positions:  # room at the sides for the labels of the outermost nodes, which plotly would cut
+        across, down = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
+        xpad, ypad = 0.2 * (max(across) - min(across) or 1), 0.08 * (max(down) - min(down) or 1)
+        xaxis["range"], yaxis["range"] = [min(across) - xpad, max(across) + xpad], [min(down) - ypad, max(down) + ypad]
     if labels:
-        shown = [n for n in labels if n in positions]
+        texts = {n: plain(_short_label(graph.nodes[n])) for n in labels if n in positions}
+        shown = apart(texts, positions, xaxis.get("range", [-1.0, 1.0]), yaxis.get("range", [-1.0, 1.0]))
         fig.add_trace(
             scatter(
                 x=[positions[n][0] for n in shown],
                 y=[positions[n][1] for n in shown],
                 mode="text",
-                text=[plain(_short_label(graph.nodes[n])) for n in shown],
+                text=[texts[n] for n in shown],
                 textposition="top center",
-                textfont={"size": 11, "color": "#222"},
+                textfont={"size": LABEL_FONT_PX, "color": "#222"},
                 hoverinfo="skip",
                 showlegend=False,
             )
@@ -266,13 +274,32 @@ def graph_figure(
                 marker={"size": size(highlight) + 10, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#E45756"}},
             )
         )
-    axis: dict[str, Any] = {"showgrid": False, "zeroline": False, "showticklabels": False, "title": ""}
-    xaxis, yaxis = dict(axis), dict(axis)
-    if positions:  # room at the sides for the labels of the outermost nodes, which plotly would cut
-        across, down = [p[0] for p in positions.values()], [p[1] for p in positions.values()]
-        xpad, ypad = 0.3 * (max(across) - min(across) or 1), 0.08 * (max(down) - min(down) or 1)
-        xaxis["range"], yaxis["range"] = [min(across) - xpad, max(across) + xpad], [min(down) - ypad, max(down) + ypad]
     return _layout(fig, title, xaxis=xaxis, yaxis=yaxis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")
+
+
+LABEL_FONT_PX = 11
+DRAWING_PX = (560, 560)  # the graph's plotting area on the graph page at a desktop width, in pixels
+
+
+def apart(texts: Mapping[str, str], positions: Mapping[str, tuple[float, float]], x_range: Sequence[float], y_range: Sequence[float]) -> list[str]:
+    """The nodes of `texts` (in its order: the most central first) whose labels can be written without covering
+    one written before, on a drawing of DRAWING_PX showing `x_range` by `y_range`. A label is centred over its
+    node, one line high and about 0.6 em per character wide.
+
+    >>> apart({"a": "Alpha", "b": "Beta", "c": "Gamma"}, {"a": (0, 0), "b": (0.01, 0), "c": (0, 1)}, [-1, 1], [-1, 1])
+    ['a', 'c']
+    """
+    across = DRAWING_PX[0] / ((x_range[1] - x_range[0]) or 1.0)
+    down = DRAWING_PX[1] / ((y_range[1] - y_range[0]) or 1.0)
+    written: list[tuple[float, float, float]] = []  # x and y in pixels, half the label's width
+    shown = []
+    for node, text in texts.items():
+        x, y = positions[node][0] * across, positions[node][1] * down
+        half = 0.3 * LABEL_FONT_PX * len(text)
+        if all(abs(x - wx) >= half + w_half or abs(y - wy) >= 1.3 * LABEL_FONT_PX for wx, wy, w_half in written):
+            written.append((x, y, half))
+            shown.append(node)
+    return shown
 
 
 def _short_label(data: Mapping[str, Any]) -> str:

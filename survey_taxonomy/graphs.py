@@ -124,20 +124,72 @@ NEIGHBOURS = 24  # nearest nodes that repel each node in the large-graph layout
 def layout(graph: nx.Graph, seed: int = 7, center: str | None = None) -> dict[str, tuple[float, float]]:
     """Force-directed positions; `center` (the survey) is pinned at the origin so the eye finds it first.
 
-    Graphs of LARGE_GRAPH nodes or more are laid out by `_neighbour_layout`, the same forces with repulsion
+    Each connected part is laid out on its own and the parts are packed: the one holding `center` (else the
+    largest) fills the unit disc around the origin, the others sit in rows under it, each sized by its number of
+    nodes. Laid out together, a few stray pairs drift far off and squeeze the main drawing into a corner.
+    Parts of LARGE_GRAPH nodes or more are laid out by `_neighbour_layout`, the same forces with repulsion
     only from each node's nearest neighbours, which keeps a 10,000-node graph to about two seconds.
     """
     if graph.number_of_nodes() == 0:
         return {}
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
-    if len(graph) >= LARGE_GRAPH:
-        return _neighbour_layout(undirected, seed, center if center in graph else None)
-    iterations = 50
-    if center is not None and center in graph:
-        pos = nx.spring_layout(undirected, pos={center: (0.0, 0.0)}, fixed=[center], seed=seed, iterations=iterations)
+    parts = sorted(nx.connected_components(undirected), key=lambda part: (center not in part, -len(part), min(part)))
+    main = _fitted(_part_layout(undirected.subgraph(parts[0]), seed, center), 1.0, center)
+    return main | _rows_under(main, [_part_layout(undirected.subgraph(part), seed, None) for part in parts[1:]], len(parts[0]))
+
+
+PART_GAP = 0.12  # space between packed parts, in units of the main part's radius
+SMALLEST_PART = 0.08  # radius of a one- or two-node part, in the same units
+
+
+def _part_layout(part: nx.Graph, seed: int, center: str | None) -> dict[str, tuple[float, float]]:
+    """Positions of one connected part, at whatever scale its layout gives."""
+    if len(part) == 1:
+        return {node: (0.0, 0.0) for node in part}
+    if len(part) >= LARGE_GRAPH:
+        return _neighbour_layout(part, seed, center if center in part else None)
+    if center is not None and center in part:
+        pos = nx.spring_layout(part, pos={center: (0.0, 0.0)}, fixed=[center], seed=seed, iterations=50)
     else:
-        pos = nx.spring_layout(undirected, seed=seed, iterations=iterations)
+        pos = nx.spring_layout(part, seed=seed, iterations=50)
     return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
+
+
+def _fitted(pos: dict[str, tuple[float, float]], radius: float, center: str | None = None) -> dict[str, tuple[float, float]]:
+    """`pos` moved so that `center` (else the mean position) is at the origin, and scaled to `radius`.
+
+    >>> _fitted({"a": (2.0, 2.0), "b": (4.0, 2.0)}, 0.5)
+    {'a': (-0.5, 0.0), 'b': (0.5, 0.0)}
+    """
+    points = np.array(list(pos.values()), dtype=float)
+    origin = np.array(pos[center]) if center in pos else points.mean(axis=0)
+    reach = float(np.sqrt(((points - origin) ** 2).sum(axis=1)).max())
+    scale = radius / reach if reach > 0 else 0.0
+    return {n: (float((x - origin[0]) * scale), float((y - origin[1]) * scale)) for n, (x, y) in pos.items()}
+
+
+def _rows_under(main: dict[str, tuple[float, float]], parts: list[dict[str, tuple[float, float]]], main_size: int) -> dict[str, tuple[float, float]]:
+    """The smaller parts (largest first) in rows under the main one, each with a radius that grows as the square
+    root of its nodes (so its area follows its size); rows span the main part's width, or more when there are
+    so many parts that a square block of them is wider (a co-author graph is mostly small cliques)."""
+    radii = [max(SMALLEST_PART, float(np.sqrt(len(part) / main_size))) for part in parts]
+    left, right = min(x for x, _ in main.values()), max(x for x, _ in main.values())
+    square = float(np.sqrt(sum((2 * r + PART_GAP) ** 2 for r in radii)))
+    if square > right - left:  # centred under the main part
+        left, right = (left + right - square) / 2, (left + right + square) / 2
+    width = max(right - left, 2 * max(radii, default=0.0))
+    top = min(y for _, y in main.values()) - 2 * PART_GAP
+    placed: dict[str, tuple[float, float]] = {}
+    x, row_height = left, 0.0
+    for part, r in zip(parts, radii, strict=True):
+        if x > left and x + 2 * r > left + width:  # this row is full: start the next one under it
+            x, top, row_height = left, top - row_height - PART_GAP, 0.0
+        inner = r / 2 if len(part) <= 2 else 0.8 * r  # a pair at half its cell reads as a pair, not as a row of dots
+        for node, (px, py) in _fitted(part, inner).items():
+            placed[node] = (x + r + px, top - r + py)
+        x += 2 * r + PART_GAP
+        row_height = max(row_height, 2 * r)
+    return placed
 
 
 def _neighbour_layout(graph: nx.Graph, seed: int, center: str | None, iterations: int = 50) -> dict[str, tuple[float, float]]:

@@ -49,3 +49,13 @@ def test_graph_axes_leave_room_for_the_labels_of_the_outermost_nodes(tiny):
     assert left <= min(across) - 0.15 * width and right >= max(across) + 0.15 * width  # a label is centred on its node
     bottom, top = figure.layout.yaxis.range
     assert bottom < min(down) and top > max(down)
+
+
+def test_graph_labels_that_would_cover_one_another_are_written_once(tiny):
+    graph = build_graph(tiny, "citations")
+    nodes = list(graph)
+    positions = {n: (0.0, 0.0) if i < 3 else (float(i), float(i)) for i, n in enumerate(nodes)}  # three on one spot
+    figure = graph_figure(graph, positions, graph_metrics(graph), labels=nodes)
+    written = next(trace for trace in figure.data if trace.mode == "text")
+    assert len(written.text) == len(nodes) - 2  # the first of the three, and every node standing apart
+    assert (written.x[0], written.y[0]) == (0.0, 0.0)

@@ -1,5 +1,6 @@
 """Graphs on the tiny fixture: citations, co-authors, similarity, layout."""
 
+import networkx as nx
 import pytest
 
 from survey_taxonomy.graphs import build_graph, citation_graph, coauthor_graph, graph_metrics, layout, neighbours, similarity_graph
@@ -51,3 +52,33 @@ def test_empty_and_unknown(tiny):
     assert graph_metrics(build_graph(tiny, "coauthors", [])).empty
     with pytest.raises(ValueError, match="unknown graph mode"):
         build_graph(tiny, "nope")
+
+
+def test_layout_packs_stray_parts_under_the_main_one_instead_of_pushing_it_into_a_corner():
+    graph = nx.star_graph(30)  # node 0 is the hub, as the survey is
+    graph.add_edges_from([("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l")])
+    graph.add_node("alone")
+    pos = layout(graph, center=0)
+    assert set(pos) == set(graph) and pos[0] == (0.0, 0.0)
+    main = [pos[n] for n in range(31)]
+    strays = [pos[n] for n in graph if not isinstance(n, int)]
+    assert max(x * x + y * y for x, y in main) == pytest.approx(1.0)  # the main part fills the unit disc
+    assert max(y for _, y in strays) < min(y for _, y in main)  # the strays sit under it
+    assert all(abs(x) <= 1.0 + 1e-9 for x, _ in strays)  # in rows no wider than the main part
+
+    def apart(m, n):
+        return (pos[m][0] - pos[n][0]) ** 2 + (pos[m][1] - pos[n][1]) ** 2
+
+    for a, b in [("a", "b"), ("c", "d"), ("k", "l")]:  # each pair stays together, apart from the other parts
+        assert all(apart(a, b) < apart(a, n) for n in graph if n not in (a, b))
+    assert len({(round(x, 6), round(y, 6)) for x, y in strays}) == len(strays)
+
+
+def test_layout_of_the_real_citation_graph_gives_the_survey_most_of_the_drawing(corpus):
+    graph = citation_graph(corpus)
+    pos = layout(graph, center=corpus.survey.key)
+    hub = nx.node_connected_component(graph.to_undirected(), corpus.survey.key)
+    assert len(hub) < len(graph)  # the dataset has a few curated links apart from the survey's
+    for axis in (0, 1):
+        extent = [pos[n][axis] for n in graph]
+        assert max(pos[n][axis] for n in hub) - min(pos[n][axis] for n in hub) >= 0.75 * (max(extent) - min(extent))
