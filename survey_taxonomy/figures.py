@@ -15,6 +15,7 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
+from .cards import clipped
 from .query import Selection, node_counts
 from .records import RELATION_LABELS
 from .taxonomy import Taxonomy
@@ -191,8 +192,7 @@ def graph_figure(
 
     def hover(n: str) -> str:
         data = graph.nodes[n]
-        title_text = str(data.get("title", n))
-        short = title_text if len(title_text) <= 90 else title_text[:87] + "…"
+        short = clipped(str(data.get("title", n)), 90)
         extra = f"<br>{size_by}: {float(metric.get(n, 0)):.3g}" if len(metric) else ""
         year = data.get("year") or "year unknown"
         return f"<b>{plain(short)}</b><br>{plain(data.get('label', n))} · {year}{extra}"

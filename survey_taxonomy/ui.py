@@ -18,7 +18,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from .abstracts import abstract_of
-from .cards import cards_html, paper_url
+from .cards import cards_html, clipped, paper_url
 from .config import Settings
 from .corpus import Corpus, files_signature, load_corpus
 from .errors import SettingsError, SurveyDataError
@@ -687,7 +687,7 @@ def paper_link(c: Corpus, key: str, here: str, slot: str = "") -> None:
     the same page is a button that sets the URL instead. `slot` tells apart two links to one paper on a page.
     """
     paper = c.by_key[key]
-    label = f"{markdown_text(paper.title[:90])} ({paper.year or 'n.d.'})"
+    label = f"{markdown_text(clipped(paper.title, 90))} ({paper.year or 'n.d.'})"
     if here in ("explore", "paper"):
         st.button(label, key=f"{here}_open_{slot}_{key}", type="tertiary", on_click=open_paper, args=(key,), icon=":material/article:")
     else:

@@ -26,6 +26,7 @@ def test_explore_walk(server, page, corpus):
     page.goto(server)
     wait_for_app(page)
     expect(page.get_by_test_id("stHeading").first).to_contain_text("Small Models Atlas")
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .sunburstlayer path').length > 10", timeout=60_000)  # drawn
     shoot(page, "overview")
 
     page.get_by_role("link", name="Explore papers").first.click()

@@ -32,6 +32,19 @@ def test_overview_numbers_match_the_library(corpus):
     assert at.title[0].value == "Small Models Atlas"
 
 
+def test_overview_lists_connected_papers_by_whole_words(corpus):
+    at = open_page("pages/overview.py")
+    titles = {markdown_text(p.title): p.title for p in corpus.papers}
+    listed = [link.proto.label.split(" · ", 1)[1] for link in at.get("page_link") if " link" in link.proto.label.split(" · ")[0]]
+    assert len(listed) >= 5
+    for label in listed:
+        if label in titles:
+            continue
+        assert label.endswith("…"), label  # a long title is cut where a word ends, and says so
+        whole = next(t for shown, t in titles.items() if shown.startswith(label[:-1]))
+        assert whole[len(label[:-1].replace("\\", "")) :][:1] in (" ", ",", ".", ":", ";", "-"), (label, whole)
+
+
 def test_explore_default_shows_everything(corpus):
     at = open_page("pages/explore.py")
     assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
