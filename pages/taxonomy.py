@@ -3,7 +3,7 @@
 import streamlit as st
 
 from survey_taxonomy import cards, ui
-from survey_taxonomy.export import markdown_text, to_markdown
+from survey_taxonomy.export import markdown_code, markdown_text, to_markdown
 from survey_taxonomy.query import node_counts, papers_by_node
 
 c = ui.corpus()
@@ -28,7 +28,7 @@ for root in start:
     for node in c.taxonomy.walk(root):
         level = min(node.depth + 2, 5) if not focus else min(node.depth - c.taxonomy[focus].depth + 2, 5)
         st.markdown(f"{'#' * level} {node.heading}")
-        st.caption(f"{ui.plural(counts[node.id], 'paper')} in this part of the tree · id `{markdown_text(node.id)}`")
+        st.caption(f"{ui.plural(counts[node.id], 'paper')} in this part of the tree · id {markdown_code(node.id)}")
         st.markdown(markdown_text(node.description))
         if node.facets:
             st.markdown("Method families: " + " · ".join(markdown_text(f) for f in node.facets))

@@ -53,6 +53,20 @@ def markdown_text(value: str) -> str:
     return _AUTOLINK.sub(_break_autolink, _MARKDOWN.sub(r"\\\1", " ".join(value.split())))
 
 
+def markdown_code(value: str) -> str:
+    r"""Any text as a Markdown code span that shows it exactly: escapes are not read inside code (`markdown_text`'s
+    backslashes would show), so the span's fence is one backtick longer than the longest run in the text.
+    Whitespace, newlines included, becomes single spaces.
+
+    >>> print(markdown_code("sm-enhance/llm"), markdown_code("a`b"), markdown_code("`x"))
+    `sm-enhance/llm` ``a`b`` `` `x ``
+    """
+    text = " ".join(value.split())
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def csv_cell(value: str) -> str:
     """A text cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe (OWASP).
 
