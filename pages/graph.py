@@ -6,6 +6,7 @@ from survey_taxonomy import ui
 from survey_taxonomy.figures import graph_figure
 from survey_taxonomy.graphs import MODES, derivative_works, isolated, neighbours, prior_works
 from survey_taxonomy.provenance import highest_counts
+from survey_taxonomy.words import plural
 
 MODE_LABELS = {"citations": "Citation network", "coauthors": "Co-authorship", "similarity": "Topic similarity"}
 COLOUR_LABELS = {"category": "Taxonomy category", "relation": "Relation to the survey", "year": "Year"}
@@ -50,7 +51,7 @@ descriptions = {
     "coauthors": "Authors joined when they wrote a paper of this selection together; bigger means more connected.",
     "similarity": "Each paper joined to its most similar papers by wording of title, summary and topics (and a shared taxonomy node).",
 }
-caption = f"{selection.describe(len(frame), c.taxonomy)} · {ui.plural(graph.number_of_nodes(), 'node')}, {ui.plural(graph.number_of_edges(), 'link')}."
+caption = f"{selection.describe(len(frame), c.taxonomy)} · {plural(graph.number_of_nodes(), 'node')}, {plural(graph.number_of_edges(), 'link')}."
 st.caption(f"{ui.markdown_text(caption)} {descriptions[mode]}")
 if graph.number_of_nodes() == 0:
     st.info("Nothing to draw for these filters; widen them in the sidebar.")
@@ -92,7 +93,7 @@ with drawing:
         st.rerun()
     alone = isolated(c, mode, keys, graph)
     if alone:
-        with st.expander(f"{ui.plural(len(alone), 'paper')} of this selection with no link here"):
+        with st.expander(f"{plural(len(alone), 'paper')} of this selection with no link here"):
             for key in alone:
                 ui.paper_link(c, key, "graph", slot="alone")
 with details, st.container(key="graph_details"):
@@ -101,7 +102,7 @@ with details, st.container(key="graph_details"):
         st.caption("Click a node, or find it with the box above, to see it here with its neighbours.")
     elif mode == "coauthors":
         data = graph.nodes[focus]
-        st.markdown(f"**{ui.markdown_text(focus)}** · {ui.plural(data['n_papers'], 'paper')} in this selection · {ui.plural(graph.degree(focus), 'co-author')}")
+        st.markdown(f"**{ui.markdown_text(focus)}** · {plural(data['n_papers'], 'paper')} in this selection · {plural(graph.degree(focus), 'co-author')}")
         for key in data["papers"]:
             ui.paper_link(c, key, "graph", slot="author")
         st.markdown("Co-authors: " + (ui.markdown_text(", ".join(neighbours(graph, focus)["linked"])) or "none"))
@@ -121,7 +122,7 @@ if mode == "citations":
             st.subheader(title, help=f"As in Connected Papers: {help_text}.")
             for key, n in found:
                 ui.paper_link(c, key, "graph", slot=title[:5])
-                st.caption(f"{ui.plural(n, 'paper')} of the selection")
+                st.caption(f"{plural(n, 'paper')} of the selection")
             if not found:
                 st.caption(f"None: no {help_text} among the known links.")
 st.subheader("Most central")

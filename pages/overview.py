@@ -6,6 +6,7 @@ from survey_taxonomy import ui
 from survey_taxonomy.cards import clipped
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.figures import papers_per_year, taxonomy_sunburst
+from survey_taxonomy.words import plural
 
 c = ui.corpus()
 survey = c.survey
@@ -44,7 +45,7 @@ with right:
         st.caption("No citation links recorded yet.")
     for row in top.itertuples():
         paper = c.by_key[row.node]
-        st.page_link("pages/paper.py", label=f"{ui.plural(row.degree, 'link')} · {markdown_text(clipped(paper.title, 80))}", query_params={"key": paper.key})
+        st.page_link("pages/paper.py", label=f"{plural(row.degree, 'link')} · {markdown_text(clipped(paper.title, 80))}", query_params={"key": paper.key})
     st.caption("Ranked by PageRank over the citation links in this dataset (the survey itself left out).")
     ui.citation_sources(c)
 

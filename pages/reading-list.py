@@ -3,6 +3,7 @@
 import streamlit as st
 
 from survey_taxonomy import cards, ui
+from survey_taxonomy.words import plural
 
 c = ui.corpus()
 st.title("Reading list")
@@ -14,7 +15,7 @@ st.caption(
 if not keys:
     st.info("Your reading list is empty. Open a paper in **Explore** or on its page and press **Add to reading list**.")
     st.stop()
-st.markdown(f"**{ui.plural(len(keys), 'paper')}**")
+st.markdown(f"**{plural(len(keys), 'paper')}**")
 for key in keys:
     paper = c.by_key[key]
     with st.container(border=True):

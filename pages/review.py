@@ -17,6 +17,7 @@ from survey_taxonomy.errors import SubmissionError
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.jobs import KINDS, current_job, start_discover, start_refresh
 from survey_taxonomy.submissions import ORIGINS, store_for
+from survey_taxonomy.words import plural
 
 ORIGIN_LABELS = {"all": "All", "form": "Form", "bibtex": "BibTeX", "discovered": "Discovered"}
 JOB_LABELS = {"refresh": "Refresh citations", "discover": "Discover new papers"}
@@ -100,7 +101,8 @@ origin = st.segmented_control(
 )
 pending = [s for s in submissions if s.status == "pending" and origin in ("all", None, s.origin or "form")]
 st.caption(
-    f"{len(pending)} submission(s) waiting. Approved ones join Explore at once; `python -m survey_taxonomy submissions merge` writes them into papers.bib."
+    f"{plural(len(pending), 'submission')} waiting. Approved ones join Explore at once; "
+    "`python -m survey_taxonomy submissions merge` writes them into papers.bib."
 )
 for submission in pending:
     with st.container(border=True):

@@ -14,6 +14,7 @@ from survey_taxonomy.export import markdown_text
 from survey_taxonomy.records import Problem
 from survey_taxonomy.submissions import FIELDS, Draft, read_bibtex, read_payload, store_for, with_default_node
 from survey_taxonomy.validation import FIRST_YEAR, last_allowed_year
+from survey_taxonomy.words import plural
 
 TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
 state = st.session_state
@@ -105,7 +106,7 @@ def _outcome(result_key: str) -> list[Problem]:
             st.code(s.bibtex, language="bibtex")
     else:
         listing = "\n".join(f"- {_describe(p)}" for p in outcome.errors)
-        st.error(f"{len(outcome.errors)} problem(s): nothing was stored. Fix them and submit again.\n{listing}")
+        st.error(f"{plural(len(outcome.errors), 'problem')}: nothing was stored. Fix them and submit again.\n{listing}")
     for p in outcome.warnings:
         st.warning(_describe(p))
     return list(outcome.problems)

@@ -5,6 +5,7 @@ import streamlit as st
 from survey_taxonomy import cards, ui
 from survey_taxonomy.export import markdown_code, markdown_text, to_markdown
 from survey_taxonomy.query import node_counts, papers_by_node
+from survey_taxonomy.words import plural
 
 c = ui.corpus()
 st.title("The survey's taxonomy")
@@ -28,13 +29,13 @@ for root in start:
     for node in c.taxonomy.walk(root):
         level = min(node.depth + 2, 5) if not focus else min(node.depth - c.taxonomy[focus].depth + 2, 5)
         st.markdown(f"{'#' * level} {node.heading}")
-        st.caption(f"{ui.plural(counts[node.id], 'paper')} in this part of the tree · id {markdown_code(node.id)}")
+        st.caption(f"{plural(counts[node.id], 'paper')} in this part of the tree · id {markdown_code(node.id)}")
         st.markdown(markdown_text(node.description))
         if node.facets:
             st.markdown("Method families: " + " · ".join(markdown_text(f) for f in node.facets))
         papers = by_node.get(node.id, [])
         if papers:
-            with st.expander(f"{ui.plural(len(papers), 'paper')} placed directly here", expanded=bool(focus)):
+            with st.expander(f"{plural(len(papers), 'paper')} placed directly here", expanded=bool(focus)):
                 for p in papers:
                     tag = "" if p.relation == "cited-by-survey" else f" · *{ui.relation_label(p.relation)}*"
                     code = f" · [code]({ui.safe_url(p.code)})" if ui.safe_url(p.code) else ""

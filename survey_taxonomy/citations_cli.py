@@ -20,6 +20,7 @@ from .config import Settings
 from .errors import SourceError
 from .sources import CHOICES, Progress, ScholarlySource, open_sources, source_names
 from .sources.http import HttpClient
+from .words import plural
 
 
 class Reported(Protocol):
@@ -75,7 +76,7 @@ def _with_sources(args: argparse.Namespace, on_failure: str, work: Callable[[lis
         close()
         http.close()
     print(report.describe())
-    print(f"{http.network_requests} network request(s)", file=sys.stderr)
+    print(f"{plural(http.network_requests, 'network request')}", file=sys.stderr)
     return 0
 
 

@@ -31,6 +31,7 @@ from .records import RELATIONS, Paper, Problem
 from .search import SearchIndex
 from .submissions import commands as submission_commands
 from .validation import with_clean_links
+from .words import plural
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -56,8 +57,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print_problems(problems)
     errors = sum(p.severity == "error" for p in problems)
     print(
-        f"{len(corpus)} papers, {len(corpus.taxonomy.nodes)} taxonomy nodes, {len(corpus.edges())} citation edges: "
-        f"{errors} error(s), {len(problems) - errors} warning(s)"
+        f"{plural(len(corpus), 'paper')}, {plural(len(corpus.taxonomy.nodes), 'taxonomy node')}, {plural(len(corpus.edges()), 'citation edge')}: "
+        f"{plural(errors, 'error')}, {plural(len(problems) - errors, 'warning')}"
     )
     return 1 if errors else 0
 
@@ -148,13 +149,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.severity == "error"]
     print_problems(problems)
     if errors:
-        print(f"{len(errors)} problem(s) in {path}; nothing was written to {data / 'papers.bib'}", file=sys.stderr)
+        print(f"{plural(len(errors), 'problem')} in {path}; nothing was written to {data / 'papers.bib'}", file=sys.stderr)
         return 1
     if args.dry_run:
-        print(f"{len(papers)} entr{'y' if len(papers) == 1 else 'ies'} would be added (dry run: nothing written)")
+        print(f"{plural(len(papers), 'entry', 'entries')} would be added (dry run: nothing written)")
         return 0
     append_papers(data / "papers.bib", papers)
-    print(f"added {len(papers)} entr{'y' if len(papers) == 1 else 'ies'} to {data / 'papers.bib'}")
+    print(f"added {plural(len(papers), 'entry', 'entries')} to {data / 'papers.bib'}")
     return 0
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .records import RELATIONS, Paper, Relation, is_relation
 from .taxonomy import Taxonomy
-from .words import query_stems
+from .words import plural, query_stems
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -97,7 +97,7 @@ class Selection:
         >>> Selection(query="draft", year_min=2020, year_max=2020).describe(1)
         '1 paper in 2020 matching "draft"'
         """
-        parts = [f"{count} paper{'s' if count != 1 else ''}"]
+        parts = [plural(count, "paper")]
         if self.node:
             label = taxonomy.nodes[self.node].label if taxonomy is not None and self.node in taxonomy else self.node
             parts.append(f"in {label}")

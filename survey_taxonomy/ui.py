@@ -28,6 +28,7 @@ from .query import Selection, facet_counts, node_counts
 from .reading_list import ReadingLists, browser_secret, owner_id
 from .records import RELATION_LABELS, Paper, code_badge
 from .validation import clean_url
+from .words import plural
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -250,15 +251,6 @@ def sidebar_header(c: Corpus) -> None:
             )
         st.caption(f"{plural(len(c), 'paper')} · {plural(len(c.edges()), 'citation link')} · {plural(len(c.taxonomy.nodes), 'taxonomy node')}")
         st.page_link("pages/reading-list.py", label=f"Reading list ({len(reading_list(c))})", icon=":material/bookmarks:")
-
-
-def plural(count: int, noun: str) -> str:
-    """ "1 paper", "2 papers".
-
-    >>> plural(1, "paper"), plural(0, "citation link")
-    ('1 paper', '0 citation links')
-    """
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def relation_label(relation: str) -> str:

@@ -1,4 +1,4 @@
-"""Word forms for keyword search.
+"""Word forms: stems for keyword search, and the plural of a count in a sentence ("1 paper", "2 papers").
 
 Terms:
 - *stem*: what the Snowball English stemmer (Porter 2, the stemmer of Sphinx and Lucene) keeps of a word:
@@ -17,6 +17,15 @@ import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")
+
+
+def plural(count: int, noun: str, nouns: str = "") -> str:
+    """The count with its noun in the form the count takes; `nouns` for an irregular plural.
+
+    >>> plural(1, "paper"), plural(0, "citation link"), plural(2, "entry", "entries")
+    ('1 paper', '0 citation links', '2 entries')
+    """
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 @lru_cache(maxsize=65536)

@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 def test_python_dash_m_validates_the_shipped_data():
     """The one subprocess run: `python -m survey_taxonomy` starts, registers every command and exits 0."""
     proc = subprocess.run([sys.executable, "-m", "survey_taxonomy", "validate"], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert proc.returncode == 0 and "0 error(s)" in proc.stdout, proc.stderr
+    assert proc.returncode == 0 and "0 errors" in proc.stdout, proc.stderr
 
 
 def test_every_command_group_is_registered_without_imports_for_side_effects(run_cli):

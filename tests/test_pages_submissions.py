@@ -150,9 +150,11 @@ def test_review_approves_with_the_token_and_explore_shows_it_at_once(store: Subm
     at = open_page("pages/review.py")
     sign_in(at, TOKEN)
     assert any(PAPER["title"] in plain(m) for m in at.markdown)
+    assert any(c.value.startswith("2 submissions waiting.") for c in at.caption)
     at.text_input(key=f"review_note_{first}").input("Fits the node.")
     at.button(key=f"review_approve_{first}").click().run()
     assert any(f"Submission #{first}" in plain(s) and "approved" in s.value for s in at.success), ([s.value for s in at.success], [e.value for e in at.error])
+    assert any(c.value.startswith("1 submission waiting.") for c in at.caption)
     at.button(key=f"review_reject_{second}").click().run()
     assert [s.status for s in store.find()] == ["approved", "rejected"]
     assert store.get(first).review_note == "Fits the node."

@@ -448,7 +448,7 @@ def test_cli_add_list_review_merge(run_cli, tmp_path: Path, data_copy: Path):
     assert cli("submissions", "approve", "1", "--note", "Good fit", token=ADMIN).returncode == 0
 
     merged = cli("submissions", "merge")
-    assert merged.returncode == 0 and "added 1 approved submission(s)" in merged.stdout and "lovelace2024piped" in merged.stdout
+    assert merged.returncode == 0 and "added 1 approved submission to" in merged.stdout and "lovelace2024piped" in merged.stdout
     assert "@misc{lovelace2024piped," in (data_copy / "papers.bib").read_text(encoding="utf-8")
     validated = cli("validate")
-    assert validated.returncode == 0 and "0 error(s)" in validated.stdout, validated.stderr
+    assert validated.returncode == 0 and "0 errors" in validated.stdout, validated.stderr

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..config import Settings
 from ..console import print_problems
 from ..records import STATUSES
+from ..words import plural
 from .payload import read_text, with_default_node
 from .store import DECISIONS, corpus_with_approved, store_for
 
@@ -46,7 +47,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     result = store_for(settings).submit(drafts, corpus_with_approved(settings), session="cli", per_minute=None, problems=problems, source=source)
     print_problems(result.problems)
     if not result.ok:
-        print(f"{len(result.errors)} problem(s) in {args.file}; nothing was stored", file=sys.stderr)
+        print(f"{plural(len(result.errors), 'problem')} in {args.file}; nothing was stored", file=sys.stderr)
         return 1
     for submission in result.submissions:
         print(f"stored submission #{submission.id} as {submission.key}: {submission.title}")
@@ -61,7 +62,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for s in submissions:
         merged = " merged" if s.merged_at else ""
         print(f"#{s.id:<5} {s.status:<9}{merged:<7} {s.key:<30} {s.title}")
-    print(f"{len(submissions)} submission(s)", file=sys.stderr)
+    print(plural(len(submissions), "submission"), file=sys.stderr)
     return 0
 
 
@@ -88,7 +89,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     papers, problems = store_for(settings).merge(settings.data_dir, dry_run=args.dry_run)
     print_problems(problems)
     verb = "would add" if args.dry_run else "added"
-    print(f"{verb} {len(papers)} approved submission(s) to {settings.bib_path}" + "".join(f"\n  {p.key}: {p.title}" for p in papers))
+    print(f"{verb} {plural(len(papers), 'approved submission')} to {settings.bib_path}" + "".join(f"\n  {p.key}: {p.title}" for p in papers))
     return 1 if any(p.severity == "error" for p in problems) else 0
 
 
