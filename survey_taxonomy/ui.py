@@ -659,11 +659,12 @@ def _toggle_reading(key: str) -> None:
 
 
 def reading_button(c: Corpus, key: str, where: str, kept: bool | None = None) -> None:
-    """Add the paper to this browser's reading list, or remove it."""
+    """Add the paper to this browser's reading list, or remove it; on the list itself, "Remove" says enough and
+    fits the narrow column beside each paper."""
     if kept is None:  # a page that lists many kept papers says so, rather than asking the store once per button
         kept = key in reading_list(c)
     st.button(
-        "Remove from reading list" if kept else "Add to reading list",
+        ("Remove" if where == "list" else "Remove from reading list") if kept else "Add to reading list",
         key=f"{where}_keep_{key}",
         icon=":material/bookmark_remove:" if kept else ":material/bookmark_add:",
         on_click=_toggle_reading,

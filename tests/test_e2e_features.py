@@ -88,6 +88,8 @@ def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, bro
     wait_for_app(page)
     for key in (KEY, second):
         expect(page.get_by_role("link", name=re.compile(re.escape(corpus.by_key[key].title[:40])))).to_be_visible()
+    removes = page.get_by_role("button", name="Remove", exact=True).get_by_test_id("stMarkdownContainer").all()
+    assert len(removes) == 2 and all(b.evaluate("e => e.scrollWidth <= e.clientWidth + 1") for b in removes), "a Remove label is cut"
     shoot(page, "reading-list")
     page.set_viewport_size({"width": 390, "height": 844})  # on a phone, whole titles, wrapped, none cut at the edge
     page.wait_for_function("document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0")  # folded away
@@ -105,7 +107,7 @@ def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, bro
     jsonschema.validate(items, SCHEMA)
     assert [i["id"] for i in items] == [KEY, second]
 
-    page.get_by_role("button", name="Remove from reading list").first.click()
+    page.get_by_role("button", name="Remove", exact=True).first.click()
     wait_for_app(page)
     expect(page.get_by_role("link", name=re.compile(r"Reading list \(1\)"))).to_be_visible()
     other = new_context(browser).new_page()  # another browser: its own, empty list
