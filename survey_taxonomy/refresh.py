@@ -29,7 +29,9 @@ from .files import format_table, write_atomic, write_lock
 from .provenance import COUNTS_FILE, PROVIDERS, CitationCount, format_citation_counts, read_citation_counts
 from .records import Paper
 from .sources.base import ScholarlySource
+from .words import plural
 
+MATCHED_BY = {"arxiv": "arXiv id", "doi": "DOI", "title": "title"}  # how a paper was found in an index, as a report says it
 EVIDENCE = "scholarly index: {label} lists {cited_id} among the works that {citing_id} cites"
 
 
@@ -84,8 +86,8 @@ class RefreshReport:
             for kind in self.fetched.matched[provider].values():
                 how[kind] = how.get(kind, 0) + 1
             missing = self.fetched.unresolved[provider]
-            found = ", ".join(f"{n} by {kind}" for kind, n in sorted(how.items()))
-            lines.append(f"{PROVIDERS[provider]}: {len(self.fetched.matched[provider])} papers found ({found or 'none'}), {len(missing)} not found")
+            found = ", ".join(f"{n} by {MATCHED_BY.get(kind, kind)}" for kind, n in sorted(how.items()))
+            lines.append(f"{PROVIDERS[provider]}: {plural(len(self.fetched.matched[provider]), 'paper')} found ({found or 'none'}), {len(missing)} not found")
             if missing:
                 lines.append("  not found: " + ", ".join(missing))
         for name, diff in (("edges", self.edges), ("ids", self.ids), ("citation counts", self.counts), ("abstracts", self.abstracts)):

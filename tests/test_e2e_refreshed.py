@@ -107,7 +107,7 @@ def test_a_maintainer_refreshes_from_the_review_page_while_others_keep_reading(f
         fake_scholarly.open.set()
         expect(admin.get_by_test_id("stAlert").filter(has_text="Refresh citations finished.")).to_be_visible(timeout=120_000)
         summary = admin.get_by_test_id("stText").filter(has_text=re.compile(r"edges: \d+ added"))
-        expect(summary).to_contain_text("OpenAlex: 7 papers found")
+        expect(summary).to_contain_text("OpenAlex: 7 papers found (6 by arXiv id, 1 by title)")
         assert "->" not in summary.inner_text()  # the items are in the expander, not in the summary
         rows = [c for c in load_corpus(tiny_copy).citations if c.provider]
         assert rows and {c.provider for c in rows} == {"openalex", "semanticscholar"}
