@@ -26,12 +26,11 @@ if paper is None:
     st.stop()
 
 st.title(ui.markdown_text(paper.title))
-left, middle, right = st.columns([2, 2, 3])
-with left:
+actions, share = st.columns([1, 1])
+with actions, st.container(horizontal=True, vertical_alignment="center"):  # as wide as their labels, on one line
     ui.reading_button(c, paper.key, "paper")
-with middle:
     st.page_link("pages/explore.py", label="Find it in Explore", icon=":material/search:", query_params={"key": paper.key})
-with right:
+with share:
     link = ui.page_address(f"paper?key={paper.key}")
     st.code(link, language=None, wrap_lines=True)
     st.caption("Copy link: the button at the right of the box.")

@@ -170,7 +170,7 @@ def describe_sources(corpus: Corpus) -> str:
     fresh = freshness(corpus)
     parts = [f"{curated} hand-curated from public pages (each names its page)"]
     parts += [f.describe() for f in fresh]
-    tail = "" if fresh else "; no scholarly index refreshed yet (`python -m survey_taxonomy citations refresh` fills them in online)"
+    tail = "" if fresh else "; no scholarly index refreshed yet (the maintainers' citations refresh command fills them in online)"
     return "Citation links beyond the survey's own lists: " + "; ".join(parts) + tail + "."
 
 

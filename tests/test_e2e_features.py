@@ -44,6 +44,9 @@ def test_a_paper_page_opens_at_the_top_with_what_a_reader_needs(server, page, co
     expect(main).to_contain_text("Speculative decoding")  # its taxonomy path
     expect(main.locator("code").first).to_contain_text(f"paper?key={KEY}")  # the link to copy
     expect(page.get_by_text(re.compile(r"^Cited by \(in this dataset\): \d+"))).to_be_visible()
+    keep = page.get_by_role("button", name="Add to reading list").bounding_box()
+    find = page.get_by_role("link", name="Find it in Explore").bounding_box()
+    assert abs((keep["y"] + keep["height"] / 2) - (find["y"] + find["height"] / 2)) < 6 and find["x"] > keep["x"]  # one row
     shoot(page, "paper")
 
     similar = [other.title for other, _ in similar_papers(build_retriever(corpus), paper, corpus.taxonomy, 5)]
