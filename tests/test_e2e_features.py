@@ -159,8 +159,13 @@ def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page
     expect(page.get_by_text(re.compile(r"\d+ papers? of this selection with no link here"))).to_be_visible()
 
 
+# A phone's browser says it is one: Streamlit folds its side panel away after a tap on a page link only for a mobile
+# user agent (its frontend's `isMobile`), as every phone's browser sends.
+PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36"
+
+
 def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server, browser, corpus):
-    context = new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context = new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, user_agent=PHONE)
     page = context.new_page()
     page.goto(f"{server}/explore")
     wait_for_app(page)
@@ -184,8 +189,9 @@ def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server
     control.click()
     expect(page.get_by_label("Taxonomy node (includes its sub-nodes)")).to_be_visible()
     shoot(page, "phone-filters")
-    page.goto(f"{server}/trends")
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Trends").click()  # the open panel's own page links
     wait_for_app(page)
+    page.wait_for_function("document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0")  # folded away
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .legend').length > 0", timeout=60_000)
     plot = page.locator(".js-plotly-plot").first
     legend = plot.locator(".legend").first
