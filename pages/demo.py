@@ -24,6 +24,7 @@ from survey_taxonomy.models.questions import load_questions
 from survey_taxonomy.models.rag import Asked, answer_markdown, cascade_result, start_ask
 from survey_taxonomy.models.speculative import SpeculativeRun, configured_models, prompt_messages, reported_speedups, speculative_requirements
 from survey_taxonomy.query import Selection
+from survey_taxonomy.words import plural
 
 MODES = {
     "ask": ("Ask the survey", "collaboration/sm-enhance-llm/retrieval-augmented-generation"),
@@ -89,9 +90,11 @@ def _answer_block(title: str, reply: Reply | Asked) -> Answer | None:
 def _node_papers(c: Corpus, node_id: str) -> None:
     node = c.taxonomy[node_id]
     frame = Selection(node=node_id).filter(c.frame)
-    st.caption(f"Survey node: {' › '.join(c.taxonomy.path_labels(node_id))} ({node.heading}) — {node.description}")
-    st.page_link("pages/explore.py", label=f"Open this node in Explore ({len(frame)} papers) →", query_params={"node": node_id})
-    with st.expander(f"The {len(frame)} papers of this node"):
+    section = f" (§{ui.markdown_text(node.section)} of the survey)" if node.section else ""
+    path = " › ".join(c.taxonomy.path_labels(node_id))
+    st.caption(f"Survey node: {ui.markdown_text(path)}{section} — {ui.markdown_text(node.description)}")
+    st.page_link("pages/explore.py", label=f"Open this node in Explore ({plural(len(frame), 'paper')}) →", query_params={"node": node_id})
+    with st.expander(f"The {plural(len(frame), 'paper')} of this node"):
         for row in frame.itertuples():
             st.markdown(f"- [{ui.markdown_text(row.title)}]({cards.paper_url(row.key)}) ({row.year if pd.notna(row.year) else 'n.d.'})")
 

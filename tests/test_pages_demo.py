@@ -76,7 +76,9 @@ def test_every_mode_renders_and_says_the_small_model_is_weak():
         at.radio(key="demo_mode").set_value(mode).run()
         assert not at.exception, (mode, [e.value for e in at.exception])
         assert at.query_params["mode"] in (mode, [mode])
-        assert any("Survey node:" in c for c in texts(at.caption)), mode
+        (node,) = [c for c in texts(at.caption) if c.startswith("Survey node:")]
+        last = node.removeprefix("Survey node: ").split(" — ")[0].split(" › ")[-1]
+        assert last.count(last.split()[0]) == 1, node  # the node's label, then its section: the label is not repeated
     at.radio(key="demo_mode").set_value("speculative").run()
     assert NEEDS in texts(at.info)
 
