@@ -25,15 +25,25 @@ session = ui.browser_id()
 
 
 def _send(drafts: list[Draft], problems: list[Problem], result_key: str) -> bool:
-    """Store the drafts (all or nothing); keep the outcome for the next run to show. True when stored."""
+    """Store the drafts (all or nothing); keep the outcome for the next run to show. True when stored.
+
+    The outcome is shown above the form, out of sight of a reader who pressed Submit at its foot; a toast, which
+    shows wherever the page is scrolled, says at once whether anything was stored.
+    """
     try:
         result = store_for(settings).submit(
             drafts, corpus, session=session, per_minute=settings.submissions_per_minute, max_pending=settings.max_pending, problems=problems
         )
     except SubmissionError as exc:
         state[result_key] = str(exc)
+        st.toast("Nothing was stored: the reason is at the top of the form.", icon=":material/warning:")
         return False
     state[result_key] = result
+    if result.ok:
+        ids = ", ".join(f"#{s.id}" for s in result.submissions)
+        st.toast(f"Thank you! Submission {ids} is stored for review; its record is at the top of the form.", icon=":material/check_circle:")
+    else:
+        st.toast(f"{plural(len(result.errors), 'problem')}: nothing was stored. Each is marked in red by its field and listed at the top.", icon=":material/warning:")
     return result.ok
 
 

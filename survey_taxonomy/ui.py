@@ -181,7 +181,7 @@ def selection_from_url(c: Corpus) -> Selection:
     """The selection in the URL; bad values are dropped with a short notice, never an error."""
     selection, notices = Selection.from_params(url_params(), c.taxonomy)
     for notice in notices:
-        st.toast(f"Link: {markdown_text(notice)}", icon="⚠️")
+        st.toast(f"Link: {markdown_text(notice)}", icon=":material/warning:")
     return selection
 
 
@@ -287,7 +287,7 @@ def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple
     state[f"{prefix}_years"] = (lo, hi) if lo <= hi else year_span
     dropped = (set(selection.facets) - c.topics) | (set(selection.venues) - c.venue_names)
     if dropped:
-        st.toast(f"Link: ignored unknown values {markdown_text(', '.join(sorted(dropped)))}", icon="⚠️")
+        st.toast(f"Link: ignored unknown values {markdown_text(', '.join(sorted(dropped)))}", icon=":material/warning:")
 
 
 def _selection_from_state(prefix: str, c: Corpus, year_span: tuple[int, int], fields: tuple[str, ...]) -> Selection:
@@ -655,7 +655,7 @@ def _toggle_reading(key: str) -> None:
     try:
         lists.toggle(_reader(), key)
     except ValueError as exc:
-        st.toast(str(exc), icon="⚠️")
+        st.toast(str(exc), icon=":material/warning:")
 
 
 def reading_button(c: Corpus, key: str, where: str, kept: bool | None = None) -> None:

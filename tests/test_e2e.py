@@ -77,6 +77,7 @@ def test_submit_review_approve_then_explore(own_server, page):
     page.get_by_role("button", name="Submit", exact=True).click()
     wait_for_app(page)
     expect(page.get_by_text(re.compile(r"title.*missing", re.IGNORECASE)).first).to_be_visible()
+    expect(page.get_by_test_id("stToast").filter(has_text="nothing was stored")).to_be_in_viewport()  # seen from the form's foot
     shoot(page, "submit-problems")
 
     title = "Quokka Routing: A Tiny Router for Large Models"
@@ -91,6 +92,7 @@ def test_submit_review_approve_then_explore(own_server, page):
     page.get_by_role("button", name="Submit", exact=True).click()
     wait_for_app(page)
     expect(page.get_by_text(re.compile(r"Submission #\d+")).first).to_be_visible()
+    expect(page.get_by_test_id("stToast").filter(has_text=re.compile(r"Submission #\d+ is stored"))).to_be_in_viewport()
     shoot(page, "submit-done")
 
     page.goto(f"{own_server}/review")
