@@ -43,7 +43,8 @@ def _send(drafts: list[Draft], problems: list[Problem], result_key: str) -> bool
         ids = ", ".join(f"#{s.id}" for s in result.submissions)
         st.toast(f"Thank you! Submission {ids} is stored for review; its record is at the top of the form.", icon=":material/check_circle:")
     else:
-        st.toast(f"{plural(len(result.errors), 'problem')}: nothing was stored. Each is marked in red by its field and listed at the top.", icon=":material/warning:")
+        problems_found = plural(len(result.errors), "problem")
+        st.toast(f"{problems_found}: nothing was stored. Each is marked in red by its field and listed at the top.", icon=":material/warning:")
     return result.ok
 
 
