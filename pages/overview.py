@@ -3,10 +3,9 @@
 import streamlit as st
 
 from survey_taxonomy import ui
-from survey_taxonomy.cards import clipped
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.figures import papers_per_year, taxonomy_sunburst
-from survey_taxonomy.words import plural
+from survey_taxonomy.words import clipped, plural
 
 c = ui.corpus()
 survey = c.survey

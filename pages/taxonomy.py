@@ -28,7 +28,7 @@ by_node = papers_by_node(c.papers)
 for root in start:
     for node in c.taxonomy.walk(root):
         level = min(node.depth + 2, 5) if not focus else min(node.depth - c.taxonomy[focus].depth + 2, 5)
-        st.markdown(f"{'#' * level} {node.heading}")
+        st.markdown(f"{'#' * level} {markdown_text(node.heading)}")
         st.caption(f"{plural(counts[node.id], 'paper')} in this part of the tree · id {markdown_code(node.id)}")
         st.markdown(markdown_text(node.description))
         if node.facets:

@@ -21,6 +21,7 @@ from .files import format_table, read_table
 from .provenance import PROVIDERS, check_provenance
 from .records import Problem, Where
 from .validation import CONTROL, INVISIBLE, MAX_LENGTH, check_text
+from .words import clipped
 
 ABSTRACTS_FILE = "abstracts.csv"
 ABSTRACT_COLUMNS = ("key", "provider", "work_id", "retrieved", "abstract")
@@ -53,8 +54,7 @@ def plain_abstract(text: str) -> str:
     ('Small models help.', '')
     """
     text = " ".join(INVISIBLE.sub("", CONTROL.sub(" ", _TAG.sub(" ", text))).split())
-    if len(text) > LIMIT:
-        text = text[: LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    text = clipped(text, LIMIT)
     return "" if check_text(text, "abstract", {}) else text  # what would still read as markup is not kept
 
 

@@ -24,20 +24,6 @@ def paper_url(key: str) -> str:
     return "paper?" + urlencode({"key": key})
 
 
-def clipped(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters at a word's end, with "…" where it was cut, never mid-word.
-
-    >>> clipped("Fast Inference from Transformers", 20), clipped("Fast Inference", 20), clipped("Speculative", 6)
-    ('Fast Inference from…', 'Fast Inference', 'Specu…')
-    """
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if text[limit - 1] != " " and " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,.:;-") + "…"
-
-
 def short_authors(paper: Paper, limit: int = 3) -> str:
     """The first authors and "et al." when there are more."""
     names = list(paper.authors[:limit])

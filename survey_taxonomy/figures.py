@@ -15,10 +15,10 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from .cards import clipped
 from .query import Selection, node_counts
 from .records import RELATION_LABELS
 from .taxonomy import Taxonomy
+from .words import clipped
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#EECA3B"]
 RELATION_COLOURS = {

@@ -18,7 +18,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from .abstracts import abstract_of
-from .cards import cards_html, clipped, paper_url
+from .cards import cards_html, paper_url
 from .config import Settings
 from .corpus import Corpus, files_signature, load_corpus
 from .errors import SettingsError, SurveyDataError
@@ -28,7 +28,7 @@ from .query import Selection, facet_counts, node_counts
 from .reading_list import ReadingLists, browser_secret, owner_id
 from .records import RELATION_LABELS, Paper, code_badge
 from .validation import clean_url
-from .words import plural
+from .words import clipped, plural
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -1,4 +1,5 @@
-"""Word forms: stems for keyword search, and the plural of a count in a sentence ("1 paper", "2 papers").
+"""Word forms: stems for keyword search, the plural of a count in a sentence ("1 paper", "2 papers"), and text
+cut at a word's end.
 
 Terms:
 - *stem*: what the Snowball English stemmer (Porter 2, the stemmer of Sphinx and Lucene) keeps of a word:
@@ -26,6 +27,20 @@ def plural(count: int, noun: str, nouns: str = "") -> str:
     ('1 paper', '0 citation links', '2 entries')
     """
     return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def clipped(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word's end, with "…" where it was cut, never mid-word.
+
+    >>> clipped("Fast Inference from Transformers", 20), clipped("Fast Inference", 20), clipped("Speculative", 6)
+    ('Fast Inference from…', 'Fast Inference', 'Specu…')
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.:;-") + "…"
 
 
 @lru_cache(maxsize=65536)

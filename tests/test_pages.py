@@ -111,12 +111,12 @@ def test_explore_empty_result_says_what_to_do():
 def test_taxonomy_page_lists_every_node_and_focuses(corpus):
     at = open_page("pages/taxonomy.py")
     text = " ".join(m.value for m in at.markdown)
-    assert all(node.label in text for node in corpus.taxonomy.walk())
+    assert all(f" {markdown_text(node.heading)}" in text for node in corpus.taxonomy.walk())  # headings escaped, as all data
     captions = " ".join(caption_texts(at))
     assert all(f"id `{node.id}`" in captions for node in corpus.taxonomy.walk())  # as written: no escapes in code
     at.selectbox(key="taxonomy_focus").select("competition/task-specific").run()
     assert not at.exception
-    assert "Task-specific environment" in " ".join(m.value for m in at.markdown)
+    assert markdown_text("Task-specific environment") in " ".join(m.value for m in at.markdown)
     assert "Collaboration" not in [m.value.lstrip("# ") for m in at.markdown]
 
 
