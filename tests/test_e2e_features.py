@@ -127,6 +127,7 @@ def test_slash_goes_to_the_search_box_and_routing_finds_router(server, page, cor
     box = page.get_by_role("textbox", name="Search titles, authors, summaries")
     expect(box).to_be_visible()
     page.get_by_role("heading", name="Explore papers").click()  # the reader is on the page, not in a field
+    page.wait_for_function("document.__atlasSlash === true")  # the page's script is in (on a busy machine it can lag the text)
     page.keyboard.press("/")
     expect(box).to_be_focused()
     assert box.input_value() == ""  # the key moved the focus; it typed nothing
