@@ -17,7 +17,7 @@ st.download_button(
     mime="text/markdown",
     key="taxonomy_readme",
 )
-counts = node_counts(c.frame, c.taxonomy)
+counts = node_counts(c.frame["taxonomy"], c.taxonomy)
 roots = list(c.taxonomy.roots)
 focus = st.selectbox(
     "Show", ["", *[n.id for n in c.taxonomy.walk()]], key="taxonomy_focus", format_func=lambda n: ui.node_label(c, n) if n else "The whole tree"

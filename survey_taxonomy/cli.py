@@ -69,7 +69,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         "papers": len(corpus),
         "relation": dict(Counter(p.relation for p in corpus.papers).most_common()),
         "year": {str(y): n for y, n in sorted(Counter(p.year for p in corpus.papers if p.year).items())},
-        "node": {k: v for k, v in node_counts(corpus.frame, corpus.taxonomy).items()},
+        "node": {k: v for k, v in node_counts(corpus.frame["taxonomy"], corpus.taxonomy).items()},
         "with_code": sum(bool(p.code) for p in corpus.papers),
     }
     if args.format == "json":

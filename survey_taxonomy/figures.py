@@ -55,7 +55,7 @@ def colour_map(values: list[str]) -> dict[str, str]:
 
 def taxonomy_sunburst(frame: pd.DataFrame, taxonomy: Taxonomy, title: str = "The survey's taxonomy") -> go.Figure:
     """Sunburst of the taxonomy; a sector's size and hover count are the papers in its subtree."""
-    counts = node_counts(frame, taxonomy)
+    counts = node_counts(frame["taxonomy"], taxonomy)
     nodes = list(taxonomy.walk())
     # Sizes: each node's own count minus what its children hold, so that "remainder" sums back to the subtree count.
     own = {n.id: max(counts[n.id] - sum(counts[c] for c in n.children), 0) for n in nodes}

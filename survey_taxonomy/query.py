@@ -9,9 +9,11 @@ state round-trips through URL query parameters, which is how views are shared.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any, cast
+from itertools import chain
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,25 +55,11 @@ class Selection:
         stem (see `words`), and scans only the rows every filter before it kept, once they are few: scanning the
         text is the costly part (~80 ms per word over 100k papers).
         """
-        mask = pd.Series(True, index=frame.index)
-        if self.node:
-            text = frame["taxonomy_text"]
-            mask &= text.str.contains("|" + self.node + "|", regex=False) | text.str.contains("|" + self.node + "/", regex=False)
-        for facet in self.facets:
-            mask &= frame["topics_text"].str.contains("|" + facet.lower() + "|", regex=False)
-        if self.year_min is not None:
-            mask &= (frame["year"] >= self.year_min).fillna(False)
-        if self.year_max is not None:
-            mask &= (frame["year"] <= self.year_max).fillna(False)
-        if self.venues:
-            mask &= frame["venue_name"].isin(self.venues)
-        if self.relations:
-            mask &= frame["relation"].isin(self.relations)
-        if self.has_code:
-            mask &= frame["has_code"]
-        keep = mask.to_numpy(dtype=bool, copy=True)
+        keep = np.ones(len(frame), dtype=bool)
+        for part in self._parts(frame).values():
+            keep &= part
         text = frame["search_stems"]
-        for term in query_stems("" if self.by_meaning else self.query):
+        for term in self._terms():
             rows = np.flatnonzero(keep)
             if len(rows) * 2 < len(keep):  # gathering the kept rows first costs less than scanning them all
                 keep[rows] = text.iloc[rows].str.contains(term, regex=False).to_numpy(dtype=bool)
@@ -84,10 +72,49 @@ class Selection:
         rows = np.flatnonzero(self.mask(frame).to_numpy())
         return frame.iloc[rows[np.argsort(frame["sort_rank"].to_numpy()[rows])]]
 
-    def kept(self, frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-        """Only `columns` of the rows this selection keeps, unsorted: what counting needs. `filter` gathers every
-        column of the kept rows, which costs about ten times more; the sidebar counts four times per click."""
-        return frame.loc[self.mask(frame).to_numpy(), list(columns)]
+    def sideways(self, frame: pd.DataFrame, names: Iterable[str]) -> dict[str, np.ndarray]:
+        """For each filter field in `names`, a boolean array over `frame` of the rows every other filter keeps:
+        what that filter's options are counted over ("drill-sideways", as faceted search engines count).
+
+        Each filter is applied once however many names are asked for. The sidebar asks for five; applying the whole
+        selection for each was a third of Explore's run with four filters set (85 ms of CPU per click, 55 ms now).
+        The words are scanned over every row here.
+        """
+        text = frame["search_stems"]
+        parts = [*self._parts(frame).items(), *(("query", text.str.contains(term, regex=False).to_numpy(dtype=bool)) for term in self._terms())]
+        result = {}
+        for name in names:
+            keep = np.ones(len(frame), dtype=bool)
+            for part_name, part in parts:
+                if part_name != name:
+                    keep &= part
+            result[name] = keep
+        return result
+
+    def _parts(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """One boolean array over `frame` per filter that is set, by field name; the words are not among them."""
+        parts: dict[str, np.ndarray] = {}
+        if self.node:
+            text = frame["taxonomy_text"]
+            parts["node"] = (text.str.contains("|" + self.node + "|", regex=False) | text.str.contains("|" + self.node + "/", regex=False)).to_numpy(bool)
+        if self.facets:
+            topics = frame["topics_text"]
+            parts["facets"] = np.logical_and.reduce([topics.str.contains("|" + facet.lower() + "|", regex=False).to_numpy(bool) for facet in self.facets])
+        if self.year_min is not None:
+            parts["year_min"] = (frame["year"] >= self.year_min).fillna(False).to_numpy(bool)
+        if self.year_max is not None:
+            parts["year_max"] = (frame["year"] <= self.year_max).fillna(False).to_numpy(bool)
+        if self.venues:
+            parts["venues"] = frame["venue_name"].isin(self.venues).to_numpy(bool)
+        if self.relations:
+            parts["relations"] = frame["relation"].isin(self.relations).to_numpy(bool)
+        if self.has_code:
+            parts["has_code"] = frame["has_code"].to_numpy(bool)
+        return parts
+
+    def _terms(self) -> list[str]:
+        """The stems every paper's words must match; none when the search is by meaning (the retriever ranks)."""
+        return query_stems("" if self.by_meaning else self.query)
 
     def describe(self, count: int, taxonomy: Taxonomy | None = None) -> str:
         """The selection in one English phrase.
@@ -235,25 +262,35 @@ class Selection:
         return replace(self, **{name: default})
 
 
-def facet_counts(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Counts of each value of `column` (list columns are exploded), most frequent first."""
-    values = frame[column]
-    if len(values) and isinstance(values.iloc[0], tuple):
-        values = values.explode().dropna()
-    return values[values.astype(str) != ""].value_counts()
+def facet_counts(values: Iterable[Any]) -> pd.Series:
+    """How often each value occurs (each item, for tuples such as a paper's topics), most frequent first, ties in
+    the order they first appear; empty values are not counted.
+
+    Counted by `Counter` over a flat list, which is C code: about 4× faster than pandas' explode and value_counts
+    over topics, for the sidebar's hundred rows as for 100k papers.
+
+    >>> facet_counts([("a", "b"), (), ("b", "")]).to_dict()
+    {'b': 2, 'a': 1}
+    """
+    items = values.tolist() if isinstance(values, pd.Series | np.ndarray) else list(values)
+    counts = Counter(chain.from_iterable(items) if items and isinstance(items[0], tuple) else items)
+    for empty in [value for value in counts if not (isinstance(value, str) and value)]:
+        del counts[empty]
+    return pd.Series(dict(counts.most_common()), dtype="int64")
 
 
-def node_counts(frame: pd.DataFrame, taxonomy: Taxonomy) -> dict[str, int]:
-    """Papers per taxonomy node, counting each paper once in every node on its path (tree-aware).
+def node_counts(paths: Iterable[tuple[str, ...]], taxonomy: Taxonomy) -> dict[str, int]:
+    """Papers per taxonomy node, from each paper's tuple of node ids (a frame's `taxonomy` column), counting each
+    paper once in every node on its path (tree-aware).
 
     Papers are grouped by their tuple of node ids first, so the paths are walked once per distinct tuple
     (a few hundred) rather than once per paper.
     """
     counts = dict.fromkeys(taxonomy.nodes, 0)
-    paths = {node: (*taxonomy.ancestors(node), node) for node in taxonomy.nodes}
-    for ids, papers in frame["taxonomy"].value_counts(sort=False).items():
-        for node in {on_path for given in cast("tuple[str, ...]", ids) for on_path in paths.get(given, ())}:
-            counts[node] += int(papers)
+    on_paths = {node: (*taxonomy.ancestors(node), node) for node in taxonomy.nodes}
+    for ids, papers in Counter(paths).items():
+        for node in {on_path for given in ids for on_path in on_paths.get(given, ())}:
+            counts[node] += papers
     return counts
 
 

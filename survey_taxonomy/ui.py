@@ -340,6 +340,7 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
     current = _selection_from_state(prefix, c, span, fields)
     state[f"{prefix}__drawn"] = current
     frame = c.frame
+    counted = current.sideways(frame, [name for name in ("node", "facets", "venues", "relations", "has_code") if name in fields])
     with st.sidebar:
         st.subheader("Filters")
         if "query" in fields:
@@ -356,13 +357,13 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
                 "“make decoding faster” finds speculative decoding. Shows the closest papers.",
             )
         if "node" in fields:
-            counts = node_counts(current.without("node").kept(frame, "taxonomy"), c.taxonomy)
+            counts = node_counts(frame["taxonomy"].to_numpy()[counted["node"]], c.taxonomy)
             options = ["", *[n.id for n in c.taxonomy.walk()]]
             st.selectbox("Taxonomy node (includes its sub-nodes)", options, key=f"{prefix}_node", format_func=lambda n: node_label(c, n))
             if current.node:
                 st.caption(f"{plural(counts.get(current.node, 0), 'paper')} in this node with the other filters")
         if "facets" in fields:
-            topic_counts = facet_counts(current.without("facets").kept(frame, "topics"), "topics")
+            topic_counts = facet_counts(frame["topics"].to_numpy()[counted["facets"]])
             chosen = [t for t in st.session_state.get(f"{prefix}_facets", []) if t in c.topics]
             options = list(dict.fromkeys([*chosen, *topic_counts.index]))
             # No "Select all": topics must all match, so selecting every topic would always give nothing.
@@ -372,16 +373,16 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
         if "years" in fields and span[0] < span[1]:
             st.slider("Years", span[0], span[1], key=f"{prefix}_years")
         if "venues" in fields:
-            venue_counts = facet_counts(current.without("venues").kept(frame, "venue_name"), "venue_name")
+            venue_counts = facet_counts(frame["venue_name"].to_numpy()[counted["venues"]])
             chosen = [v for v in st.session_state.get(f"{prefix}_venues", []) if v in c.venue_names]
             options = list(dict.fromkeys([*chosen, *venue_counts.index]))
             st.multiselect("Venues", options, key=f"{prefix}_venues")
         if "relations" in fields:
-            rel_counts = facet_counts(current.without("relations").kept(frame, "relation"), "relation")
+            rel_counts = facet_counts(frame["relation"].to_numpy()[counted["relations"]])
             st.multiselect("Relation to the survey", list(RELATION_LABELS), key=f"{prefix}_relations", format_func=relation_label)
             st.caption(_counts_caption(rel_counts, relation_label))
         if "has_code" in fields:
-            with_code = int(current.without("has_code").kept(frame, "has_code")["has_code"].sum())
+            with_code = int(frame["has_code"].to_numpy()[counted["has_code"]].sum())
             st.checkbox(f"Only papers with code ({with_code})", key=f"{prefix}_has_code")
         if not current.is_empty():
             st.button("Clear all filters", key=f"{prefix}_clear", on_click=_clear_filters, args=(prefix,))

@@ -55,14 +55,14 @@ def test_sorted_newest_first(tiny):
 
 def test_facet_and_node_counts(tiny):
     routing = Selection(node="collaboration/efficient-inference/cascading-and-routing").filter(tiny.frame)
-    assert facet_counts(routing, "topics").to_dict() == {
+    assert facet_counts(routing["topics"]).to_dict() == {
         "Model Cascading": 1,
         "Model Routing": 1,
         "LLM routing": 1,
         "ensemble": 1,
         "cost efficiency": 1,
     }
-    counts = node_counts(tiny.frame, tiny.taxonomy)
+    counts = node_counts(tiny.frame["taxonomy"], tiny.taxonomy)
     assert counts["collaboration/efficient-inference"] == counts[SPECULATIVE] + counts["collaboration/efficient-inference/cascading-and-routing"] == 6
     assert counts["competition"] == 2  # the survey and the tabular benchmark
 
@@ -137,7 +137,9 @@ def test_adding_a_facet_never_grows_the_result(tiny, selection, facet):
 
 @settings(max_examples=120, deadline=None)
 @given(selections)
-def test_kept_holds_the_columns_of_exactly_the_filtered_rows(tiny, selection):
-    kept = selection.kept(tiny.frame, "key", "topics")
-    assert list(kept.columns) == ["key", "topics"]
-    assert sorted(kept["key"]) == sorted(selection.filter(tiny.frame)["key"])
+def test_sideways_rows_are_what_the_selection_without_that_filter_keeps(tiny, selection):
+    names = ["node", "facets", "year_min", "year_max", "venues", "relations", "has_code", "query"]
+    counted = selection.sideways(tiny.frame, names)
+    assert list(counted) == names
+    for name in names:
+        assert set(tiny.frame["key"][counted[name]]) == keys(selection.without(name), tiny), name
