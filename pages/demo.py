@@ -239,7 +239,7 @@ elif mode == "cascade":
     if runs:
         records = route_records(runs, threshold)
         current = (float(records["escalated"].mean()), float(records["quality"].mean()))
-        st.plotly_chart(route_curve_figure(route_curve(runs), current), key="demo_curve")
+        ui.chart(route_curve_figure(route_curve(runs), current), "demo_curve")
         st.dataframe(records, hide_index=True, key="demo_batch_table")
 
 elif mode == "speculative":

@@ -85,7 +85,7 @@ with drawing:
         edge_notes=ui.edge_notes(keys, c) if mode == "citations" else None,
         title=f"{MODE_LABELS[mode]} of {len(frame)} papers",
     )
-    event = st.plotly_chart(figure, key="graph_chart", on_select="rerun", selection_mode="points")
+    event = ui.chart(figure, "graph_chart", ui.GRAPH_TOOLS, selectable=True)
     points = event.selection.points if event is not None and event.selection else []
     clicked = next((p.get("customdata") for p in points if p.get("customdata") in graph), None)
     if clicked and clicked != focus:

@@ -30,7 +30,7 @@ left, right = st.columns([3, 2])
 with left:
     # Plotly uses a click on a sector to zoom and Streamlit reports no selection for sunbursts,
     # so the node picker beside the chart is what opens Explore.
-    st.plotly_chart(taxonomy_sunburst(frame, c.taxonomy), key="overview_sunburst")
+    ui.chart(taxonomy_sunburst(frame, c.taxonomy), "overview_sunburst")
     st.caption("Click a sector to zoom into it and its centre to zoom out. Open a node's papers with the picker on the right.")
 with right:
     st.markdown("#### Open a part of the taxonomy")
@@ -48,4 +48,4 @@ with right:
     st.caption("Ranked by PageRank over the citation links in this dataset (the survey itself left out).")
     ui.citation_sources(c)
 
-st.plotly_chart(papers_per_year(frame, "category", "Papers per year, by part of the taxonomy"), key="overview_years")
+ui.chart(papers_per_year(frame, "category", "Papers per year, by part of the taxonomy"), "overview_years")

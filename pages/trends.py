@@ -21,11 +21,11 @@ nodes = st.multiselect(
     "Nodes to compare", [n.id for n in c.taxonomy.walk()], default=default, key="trends_nodes", format_func=lambda n: ui.node_label(c, n).strip()
 )
 if nodes:
-    st.plotly_chart(node_trends(frame, c.taxonomy, nodes), key="trends_nodes_chart")
+    ui.chart(node_trends(frame, c.taxonomy, nodes), "trends_nodes_chart")
 else:
     st.caption("Pick at least one node to draw its papers per year.")
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(top_venues(frame), key="trends_venues")
+    ui.chart(top_venues(frame), "trends_venues")
 with right:
-    st.plotly_chart(code_share(frame), key="trends_code")
+    ui.chart(code_share(frame), "trends_code")

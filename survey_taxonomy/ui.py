@@ -32,6 +32,8 @@ from .words import clipped, plural
 
 if TYPE_CHECKING:
     import networkx as nx
+    import plotly.graph_objects as go
+    from streamlit.elements.plotly_chart import PlotlyState
 
     from .models.category import CategoryClassifier
     from .models.retrieval import Retriever
@@ -307,6 +309,22 @@ def _selection_from_state(prefix: str, c: Corpus, year_span: tuple[int, int], fi
         query=str(state.get(f"{prefix}_query", "")).strip()[:200] if "query" in fields else "",
         by_meaning="query" in fields and bool(state.get(f"{prefix}_meaning")) and bool(str(state.get(f"{prefix}_query", "")).strip()),
     )
+
+
+# Plotly's toolbar: a chart keeps only "download as PNG"; the citation graph also zooms and pans. Plotly's full set
+# (zoom, pan, box and lasso select, zoom in and out, autoscale, reset) lay over a chart's title on a phone, where touch
+# devices always show it, and its tools are ones a reader of a bar or line chart does not need.
+CHART_TOOLS = {"displaylogo": False, "modeBarButtons": [["toImage"]]}
+GRAPH_TOOLS = {"displaylogo": False, "modeBarButtons": [["toImage", "zoomIn2d", "zoomOut2d", "pan2d", "resetScale2d"]]}
+
+
+def chart(figure: go.Figure, key: str, tools: Mapping[str, object] = CHART_TOOLS, selectable: bool = False) -> PlotlyState | None:
+    """Draw a Plotly figure with the toolbar `tools` (see CHART_TOOLS). A `selectable` chart reruns the page when a
+    point is clicked and returns the selection."""
+    if selectable:
+        return st.plotly_chart(figure, key=key, config=dict(tools), on_select="rerun", selection_mode="points")
+    st.plotly_chart(figure, key=key, config=dict(tools))
+    return None
 
 
 def year_span(c: Corpus) -> tuple[int, int]:

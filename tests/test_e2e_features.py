@@ -151,6 +151,8 @@ def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page
     details = page.locator(".st-key-graph_details")
     expect(details.get_by_role("heading", name=title)).to_be_visible()
     chart = page.locator(".js-plotly-plot").first.bounding_box()
+    for tool in ("Zoom in", "Zoom out", "Pan", "Reset axes", "Download plot as a PNG"):  # the graph keeps its moving tools
+        expect(page.locator(f".js-plotly-plot .modebar-btn[data-title='{tool}']")).to_have_count(1)
     assert details.bounding_box()["x"] > chart["x"] + chart["width"] / 2  # beside the drawing, not under it
     assert details.bounding_box()["y"] < 1000
     shoot(page, "graph-search")
@@ -158,6 +160,11 @@ def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page
     page.goto(f"{server}/graph?relation=curated")  # curated papers are rarely linked: the rest are listed, not dropped
     wait_for_app(page)
     expect(page.get_by_text(re.compile(r"\d+ papers? of this selection with no link here"))).to_be_visible()
+
+
+def disjoint(a: dict, b: dict) -> bool:
+    """Two bounding boxes that do not overlap."""
+    return a["x"] >= b["x"] + b["width"] or b["x"] >= a["x"] + a["width"] or a["y"] >= b["y"] + b["height"] or b["y"] >= a["y"] + a["height"]
 
 
 # A phone's browser says it is one: Streamlit folds its side panel away after a tap on a page link only for a mobile
@@ -197,6 +204,10 @@ def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server
     plot = page.locator(".js-plotly-plot").first
     legend = plot.locator(".legend").first
     assert legend.bounding_box()["y"] > plot.locator(".cartesianlayer, .barlayer").first.bounding_box()["y"]
+    for each in page.locator(".js-plotly-plot").all():  # a phone always shows Plotly's toolbar: it must leave the title readable
+        tools, title = each.locator(".modebar").first.bounding_box(), each.locator(".gtitle").first.bounding_box()
+        assert disjoint(tools, title), (each.locator(".gtitle").inner_text(), tools, title)
+        assert [tool.get_attribute("data-title") for tool in each.locator(".modebar-btn").all()] == ["Download plot as a PNG"]
     shoot(page, "phone-trends")
     context.close()
 
