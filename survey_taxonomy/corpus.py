@@ -14,6 +14,7 @@ Terms:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -175,15 +176,18 @@ def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
 
 
 def venue_name(venue: str) -> str:
-    """The venue without its year, for the venue facet.
+    """The venue without its year, for the venue facet: a year at the end goes, and so does a year followed by the
+    edition's details in brackets at the end (a workshop's number, a journal's volume). A year inside a name stays.
 
     >>> venue_name("Findings of ACL 2024"), venue_name("arXiv 2023"), venue_name("")
     ('Findings of ACL', 'arXiv', '')
+    >>> venue_name("PVLDB 2025 (Proc. VLDB Endowment, Vol. 18, No. 11)"), venue_name("NeurIPS 2022 Datasets and Benchmarks")
+    ('PVLDB', 'NeurIPS 2022 Datasets and Benchmarks')
     """
-    parts = venue.split()
-    if parts and parts[-1].isdigit() and len(parts[-1]) == 4:
-        parts = parts[:-1]
-    return " ".join(parts)
+    return _YEAR_AT_END.sub("", " ".join(venue.split()))
+
+
+_YEAR_AT_END = re.compile(r"\s+\d{4}(\s+\([^()]*\))?$")
 
 
 def read_citations(path: Path) -> tuple[list[Citation], list[Problem]]:

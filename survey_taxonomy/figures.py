@@ -113,12 +113,15 @@ def node_trends(frame: pd.DataFrame, taxonomy: Taxonomy, node_ids: list[str], ti
     return _layout(fig, title, xaxis_title="Year", yaxis_title="Papers", legend_title="Node", height=420)
 
 
+VENUE_TICK_CHARS = 32  # a longer venue name is cut on the axis (whole in the hover): it took the bars' width
+
+
 def top_venues(frame: pd.DataFrame, n: int = 15, title: str = "Most frequent venues") -> go.Figure:
     counts = frame.loc[frame["venue_name"] != "", "venue_name"].value_counts().head(n)[::-1]
-    fig = go.Figure(
-        go.Bar(x=counts.values, y=[plain(v) for v in counts.index], orientation="h", marker_color=PALETTE[0], hovertemplate="%{y}: %{x} papers<extra></extra>")
-    )
-    return _layout(fig, title, xaxis_title="Papers", yaxis_title="Venue", height=max(300, 26 * len(counts) + 80))
+    names = [plain(v) for v in counts.index]
+    fig = go.Figure(go.Bar(x=counts.values, y=names, orientation="h", marker_color=PALETTE[0], hovertemplate="%{y}: %{x} papers<extra></extra>"))
+    ticks = {"tickmode": "array", "tickvals": names, "ticktext": [plain(clipped(v, VENUE_TICK_CHARS)) for v in counts.index]}
+    return _layout(fig, title, xaxis_title="Papers", yaxis_title="Venue", yaxis=ticks, height=max(300, 26 * len(counts) + 80))
 
 
 def code_share(frame: pd.DataFrame, title: str = "Share of papers with released code") -> go.Figure:

@@ -56,3 +56,4 @@ def test_citation_rows_must_name_known_keys_and_a_source(tiny_copy):
 def test_venue_name():
     assert venue_name("NeurIPS 2022 Datasets and Benchmarks") == "NeurIPS 2022 Datasets and Benchmarks"
     assert venue_name("ICML 2023") == "ICML"
+    assert venue_name("EuroMLSys 2025 (5th Workshop on Machine Learning and Systems)") == "EuroMLSys"

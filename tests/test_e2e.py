@@ -69,6 +69,10 @@ def test_explore_walk(server, page, corpus):
         page.get_by_role("link", name=name, exact=True).first.click()
         wait_for_app(page)
         shoot(page, name.lower())
+    venues = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text="Most frequent venues"))
+    venues.locator(".barlayer").wait_for()
+    area, whole = venues.locator(".nsewdrag").first.bounding_box(), venues.bounding_box()
+    assert area["width"] >= whole["width"] / 2, (area, whole)  # long venue names once left the bars a sliver
 
 
 def test_submit_review_approve_then_explore(own_server, page):

@@ -21,6 +21,7 @@ def test_venue_axis_and_graph_hover_show_html_as_text(corpus):
     bad = hostile(corpus)
     venues = top_venues(bad.frame)
     assert any("&lt;a href" in y for y in venues.data[0].y) and not any("<a " in y for y in venues.data[0].y)
+    assert any("&lt;a" in t for t in venues.layout.yaxis.ticktext) and not any("<a" in t for t in venues.layout.yaxis.ticktext)
     graph = build_graph(bad, "citations")
     figure = graph_figure(graph, layout(graph), graph_metrics(graph), labels=list(graph)[:5])
     texts = [t for trace in figure.data for t in (trace.text or ()) if isinstance(t, str)]
@@ -59,3 +60,12 @@ def test_graph_labels_that_would_cover_one_another_are_written_once(tiny):
     written = next(trace for trace in figure.data if trace.mode == "text")
     assert len(written.text) == len(nodes) - 2  # the first of the three, and every node standing apart
     assert (written.x[0], written.y[0]) == (0.0, 0.0)
+
+
+def test_long_venue_names_are_cut_on_the_axis_and_whole_in_the_hover(corpus):
+    long = "Workshop on Very Long Names of Venues That Take the Whole Chart"
+    papers = [replace(p, venue=long + " 2024") if i < 40 else p for i, p in enumerate(corpus.papers)]
+    figure = top_venues(build_corpus(corpus.taxonomy, papers, corpus.citations).frame)
+    shown = dict(zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext, strict=True))
+    assert long in figure.data[0].y and shown[long] == "Workshop on Very Long Names of…"
+    assert all(len(text) <= 32 for text in shown.values())
