@@ -175,6 +175,9 @@ def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
     return frame
 
 
+_YEAR_AT_END = re.compile(r"\s+\d{4}(\s+\([^()]*\))?$")  # see `venue_name`
+
+
 def venue_name(venue: str) -> str:
     """The venue without its year, for the venue facet: a year at the end goes, and so does a year followed by the
     edition's details in brackets at the end (a workshop's number, a journal's volume). A year inside a name stays.
@@ -185,9 +188,6 @@ def venue_name(venue: str) -> str:
     ('PVLDB', 'NeurIPS 2022 Datasets and Benchmarks')
     """
     return _YEAR_AT_END.sub("", " ".join(venue.split()))
-
-
-_YEAR_AT_END = re.compile(r"\s+\d{4}(\s+\([^()]*\))?$")
 
 
 def read_citations(path: Path) -> tuple[list[Citation], list[Problem]]:

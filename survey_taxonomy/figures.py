@@ -15,7 +15,7 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from .query import Selection, node_counts
+from .query import Selection, facet_counts, node_counts
 from .records import RELATION_LABELS
 from .taxonomy import Taxonomy
 from .words import clipped
@@ -117,7 +117,7 @@ VENUE_TICK_CHARS = 32  # a longer venue name is cut on the axis (whole in the ho
 
 
 def top_venues(frame: pd.DataFrame, n: int = 15, title: str = "Most frequent venues") -> go.Figure:
-    counts = frame.loc[frame["venue_name"] != "", "venue_name"].value_counts().head(n)[::-1]
+    counts = facet_counts(frame["venue_name"]).head(n)[::-1]
     names = [plain(v) for v in counts.index]
     fig = go.Figure(go.Bar(x=counts.values, y=names, orientation="h", marker_color=PALETTE[0], hovertemplate="%{y}: %{x} papers<extra></extra>"))
     ticks = {"tickmode": "array", "tickvals": names, "ticktext": [plain(clipped(v, VENUE_TICK_CHARS)) for v in counts.index]}
