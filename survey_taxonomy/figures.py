@@ -48,6 +48,13 @@ def _layout(fig: go.Figure, title: str, **kwargs: Any) -> go.Figure:
     return fig
 
 
+def year_axis(years: pd.Series) -> dict[str, Any]:
+    """An x axis of whole years: over a short span Plotly's own ticks fall between years ("2,024.5")."""
+    known = years.dropna()
+    span = int(known.max() - known.min()) if len(known) else 0
+    return {"title": "Year", "tickformat": "d", "dtick": 1 if span < 8 else 2}
+
+
 def colour_map(values: list[str]) -> dict[str, str]:
     """A stable colour per category value, in first-seen order."""
     return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(dict.fromkeys(values))}
@@ -88,7 +95,7 @@ def papers_per_year(frame: pd.DataFrame, by: str = "category", title: str = "Pap
             marker_color=colours[cast(str, value)],  # a value of `by`, as colour_map was given them
             hovertemplate=f"{plain(value)}<br>%{{x}}: %{{y}} papers<extra></extra>",
         )
-    return _layout(fig, title, barmode="stack", xaxis_title="Year", yaxis_title="Papers", legend_title=by.replace("_", " ").title(), height=380)
+    return _layout(fig, title, barmode="stack", xaxis=year_axis(data["year"]), yaxis_title="Papers", legend_title=by.replace("_", " ").title(), height=380)
 
 
 def node_trends(frame: pd.DataFrame, taxonomy: Taxonomy, node_ids: list[str], title: str = "Papers per year by taxonomy node") -> go.Figure:
@@ -110,7 +117,7 @@ def node_trends(frame: pd.DataFrame, taxonomy: Taxonomy, node_ids: list[str], ti
             line_color=colours[node],
             hovertemplate=f"{label}<br>%{{x}}: %{{y}} papers<extra></extra>",
         )
-    return _layout(fig, title, xaxis_title="Year", yaxis_title="Papers", legend_title="Node", height=420)
+    return _layout(fig, title, xaxis=year_axis(years), yaxis_title="Papers", legend_title="Node", height=420)
 
 
 VENUE_TICK_CHARS = 32  # a longer venue name is cut on the axis (whole in the hover): it took the bars' width
@@ -135,7 +142,7 @@ def code_share(frame: pd.DataFrame, title: str = "Share of papers with released 
             hovertemplate="%{x}: %{y:.0f}% of %{customdata} papers have code<extra></extra>",
         )
     )
-    return _layout(fig, title, xaxis_title="Year", yaxis_title="Papers with code (%)", yaxis_range=[0, 100], height=340)
+    return _layout(fig, title, xaxis=year_axis(data["year"]), yaxis_title="Papers with code (%)", yaxis_range=[0, 100], height=340)
 
 
 def graph_figure(

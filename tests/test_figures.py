@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from survey_taxonomy.corpus import build_corpus
-from survey_taxonomy.figures import graph_figure, papers_per_year, taxonomy_sunburst, top_venues
+from survey_taxonomy.figures import code_share, graph_figure, node_trends, papers_per_year, taxonomy_sunburst, top_venues
 from survey_taxonomy.graphs import build_graph, graph_metrics, layout
 from survey_taxonomy.query import Selection
 
@@ -69,3 +69,10 @@ def test_long_venue_names_are_cut_on_the_axis_and_whole_in_the_hover(corpus):
     shown = dict(zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext, strict=True))
     assert long in figure.data[0].y and shown[long] == "Workshop on Very Long Names of…"
     assert all(len(text) <= 32 for text in shown.values())
+
+
+def test_year_axes_tick_whole_years_only(corpus):
+    recent = corpus.frame[corpus.frame["year"] >= 2024]  # two years: Plotly's own ticks would fall at 2024.5
+    for figure in (papers_per_year(recent), node_trends(recent, corpus.taxonomy, ["collaboration"]), code_share(recent)):
+        assert (figure.layout.xaxis.dtick, figure.layout.xaxis.tickformat, figure.layout.xaxis.title.text) == (1, "d", "Year")
+    assert papers_per_year(corpus.frame).layout.xaxis.dtick == 2  # a decade: every other year
