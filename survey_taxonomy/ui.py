@@ -619,11 +619,13 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
         st.caption("No citation count yet: `citations refresh` fetches them from OpenAlex and Semantic Scholar on a machine with internet.")
     cites, cited_by = c.links_of(paper.key)
     left, right = st.container(key=f"{here}_links").columns(2)
-    for col, title, keys in ((left, "Cites (in this dataset)", cites), (right, "Cited by (in this dataset)", cited_by)):
+    # Two papers can cite each other (a later version of one cites the other), so each column's links have a slot
+    # of their own.
+    for col, title, slot, keys in ((left, "Cites (in this dataset)", "cites", cites), (right, "Cited by (in this dataset)", "cited_by", cited_by)):
         with col:
             st.markdown(f"**{title}: {len(keys)}**")
             for key in keys[:12]:
-                paper_link(c, key, here, slot=title[:4])
+                paper_link(c, key, here, slot=slot)
             if len(keys) > 12:
                 st.caption(f"… and {len(keys) - 12} more (see the citation graph).")
             if not keys:
