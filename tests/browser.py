@@ -34,17 +34,44 @@ def app_server(workdir: Path, env: dict[str, str] | None = None) -> Iterator[str
         yield base
 
 
-# Counts the script runs a page has seen end, and notes when the run state last changed and when the reader last
-# clicked or pressed a key: an input that starts a run is followed by a change of the run state, usually within a
-# tenth of a second; until then (or for at most INPUT_GRACE ms) the page is not idle yet.
+# Counts the script runs a page has seen end, and notes when the page last heard from the server or changed its run
+# state, and when the reader last clicked or pressed a key: an input that starts a run is followed by the server's
+# messages, usually within a tenth of a second; until then (or for at most INPUT_GRACE ms) the page is not idle yet.
+# A run's end is read from the server's messages (a ForwardMsg whose field 6, `script_finished`, is not 2, "finished
+# early for a rerun"), not from the page's run state: on a busy machine the page receives a run's first and last
+# messages together and React draws them in one go, so the state never shows "running" (14 of 150 steps of the
+# walks, each then waited 2 s for a run that had already ended).
 RUN_WATCH = """
 window.__runs = {ended: 0, changed: performance.now(), input: 0};
-new MutationObserver((records) => {
-  window.__runs.changed = performance.now();
-  window.__runs.input = 0;
-  for (const record of records) if (record.oldValue === "running") window.__runs.ended += 1;
-}).observe(document, {attributes: true, attributeOldValue: true, subtree: true, attributeFilter: ["data-test-script-state"]});
+(() => {
+const heard = () => { window.__runs.changed = performance.now(); window.__runs.input = 0; };
+new MutationObserver(heard).observe(document, {attributes: true, subtree: true, attributeFilter: ["data-test-script-state"]});
 for (const kind of ["click", "keydown"]) window.addEventListener(kind, () => { window.__runs.input = performance.now(); }, true);
+const runEnded = (bytes) => {  // the top-level fields of a protobuf message, read until `script_finished`
+  let at = 0;
+  const varint = () => {
+    let value = 0, scale = 1, byte;
+    do { byte = bytes[at++]; value += (byte & 127) * scale; scale *= 128; } while (byte & 128);
+    return value;
+  };
+  while (at < bytes.length) {
+    const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+    if (field === 6 && wire === 0) return varint() !== 2;
+    if (wire === 0) varint(); else if (wire === 2) at += varint(); else if (wire === 1) at += 8; else if (wire === 5) at += 4; else return false;
+  }
+  return false;
+};
+const Socket = window.WebSocket;
+window.WebSocket = class extends Socket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => {
+      heard();
+      if (event.data instanceof ArrayBuffer && runEnded(new Uint8Array(event.data))) window.__runs.ended += 1;
+    });
+  }
+};
+})();
 """
 INPUT_GRACE = 1_000
 QUIET_MS = 100  # a run that another run requests starts within a few ms of its end

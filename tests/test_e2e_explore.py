@@ -4,6 +4,9 @@ The walks are one long visit, as a person's is: each sequence starts where the l
 filters* when the sidebar offers it, and takes 4 to 8 ordinary actions (pick a node or a topic by its label, move a
 year thumb with the keyboard, tick code, type or clear a search, open a paper from a row or the title box, follow a
 citation link, press Back). After every action:
+- an action that changes something started a script run (a click the page ignores fails the walk);
+- an action that opens a paper opened the one clicked: the table's row, the title picked, the paper a citation
+  link names;
 - the URL holds only valid ids (a node of the taxonomy, topics and venues of the corpus, a known key);
 - the count the page shows is the library's `Selection.filter` count for the URL's state;
 - the open paper is the URL's `key`;
@@ -135,14 +138,16 @@ def act(page, corpus, rng: random.Random) -> str:
     action = rng.choice(("node", "node", "topic", "years", "code", "code", "search", "clear", "row", "title", "cite", "cite", "back"))
     if action == "node":
         node = rng.choice(list(corpus.taxonomy.walk()))
-        pick_option(page, "Taxonomy node", re.compile(re.escape(node.heading) + "$"), node.label)
-        return f"node {node.id}"
+        unchanged = url_state(page.url).get("node") == [node.id]  # picking the node already picked changes nothing
+        picked = pick_option(page, "Taxonomy node", re.compile(re.escape(node.heading) + "$"), node.label)
+        assert picked, f"the node list offered no option for {node.heading!r}"
+        return f"node {node.id}" + (" (unchanged)" if unchanged else "")
     if action == "topic":
         box = page.get_by_label("Topics (all must match)").first
         open_list(box)
         with contextlib.suppress(PlaywrightTimeout):  # no topic left to offer (no paper with topics is kept)
             page.get_by_role("option").first.wait_for(timeout=3_000)
-        names = [n for n in page.get_by_role("option").all_inner_texts() if n.strip()]
+        names = [n for n in page.get_by_role("option").all_inner_texts() if n.strip() and n.strip() != "No results"]
         if not names:
             page.keyboard.press("Escape")
             return "topic (none offered)"
@@ -185,6 +190,7 @@ def act(page, corpus, rng: random.Random) -> str:
             return "row (no table)"
         shown = int(re.match(r"\d+", page.locator(".st-key-explore_count").inner_text()).group())
         row = rng.randrange(min(shown, 8))
+        grid.first.scroll_into_view_if_needed()  # after a citation link the page shows the paper, below the table
         box = grid.first.bounding_box()
         page.mouse.click(box["x"] + 17, box["y"] + 35 * (row + 1) + 17)
         return f"row {row}"
@@ -200,15 +206,18 @@ def act(page, corpus, rng: random.Random) -> str:
             return "title (none)"
         title = rng.choice(titles[:10])
         page.get_by_role("option", name=title, exact=True).first.click()
-        return f"title {title[:40]}"
+        return f"title {title}"
     if action == "cite":
         links = page.locator(".st-key-explore_links button")
         if links.count() == 0:
             return "cite (no link)"
         link = links.nth(rng.randrange(links.count()))
-        text = link.inner_text()
+        key = re.search(
+            r"st-key-explore_open_(?:cites|cited_by)_(\S+)", link.locator("xpath=ancestor::div[contains(@class, 'st-key-')][1]").get_attribute("class")
+        )
+        assert key, "a citation link's widget key does not name its paper"
         link.click()
-        return f"cite {text[-50:]!r}"
+        return f"cite {key.group(1)}"
     page.go_back()
     return "back"
 
@@ -261,6 +270,20 @@ def mirrors(browser):
         context.close()
 
 
+def opened(page, corpus, log: list[str], rows: list[str]) -> None:
+    """After a step that opens a paper, the open paper is the one the reader clicked: the table's row (`rows`: the
+    table's papers before the click), the title picked in the box, the paper a citation link names."""
+    action, _, what = log[-1].partition(" ")
+    keys = url_state(page.url).get("key", [])
+    paper = corpus.by_key[keys[-1]] if keys else None
+    if action == "row" and what.isdigit():
+        assert keys == [rows[int(what)]], (log, page.url)
+    elif action == "title" and not what.endswith(NOTHING_CLICKED):
+        assert paper and f"{paper.title} ({paper.year or 'n.d.'})" == what, (log, page.url)
+    elif action == "cite" and not what.endswith(NOTHING_CLICKED):
+        assert keys == [what], (log, page.url)
+
+
 def reopened(mirror, expected: View, url: str, log: list[str]) -> None:
     """The URL, opened in a fresh session, shows what the walk's page showed."""
     mirror.wait_for_selector(".st-key-explore_count", timeout=60_000)  # the new page's first run has drawn
@@ -281,6 +304,7 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, tab, 
     check(page, corpus, log)
     for _ in range(rng.randint(4, 8)):
         before = runs(page)
+        rows = list(Selection.from_params(url_state(page.url), corpus.taxonomy)[0].filter(corpus.frame)["key"])
         try:
             log.append(act(page, corpus, rng))
         except PlaywrightTimeout as exc:  # what the page showed when an expected widget never came
@@ -288,8 +312,11 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, tab, 
             raise AssertionError(f"{log}: the next action found no widget on {page.url} (see walk-{seed}-stuck.png)") from exc
         if log[-1] == "back" and "/explore" not in page.url:
             break  # stepped back past the visit's first page
-        settle(page, None if log[-1].endswith(NOTHING_CLICKED) else before)
+        changes = not log[-1].endswith(NOTHING_CLICKED)
+        settle(page, before if changes else None)
+        assert not changes or runs(page) > before, f"{log}: the page ignored the last action (it started no script run)"
         url, view = check(page, corpus, log)
+        opened(page, corpus, log, rows)
         if len(PENDING) == MIRRORS:
             reopened(*PENDING.popleft())
         if url in REOPENED:  # this URL already opened in a fresh session (this walk or an earlier one) showed this
