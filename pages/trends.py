@@ -17,8 +17,15 @@ if frame.empty:
 parent = selection.node or ""
 children = list(c.taxonomy[parent].children) if parent else [n for root in c.taxonomy.roots for n in (*c.taxonomy[root].children,)]
 default = children or [parent]
+# Keyed by the sidebar's node, so that picking another node compares its sub-nodes (with one key the earlier
+# comparison stayed, and its lines lay at zero for the narrower selection); while the reader stays on a node, their
+# own pick stays.
 nodes = st.multiselect(
-    "Nodes to compare", [n.id for n in c.taxonomy.walk()], default=default, key="trends_nodes", format_func=lambda n: ui.node_label(c, n).strip()
+    "Nodes to compare",
+    [n.id for n in c.taxonomy.walk()],
+    default=default,
+    key=f"trends_nodes_{parent}",
+    format_func=lambda n: ui.node_label(c, n).strip(),
 )
 if nodes:
     ui.chart(node_trends(frame, c.taxonomy, nodes), "trends_nodes_chart")

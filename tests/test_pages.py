@@ -157,6 +157,24 @@ def test_trends_page_and_its_empty_state(corpus):
     assert any("No paper matches" in i.value for i in at.info)
 
 
+def test_trends_compares_the_children_of_the_node_picked_in_the_sidebar(corpus):
+    """Picking a node in the sidebar compares its sub-nodes; the comparison drawn before (the top-level nodes)
+    stayed, and most of its lines lay at zero for the narrower selection."""
+    at = open_page("pages/trends.py")
+    top = [n for root in corpus.taxonomy.roots for n in corpus.taxonomy[root].children]
+    assert at.multiselect[0].value == top
+    node = "collaboration/sm-enhance-llm/efficient-inference"
+    at.selectbox(key="trends_node").select(node).run()
+    assert at.multiselect[0].value == list(corpus.taxonomy[node].children)
+    compare = at.multiselect(key=f"trends_nodes_{node}")
+    compare.unselect(compare.value[0]).run()
+    kept = compare.value
+    at.multiselect(key="trends_relations").select("cited-by-survey").run()  # another filter keeps the reader's pick
+    assert at.multiselect(key=f"trends_nodes_{node}").value == kept
+    at.selectbox(key="trends_node").select("").run()
+    assert at.multiselect[0].value == top
+
+
 def test_pages_still_work_when_the_submission_store_is_unreachable(corpus, monkeypatch):
     monkeypatch.setenv("SURVEY_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     at = open_page("pages/explore.py")
