@@ -35,6 +35,7 @@ from tests.browser import as_shown, new_context, runs, shoot, wait_for_app
 pytestmark = pytest.mark.browser
 MIRRORS = 3  # pages that reopen the walk's URLs in sessions of their own
 QUIET_MS = 20  # quiet time after a run that the checks wait for (see `settle`)
+RUN_WITHIN_MS = 15_000  # an action that changes something starts a run that ends within this (else the walk fails)
 DRAWN_WITHIN = 5.0  # seconds a page gets to show what its URL says once its run has ended
 SEEDS = range(int(__import__("os").environ.get("WALKS", "25")))
 NOTHING_CLICKED = ("(none offered)", "(no table)", "(no list)", "(none)", "(no link)", "(unchanged)")  # what `act` says when it found nothing to do
@@ -66,11 +67,13 @@ def settle(page, before: int | None = None) -> None:
     """Wait until the step is over: the script runs it started (after `before`, a `runs` count) have ended. An
     action that found nothing to do passes None: it starts no run to wait for, so its last key press (Enter on the
     same search, an arrow at the slider's end, Escape) is not waited on either. The quiet time after a run is short
-    here: Explore requests no follow-up run, and the checks give the screen `DRAWN_WITHIN` to catch up."""
+    here: Explore requests no follow-up run, and the checks give the screen `DRAWN_WITHIN` to catch up. Any other
+    action must start a run (the walk asserts it), so its wait may be long: on a busy machine a click's run can be
+    late, and the wait ends as soon as the run does."""
     if before is None:
         wait_for_app(page, grace=0, quiet=QUIET_MS)
     else:
-        wait_for_app(page, after=before, quiet=QUIET_MS)
+        wait_for_app(page, after=before, quiet=QUIET_MS, start_within=RUN_WITHIN_MS)
 
 
 def agreeing(read, within: float = DRAWN_WITHIN):
