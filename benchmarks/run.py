@@ -55,10 +55,11 @@ from serve import served  # noqa: E402
 from survey_taxonomy import bibliography  # noqa: E402
 from survey_taxonomy.config import Settings  # noqa: E402
 from survey_taxonomy.corpus import Corpus, files_signature, load_corpus  # noqa: E402
-from survey_taxonomy.export import CSV_COLUMNS, export  # noqa: E402
+from survey_taxonomy.export import export  # noqa: E402
 from survey_taxonomy.figures import graph_figure  # noqa: E402
 from survey_taxonomy.graphs import build_graph, graph_metrics, layout  # noqa: E402
 from survey_taxonomy.query import Selection, facet_counts, node_counts  # noqa: E402
+from survey_taxonomy.schema import COLUMNS  # noqa: E402
 
 # Every metric the run reports (quick mode included), as (group, metric); tests/test_benchmarks.py checks them.
 METRICS: tuple[tuple[str, str], ...] = (
@@ -297,7 +298,7 @@ def bench_export(corpus: Corpus, folder: Path, plan: Plan) -> list[Row]:
     papers = list(corpus.papers)
     # Parsed and written with empty stacks: the values keep their braces, so the writer alone is timed.
     library = bibtexparser.parse_file(str(folder / "papers.bib"), parse_stack=[])
-    columns = [c for c in CSV_COLUMNS if c in corpus.frame.columns]
+    columns = [c for c in COLUMNS if c in corpus.frame.columns]
     frame = corpus.frame[columns]
     baselines = {
         "bibtex": ("BibTeX", lambda: bibtexparser.write_string(library, unparse_stack=[]), "bibtexparser.write_string"),

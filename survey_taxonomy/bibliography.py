@@ -13,20 +13,24 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
+from typing import Any
 
 import bibtexparser
 from bibtexparser.library import Library
 from bibtexparser.middlewares import RemoveEnclosingMiddleware
+from bibtexparser.middlewares.names import parse_single_name_into_parts
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field, ParsingFailedBlock
 
 from .errors import BibliographyError
 from .files import write_atomic, write_lock
 from .latex import decode, decode_short, escape
-from .records import Paper, Problem, Relation
+from .names import PersonName, split_name
+from .records import Paper, Problem
+from .schema import BIBTEX_FIELDS, FieldSpec
 from .validation import clean_url
 
 _AND = re.compile(" [Aa][Nn][Dd] ")  # exactly what the brace-aware loop in `split_authors` splits on
+_AND_WORD = re.compile(r"\s[Aa][Nn][Dd]\s")
 _YEAR = re.compile(r"\d{4}")
 # Values written without `escape` (ids, links, keys) must hold none of these: a brace or backslash would end the
 # value or change how it reads (`10.1/x},url={javascript:...` would write a second url field), a control
@@ -34,14 +38,9 @@ _YEAR = re.compile(r"\d{4}")
 _UNSAFE_RAW = re.compile(r"[{}\\\x00-\x1f\x7f]")
 _SAFE_KEY = re.compile(r"[^\s,{}()\"#%'=\\~]+")
 _SAFE_TYPE = re.compile(r"[A-Za-z]+")
-_RAW_FIELDS = frozenset(("year", "eprint", "archiveprefix", "doi", "openalex", "s2", "url", "code", "codekind", "taxonomy", "relation", "cites"))
+_RAW_FIELDS = frozenset(("archiveprefix", *(spec.bibtex for spec in BIBTEX_FIELDS if spec.value in ("raw", "year", "url", "keys"))))
 # The fields `paper_from_entry` reads; the others (archiveprefix, ...) are left as bibtexparser split them.
-_READ = frozenset(
-    (
-        *("title", "author", "year", "venue", "booktitle", "journal", "eprint", "doi", "openalex", "s2", "url", "code", "codekind"),
-        *("relation", "taxonomy", "topic", "summary", "note", "cites"),
-    )
-)
+_READ = frozenset(spec.bibtex for spec in BIBTEX_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -56,11 +55,11 @@ class ParseResult:
         return not any(p.severity == "error" for p in self.problems)
 
 
-def split_authors(value: str) -> list[str]:
-    """Split a BibTeX author list into "First Last" names.
+def split_authors(value: str) -> list[PersonName]:
+    """Split a BibTeX author list into names, each split as BibTeX splits it.
 
-    >>> split_authors("Leviathan, Yaniv and Matan Kalman and M{\\\\\\"u}ller, Hans")
-    ['Yaniv Leviathan', 'Matan Kalman', 'Hans Müller']
+    >>> [n.display for n in split_authors("Leviathan, Yaniv and Matan Kalman and M{\\\\\\"u}ller, Hans and {Ben Allal}, Loubna")]
+    ['Yaniv Leviathan', 'Matan Kalman', 'Hans Müller', 'Loubna Ben Allal']
     """
     if "{" not in value and "}" not in value:  # no group can hide an " and ": split without the loop
         return [name for name in map(_author_name, _AND.split(value)) if name is not None]
@@ -82,20 +81,35 @@ def split_authors(value: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def _author_name(raw: str) -> str | None:
-    """One name as "First Last" (None if it is empty); cached because the same authors recur all over a bibliography."""
-    name = decode(raw)
-    if not name:
-        return None
-    if "," in name:  # "Last, First" or "Last, Jr, First"
-        parts = [p.strip() for p in name.split(",")]
-        name = " ".join([parts[-1], *parts[:-1]]) if len(parts) > 1 else parts[0]
-    return " ".join(name.split())
+def _author_name(raw: str) -> PersonName | None:
+    """One name (None if it is empty); cached because the same authors recur all over a bibliography.
+
+    A name with braces is split before it is decoded, so that a braced group stays one part ("{Ben Allal}, Loubna").
+    """
+    raw = " ".join(raw.split())
+    if "{" not in raw:
+        name = decode(raw)
+        return split_name(name) if name else None
+    parts = parse_single_name_into_parts(raw, strict=False)
+    person = PersonName(decode(" ".join(parts.first)), decode(" ".join([*parts.von, *parts.last])), decode(" ".join(parts.jr)))
+    return person if person.display else None
+
+
+def _bibtex_name(person: PersonName) -> str:
+    """A name escaped for `author`, in the form BibTeX splits back into the same parts (see `PersonName.bibtex`)."""
+    form = person.bibtex
+    if form == person.display:
+        return escape(form)
+    family = escape(person.family)
+    if _AND_WORD.search(f" {family} ") or "," in family:
+        family = "{" + family + "}"  # a group: "Barnes and Noble" is one name, not two
+    return ", ".join(part for part in (family, escape(person.suffix), escape(person.given)) if part)
 
 
 def clear_caches() -> None:
     """Forget the cached names and short values, so that the next parse decodes everything again (benchmarks)."""
     _author_name.cache_clear()
+    split_name.cache_clear()
     decode_short.cache_clear()
 
 
@@ -124,31 +138,34 @@ def paper_from_entry(entry: Entry, source: str = "") -> tuple[Paper | None, list
             year = int(raw_year)
         else:
             problems.append(Problem(f"year {raw_year!r} is not a four-digit year", source, line, entry.key, "year", "write e.g. year = {2024}"))
+    values: dict[str, Any] = {spec.name: _read_value(spec, fields.get(spec.bibtex, "")) for spec in BIBTEX_FIELDS if spec.value != "year"}
+    names = values.pop("authors")
     paper = Paper(
         key=entry.key,
         entry_type=entry.entry_type.lower(),
-        title=decode(fields.get("title", "")),
-        authors=tuple(split_authors(fields.get("author", ""))),
         year=year,
-        venue=decode_short(fields.get("venue", "")),
-        booktitle=decode_short(fields.get("booktitle", "")),
-        journal=decode_short(fields.get("journal", "")),
-        arxiv=fields.get("eprint", "").strip(),
-        doi=fields.get("doi", "").strip(),
-        url=fields.get("url", "").strip(),
-        code=fields.get("code", "").strip(),
-        code_kind=fields.get("codekind", "").strip(),
-        relation=cast(Relation, fields.get("relation", "").strip()),  # as written: `validate_paper` reports another value
-        taxonomy=tuple(t.strip() for t in fields.get("taxonomy", "").split(",") if t.strip()),
-        topics=_split_list(fields.get("topic", ""), ";"),
-        summary=decode(fields.get("summary", "")),
-        note=decode(fields.get("note", "")),
-        cites=tuple(c.strip() for c in fields.get("cites", "").split(",") if c.strip()),
-        openalex=fields.get("openalex", "").strip(),
-        s2=fields.get("s2", "").strip(),
+        # as written: `validate_paper` reports another relation
+        **values,
+        authors=tuple(n.display for n in names),
+        author_names=tuple(names),
         line=line,
     )
     return paper, problems
+
+
+def _read_value(spec: FieldSpec, value: str) -> Any:
+    """A field's text as the attribute holds it, by its value kind."""
+    if spec.value == "text":
+        return decode(value)
+    if spec.value == "short":
+        return decode_short(value)
+    if spec.value == "names":
+        return split_authors(value)
+    if spec.value == "texts":
+        return _split_list(value, ";")
+    if spec.value == "keys":
+        return tuple(t.strip() for t in value.split(",") if t.strip())
+    return value.strip()
 
 
 def _failed_block_problem(block: ParsingFailedBlock, source: str) -> Problem:
@@ -224,28 +241,12 @@ def _field_values(paper: Paper) -> list[tuple[str, str]]:
     Text is escaped for LaTeX (`escape`); a value written as it is that could break out of its braces raises
     `BibliographyError`, so no input can add fields or entries to the file.
     """
-    values: list[tuple[str, str]] = [
-        ("title", escape(paper.title)),
-        ("author", " and ".join(escape(a) for a in paper.authors)),
-        ("year", str(paper.year) if paper.year else ""),
-        ("booktitle", escape(paper.booktitle)),
-        ("journal", escape(paper.journal)),
-        ("venue", escape(paper.venue)),
-        ("eprint", paper.arxiv),
-        ("archiveprefix", "arXiv" if paper.arxiv else ""),
-        ("doi", paper.doi),
-        ("openalex", paper.openalex),
-        ("s2", paper.s2),
-        ("url", clean_url(paper.url) or paper.url),  # rebuilt, so a brace or backslash in a link is quoted, not refused
-        ("code", clean_url(paper.code) or paper.code),
-        ("codekind", paper.code_kind),
-        ("taxonomy", ", ".join(paper.taxonomy)),
-        ("topic", "; ".join(escape(t) for t in paper.topics)),
-        ("relation", paper.relation),
-        ("cites", ", ".join(paper.cites)),
-        ("summary", escape(paper.summary)),
-        ("note", escape(paper.note)),
-    ]
+    values: list[tuple[str, str]] = []
+    for spec in BIBTEX_FIELDS:
+        value = paper.author_names if spec.value == "names" else getattr(paper, spec.name)
+        values.append((spec.bibtex, _written_value(spec, value)))
+        if spec.name == "arxiv":
+            values.append(("archiveprefix", "arXiv" if paper.arxiv else ""))
     for name, value in values:
         if name in _RAW_FIELDS and _UNSAFE_RAW.search(value):
             raise BibliographyError(
@@ -255,6 +256,23 @@ def _field_values(paper: Paper) -> list[tuple[str, str]]:
     if not _SAFE_KEY.fullmatch(paper.key) or not _SAFE_TYPE.fullmatch(paper.entry_type or "misc"):
         raise BibliographyError(f"refusing to write the entry @{paper.entry_type[:20]}{{{paper.key[:40]}: its type or key would change the entry's structure")
     return [(name, value) for name, value in values if value]
+
+
+def _written_value(spec: FieldSpec, value: Any) -> str:
+    """A field's value as BibTeX text, by its value kind: text escaped, links rebuilt, raw values as they are."""
+    if spec.value in ("text", "short"):
+        return escape(value)
+    if spec.value == "names":
+        return " and ".join(map(_bibtex_name, value))
+    if spec.value == "year":
+        return str(value) if value else ""
+    if spec.value == "texts":
+        return "; ".join(map(escape, value))
+    if spec.value == "keys":
+        return ", ".join(value)
+    if spec.value == "url":
+        return clean_url(value) or value  # rebuilt, so a brace or backslash in a link is quoted, not refused
+    return str(value)
 
 
 def format_bibtex(papers: Iterable[Paper], fields: Collection[str] | None = None) -> str:

@@ -1,85 +1,95 @@
 """Citable exports: what a reader pastes into a paper or imports into a reference manager.
 
+Every writer here derives from the field table and the entry kinds of `schema`, so a conference paper is a
+conference paper in all three formats, with its proceedings title and year, and its arXiv id where each format
+keeps an extra identifier (never in an issue or report number).
+
 Terms:
-- *cite BibTeX*: only the standard fields a BibTeX style prints or links (title, author, year, booktitle or
-  journal, doi, eprint, archivePrefix, url); the dataset's own fields (taxonomy, summary, the checking
+- *cite BibTeX*: only the citable fields (title, author, year, booktitle or journal, doi, eprint, archivePrefix,
+  url) under the entry type of the paper's kind; the dataset's own fields (taxonomy, summary, the checking
   `note`, ...) stay in the *full* BibTeX of `export`.
-- *RIS*: the tagged format of Zotero, Mendeley and EndNote, written with `rispy`.
+- *RIS*: the tagged format of Zotero, Mendeley and EndNote, written with `rispy`, records one after another with
+  no numbering between them (RIS has no such line).
 - *CSL-JSON*: the Citation Style Language's input format (Zotero, Pandoc, citeproc), one object per paper;
-  tests check it against the CSL data schema.
+  tests check it against the CSL data schema and render it with citeproc-py.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-import rispy
-from bibtexparser.middlewares.names import parse_single_name_into_parts
+from rispy.writer import RisWriter
 
 from .bibliography import format_bibtex
+from .names import PersonName
 from .records import Paper
+from .schema import CITE_BIBTEX_FIELDS, FIELDS, FieldSpec, entry_kind
 
-CITE_FIELDS = ("title", "author", "year", "booktitle", "journal", "eprint", "archiveprefix", "doi", "url")
+ARXIV_PUBLISHER = "arXiv"
 
-# Entry type -> (RIS type, CSL type). A misc entry with an arXiv id is a preprint.
-_TYPES = {
-    "inproceedings": ("CPAPER", "paper-conference"),
-    "conference": ("CPAPER", "paper-conference"),
-    "article": ("JOUR", "article-journal"),
-    "book": ("BOOK", "book"),
-    "incollection": ("CHAP", "chapter"),
-    "phdthesis": ("THES", "thesis"),
-    "mastersthesis": ("THES", "thesis"),
-    "techreport": ("RPRT", "report"),
-}
-_PREPRINT = ("UNPB", "article")
-_OTHER = ("GEN", "document")
+
+class _RecordsWriter(RisWriter):  # type: ignore[misc]  # rispy ships no types
+    """rispy's RIS writer without the "1." line it puts before each record, which RIS does not allow."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def _citable(paper: Paper) -> list[tuple[FieldSpec, Any]]:
+    """The citable fields of a paper with their exported values, the container only where its kind has one."""
+    kind = entry_kind(paper)
+    pairs = []
+    for spec in FIELDS:
+        if not spec.citable or (spec.name in ("booktitle", "journal") and spec.name != kind.container):
+            continue
+        value = paper.author_names if spec.value == "names" else spec.read(paper)
+        if value not in ("", (), None):
+            pairs.append((spec, value))
+    return pairs
+
+
+def cite_entry(paper: Paper) -> Paper:
+    """The paper as its cite-BibTeX entry holds it: the entry type of its kind, only its kind's container."""
+    kind = entry_kind(paper)
+    keep = paper.entry_type if kind.name == "thesis" and paper.entry_type in kind.bibtex else kind.bibtex[0]
+    return replace(
+        paper,
+        entry_type=keep,
+        booktitle=paper.booktitle if kind.container == "booktitle" else "",
+        journal=paper.journal if kind.container == "journal" else "",
+    )
 
 
 def to_cite_bibtex(papers: Iterable[Paper]) -> str:
-    """BibTeX with only the standard fields, ready for any style."""
-    return format_bibtex(papers, fields=CITE_FIELDS)
+    """BibTeX with only the citable fields, ready for any style."""
+    return format_bibtex(map(cite_entry, papers), fields=CITE_BIBTEX_FIELDS)
 
 
-def _kinds(paper: Paper) -> tuple[str, str]:
-    if paper.entry_type in _TYPES:
-        return _TYPES[paper.entry_type]
-    return _PREPRINT if paper.arxiv else _OTHER
-
-
-def _name(author: str) -> tuple[str, str]:
-    """(family, given) of an author, split as BibTeX does ("von" parts stay with the family name).
-
-    >>> _name("Ludwig van Beethoven"), _name("Lovelace, Ada")
-    (('van Beethoven', 'Ludwig'), ('Lovelace', 'Ada'))
-    """
-    parts = parse_single_name_into_parts(author, strict=False)
-    family = " ".join([*parts.von, *parts.last, *parts.jr]) or author
-    return family, " ".join(parts.first)
-
-
-def _container(paper: Paper) -> str:
-    return paper.booktitle or paper.journal
+def _csl_name(person: PersonName) -> dict[str, str]:
+    if not person.given:
+        return {"literal": person.family}
+    name = {"family": person.family, "given": person.given}
+    return name | ({"suffix": person.suffix} if person.suffix else {})
 
 
 def csl_item(paper: Paper) -> dict[str, Any]:
     """One paper as a CSL-JSON item; empty fields are left out."""
-    item: dict[str, Any] = {"id": paper.key, "type": _kinds(paper)[1], "title": paper.title}
-    if paper.authors:
-        item["author"] = [{"family": family, "given": given} if given else {"literal": family} for family, given in map(_name, paper.authors)]
-    if paper.year:
-        item["issued"] = {"date-parts": [[paper.year]]}
-    if _container(paper):
-        item["container-title"] = _container(paper)
-    if paper.doi:
-        item["DOI"] = paper.doi
-    if paper.link:
-        item["URL"] = paper.link
-    if paper.arxiv:
-        item["number"] = f"arXiv:{paper.arxiv}"
-        item.setdefault("publisher", "arXiv")
+    kind = entry_kind(paper)
+    item: dict[str, Any] = {"id": paper.key, "type": kind.csl}
+    for spec, value in _citable(paper):
+        if spec.value == "names":
+            item[spec.csl] = [_csl_name(person) for person in value]
+        elif spec.value == "year":
+            item[spec.csl] = {"date-parts": [[value]]}
+        elif spec.csl:
+            item[spec.csl] = value
+    if paper.arxiv and kind.name == "preprint":
+        item |= {"publisher": ARXIV_PUBLISHER, "number": f"arXiv:{paper.arxiv}"}
+    elif paper.arxiv:
+        item["note"] = f"arXiv: {paper.arxiv}"
     return item
 
 
@@ -90,19 +100,19 @@ def to_csl_json(papers: Iterable[Paper]) -> str:
 
 def ris_record(paper: Paper) -> dict[str, Any]:
     """One paper as a `rispy` record (tag names spelled out, as rispy maps them)."""
-    record: dict[str, Any] = {"type_of_reference": _kinds(paper)[0], "id": paper.key, "title": paper.title}
-    if paper.authors:
-        record["authors"] = [f"{family}, {given}" if given else family for family, given in map(_name, paper.authors)]
-    if paper.year:
-        record["year"] = str(paper.year)
-    if _container(paper):
-        record["secondary_title"] = _container(paper)
-    if paper.doi:
-        record["doi"] = paper.doi
-    if paper.link:
-        record["urls"] = [paper.link]
-    if paper.arxiv:
-        record["number"] = f"arXiv:{paper.arxiv}"
+    kind = entry_kind(paper)
+    record: dict[str, Any] = {"type_of_reference": kind.ris, "id": paper.key}
+    for spec, value in _citable(paper):
+        if spec.value == "names":
+            record[spec.ris] = [", ".join(part for part in (p.family, p.given, p.suffix) if part) for p in value]
+        elif spec.value == "url":
+            record[spec.ris] = [value]
+        elif spec.name == "arxiv":
+            record[spec.ris] = f"arXiv:{value}"
+        elif spec.ris:
+            record[spec.ris] = str(value)
+    if paper.arxiv and kind.name == "preprint":
+        record["publisher"] = ARXIV_PUBLISHER
     return record
 
 
@@ -112,7 +122,8 @@ def to_ris(papers: Iterable[Paper]) -> str:
     RIS is line-based: a value with a line break would start a new tag (`ER  -` ends the record), so every value
     is written on one line.
     """
-    text: str = rispy.dumps([{name: _one_line(value) for name, value in ris_record(p).items()} for p in papers])
+    records = [{name: _one_line(value) for name, value in ris_record(p).items()} for p in papers]
+    text: str = _RecordsWriter().formats(records)
     return text
 
 

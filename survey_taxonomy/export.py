@@ -1,8 +1,8 @@
 """Writers for a list of papers: BibTeX, CSV, JSON, and Markdown in the layout of the survey's README.
 
 The JSON form is the project's public record format (used by `export --format json` and the app's
-download button): a list of objects with `key, title, authors, year, venue, relation, taxonomy, topics,
-arxiv, doi, url, code, summary, cites`.
+download button): a list of objects with one key per column of the field table (`schema.COLUMNS`); CSV has the
+same columns, list fields joined by "; ".
 
 Each writer escapes for its format, since every text may come from a submission: BibTeX through
 `bibliography.format_bibtex` (LaTeX escapes, structure-changing values refused), CSV cells that a spreadsheet
@@ -23,11 +23,11 @@ from .bibliography import format_bibtex
 from .cite import to_cite_bibtex, to_csl_json, to_ris
 from .query import papers_by_node
 from .records import Paper
+from .schema import COLUMNS, FIELDS
 from .taxonomy import Taxonomy
 from .validation import clean_url
 
 FORMATS = ("bibtex", "cite", "ris", "csl", "csv", "json", "markdown")
-CSV_COLUMNS = ("key", "title", "authors", "year", "venue", "relation", "taxonomy", "topics", "arxiv", "doi", "url", "code", "summary", "cites")
 # OWASP's list for CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|www)|@")
@@ -77,23 +77,13 @@ def csv_cell(value: str) -> str:
 
 
 def paper_record(paper: Paper) -> dict[str, Any]:
-    """The JSON-ready record of one paper."""
-    return {
-        "key": paper.key,
-        "title": paper.title,
-        "authors": list(paper.authors),
-        "year": paper.year,
-        "venue": paper.venue,
-        "relation": paper.relation,
-        "taxonomy": list(paper.taxonomy),
-        "topics": list(paper.topics),
-        "arxiv": paper.arxiv,
-        "doi": paper.doi,
-        "url": paper.link,
-        "code": paper.code,
-        "summary": paper.summary,
-        "cites": list(paper.cites),
-    }
+    """The JSON-ready record of one paper: a key per column of the field table, lists as lists."""
+    record: dict[str, Any] = {}
+    for spec in FIELDS:
+        if spec.column:
+            value = spec.read(paper)
+            record[spec.column] = list(value) if isinstance(value, tuple) else value
+    return record
 
 
 def to_json(papers: Iterable[Paper]) -> str:
@@ -107,7 +97,7 @@ def to_csv(papers: Iterable[Paper]) -> str:
     terminator, and with "\n" alone a bare CR inside a cell went out unquoted, which spreadsheets read as a new row.
     """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for paper in papers:
         record = paper_record(paper)

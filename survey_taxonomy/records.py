@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, TypedDict, TypeGuard, get_args
 
+from .names import PersonName, split_name
+
 Relation = Literal["survey", "cited-by-survey", "cites-survey", "curated", "community"]
 RELATIONS: tuple[Relation, ...] = get_args(Relation)
 RELATION_LABELS: dict[str, str] = {  # keyed by str: looked up with values read from frames and widgets
@@ -71,6 +73,14 @@ class Paper:
     openalex: str = ""  # OpenAlex work id (W...), written by `citations refresh`
     s2: str = ""  # Semantic Scholar paperId (40 hex digits), written by `citations refresh`
     line: int | None = field(default=None, compare=False)
+    # Each author split into given and family names, in `authors`' order; filled from `authors` by BibTeX's rule
+    # when not given (or when `authors` was replaced since), so that no writer has to split a name again.
+    author_names: tuple[PersonName, ...] = ()
+
+    def __post_init__(self) -> None:
+        names = self.author_names
+        if len(names) != len(self.authors) or any(n.display != a for n, a in zip(names, self.authors, strict=True)):
+            object.__setattr__(self, "author_names", tuple(map(split_name, self.authors)))
 
     @property
     def link(self) -> str:

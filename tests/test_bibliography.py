@@ -34,7 +34,7 @@ def test_entry_fields_are_decoded():
 
 
 def test_split_authors_respects_braces():
-    assert split_authors("{Barnes and Noble} and Ada Lovelace") == ["Barnes and Noble", "Ada Lovelace"]
+    assert [n.display for n in split_authors("{Barnes and Noble} and Ada Lovelace")] == ["Barnes and Noble", "Ada Lovelace"]
 
 
 def test_empty_text_and_garbage():
