@@ -17,30 +17,20 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..bibliography import parse_bibtex
+from ..names import split_name
 from ..records import Paper, Problem, Where
+from ..schema import FIELDS as FIELD_TABLE
+from ..schema import FORM_FIELDS, PAYLOAD_ALIASES, PAYLOAD_EXTRA_FIELDS, PAYLOAD_IGNORED
 from ..validation import normalise_arxiv_id, normalise_doi, with_clean_links
 
 ORIGINS = ("form", "bibtex", "discovered")
-FIELDS: dict[str, str] = {
-    "title": "Title",
-    "authors": "Authors",
-    "year": "Year",
-    "venue": "Venue",
-    "arxiv": "arXiv id",
-    "doi": "DOI",
-    "url": "URL",
-    "code": "Code URL",
-    "taxonomy": "Taxonomy node",
-    "facets": "Facets",
-    "summary": "One-sentence summary",
-    "why": "Why it belongs there",
-    "contact": "Contact",
-}
+# The form's fields with their labels: the paper's, from the field table, then those only reviewers see.
+FIELDS: dict[str, str] = FORM_FIELDS | {"why": "Why it belongs there", "contact": "Contact"}
 # Fields kept from pasted BibTeX (and accepted in JSON) that the form does not ask for.
-EXTRA_FIELDS = ("booktitle", "journal", "entry_type", "note", "cites")
-# Other spellings accepted in JSON, e.g. from `export --format json`; `key` and `relation` are always ours.
-ALIASES = {"topics": "facets", "topic": "facets", "author": "authors", "eprint": "arxiv"}
-IGNORED = ("key", "relation")
+EXTRA_FIELDS = PAYLOAD_EXTRA_FIELDS
+# Other spellings accepted in JSON, e.g. from `export --format json`; `key`, `relation` and the ids are always ours.
+ALIASES = PAYLOAD_ALIASES
+IGNORED = PAYLOAD_IGNORED
 MAX_INPUT_CHARS = 200_000
 PLACEHOLDER_KEY = "submission"
 _AUTHOR_SEPARATOR = re.compile(r"\n|;|\s+and\s+", re.IGNORECASE)
@@ -133,47 +123,36 @@ def read_payload(payload: object, source: str = "form") -> tuple[list[Draft], li
     problems = []
     known = set(FIELDS) | set(EXTRA_FIELDS)
     data: dict[str, Any] = {}
-    for name, value in payload.items():
+    for name, given in payload.items():
         canonical = ALIASES.get(name, name)
         if canonical in known:
-            data[canonical] = value
+            data[canonical] = given
         elif name not in IGNORED:
             problems.append(Problem("unknown field", field=str(name)[:40], hint="use only " + ", ".join([*FIELDS, *EXTRA_FIELDS]), **where))
-    values: dict[str, str] = {}
-    for name in ("title", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "booktitle", "journal", "entry_type", "note"):
-        values[name], found = _text(data, name, where)
+    values: dict[str, Any] = {}
+    for spec in FIELD_TABLE:  # every field the payload may carry, read by its value kind
+        if not spec.form:
+            continue
+        value: Any
+        if spec.value == "names":
+            value, found = _list(data, spec.form, _AUTHOR_SEPARATOR, where)
+            value = [split_name(a) for a in value]  # "First Last" or "Last, First", split as BibTeX splits them
+        elif spec.value in ("keys", "texts"):
+            value, found = _list(data, spec.form, _COMMA if spec.value == "keys" else _FACET_SEPARATOR, where)
+        elif spec.value == "year":
+            value, found = _year(data, where)
+        else:
+            value, found = _text(data, spec.form, where)
+        values[spec.name] = tuple(value) if isinstance(value, list) else value
         problems += found
-    authors, found = _list(data, "authors", _AUTHOR_SEPARATOR, where)
-    authors = [" ".join(reversed(a.split(", "))) if a.count(", ") == 1 else a for a in authors]  # "Last, First"
-    problems += found
-    taxonomy, found = _list(data, "taxonomy", _COMMA, where)
-    problems += found
-    facets, found = _list(data, "facets", _FACET_SEPARATOR, where)
-    problems += found
-    cites, found = _list(data, "cites", _COMMA, where)
-    problems += found
-    year, found = _year(data, where)
-    problems += found
-    paper = Paper(
-        key=PLACEHOLDER_KEY,
-        title=values["title"],
-        authors=tuple(authors),
-        year=year,
-        venue=values["venue"],
-        booktitle=values["booktitle"],
-        journal=values["journal"],
-        entry_type=values["entry_type"].lower() or ("article" if values["journal"] else "inproceedings" if values["booktitle"] else "misc"),
-        arxiv=normalise_arxiv_id(values["arxiv"]),
-        doi=normalise_doi(values["doi"]),
-        url=values["url"],
-        code=values["code"],
-        taxonomy=tuple(taxonomy),
-        topics=tuple(facets),
-        relation="community",
-        summary=values["summary"],
-        note=values["note"],
-    )
-    return [Draft(with_clean_links(paper), why=values["why"], contact=values["contact"], source=source, cites=tuple(cites))], problems
+    why, found = _text(data, "why", where)
+    contact, found_contact = _text(data, "contact", where)
+    problems += found + found_contact
+    names, cites = values.pop("authors"), values.pop("cites")
+    kind = values["entry_type"].lower() or ("article" if values["journal"] else "inproceedings" if values["booktitle"] else "misc")
+    values |= {"entry_type": kind, "arxiv": normalise_arxiv_id(values["arxiv"]), "doi": normalise_doi(values["doi"])}
+    paper = Paper(key=PLACEHOLDER_KEY, relation="community", authors=tuple(n.display for n in names), author_names=names, **values)
+    return [Draft(with_clean_links(paper), why=why, contact=contact, source=source, cites=cites)], problems
 
 
 def _too_long(text: str, source: str) -> list[Problem]:
@@ -226,26 +205,14 @@ def read_text(text: str, source: str = "input") -> tuple[list[Draft], list[Probl
 
 
 def payload_of(draft: Draft) -> dict[str, Any]:
-    """The stored payload: the form's fields with normalised values; `read_payload` reads it back."""
+    """The stored payload: every form field of the field table with its normalised value, then the reviewers' own
+    fields; `read_payload` reads it back to the same paper (authors in their BibTeX form, so a split survives)."""
     p = draft.paper
-    data: dict[str, Any] = {
-        "title": p.title,
-        "authors": list(p.authors),
-        "year": p.year,
-        "venue": p.venue,
-        "arxiv": p.arxiv,
-        "doi": p.doi,
-        "url": p.url,
-        "code": p.code,
-        "taxonomy": list(p.taxonomy),
-        "facets": list(p.topics),
-        "summary": p.summary,
-        "why": draft.why,
-        "contact": draft.contact,
-        "booktitle": p.booktitle,
-        "journal": p.journal,
-        "entry_type": p.entry_type,
-        "note": p.note,
-        "cites": list(draft.cites),
-    }
+    data: dict[str, Any] = {}
+    for spec in FIELD_TABLE:
+        if not spec.form:
+            continue
+        value = [n.bibtex for n in p.author_names] if spec.value == "names" else draft.cites if spec.name == "cites" else getattr(p, spec.name)
+        data[spec.form] = list(value) if isinstance(value, tuple) else value
+    data |= {"why": draft.why, "contact": draft.contact}
     return {name: value for name, value in data.items() if value not in ("", [], None)}

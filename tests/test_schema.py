@@ -1,0 +1,96 @@
+"""The field table is the one place a field is declared: a field added there reaches every reader and writer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from survey_taxonomy import schema
+from survey_taxonomy.records import Paper
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Run in a copy of the package with one row added to the table (and the attribute it names on Paper).
+PROBE = r"""
+import csv, io, json
+import rispy
+from survey_taxonomy.records import Paper
+from survey_taxonomy.bibliography import format_bibtex, parse_bibtex
+from survey_taxonomy.cite import csl_item, to_cite_bibtex, to_ris
+from survey_taxonomy.export import export
+from survey_taxonomy.submissions.payload import FIELDS, payload_of, read_payload
+paper = Paper("k2024x", "T", ("Ada Lovelace",), 2024, "ICML 2024", booktitle="Proc. ICML 2024", entry_type="inproceedings", isbn="978-3-16-148410-0")
+drafts, problems = read_payload({"title": "T", "authors": "Ada Lovelace", "isbn": "978-0-00-000000-2"})
+print(json.dumps({
+    "bibtex": parse_bibtex(format_bibtex([paper])).papers[0].isbn,
+    "cite": parse_bibtex(to_cite_bibtex([paper])).papers[0].isbn,
+    "csv": next(csv.DictReader(io.StringIO(export([paper], "csv"))))["isbn"],
+    "json": json.loads(export([paper], "json"))[0]["isbn"],
+    "csl": csl_item(paper)["ISBN"],
+    "ris": rispy.loads(to_ris([paper]))[0]["issn"],
+    "form": FIELDS["isbn"],
+    "payload": drafts[0].paper.isbn if not problems else str(problems),
+    "stored": read_payload(payload_of(drafts[0]))[0][0].paper.isbn,
+}))
+"""
+
+
+def test_a_field_added_to_the_table_reaches_every_format(tmp_path):
+    package = tmp_path / "survey_taxonomy"
+    shutil.copytree(ROOT / "survey_taxonomy", package, ignore=shutil.ignore_patterns("__pycache__"))
+    records = package / "records.py"
+    records.write_text(records.read_text().replace('    s2: str = ""', '    s2: str = ""\n    isbn: str = ""', 1))
+    table = package / "schema.py"
+    row = '    FieldSpec("isbn", "raw", "isbn", "ISBN", "issn", "isbn", "isbn", "ISBN", 20, citable=True, widget="text"),\n'
+    table.write_text(table.read_text().replace('    FieldSpec("openalex"', row + '    FieldSpec("openalex"', 1))
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen == {
+        "bibtex": "978-3-16-148410-0",
+        "cite": "978-3-16-148410-0",
+        "csv": "978-3-16-148410-0",
+        "json": "978-3-16-148410-0",
+        "csl": "978-3-16-148410-0",
+        "ris": "978-3-16-148410-0",
+        "form": "ISBN",
+        "payload": "978-0-00-000000-2",
+        "stored": "978-0-00-000000-2",
+    }
+
+
+def test_every_field_names_an_attribute_of_paper_and_formats_do_not_collide():
+    attributes = set(Paper.__dataclass_fields__)
+    assert {spec.name for spec in schema.FIELDS} <= attributes
+    for fmt in ("bibtex", "column", "form"):
+        names = [getattr(spec, fmt) for spec in schema.FIELDS if getattr(spec, fmt)]
+        assert len(names) == len(set(names)), fmt
+    csl = [spec.csl for spec in schema.FIELDS if spec.csl and spec.name not in ("booktitle", "journal")]
+    assert len(csl) == len(set(csl))  # only the two containers share a variable: a paper has one of them
+
+
+def test_payload_reads_back_what_the_json_export_writes(corpus):
+    """`export --format json` then `import`: every column is a payload field, an alias of one, or the atlas's own."""
+    from survey_taxonomy.export import export
+    from survey_taxonomy.submissions.payload import read_payload
+
+    records = json.loads(export(corpus.papers[:20], "json"))
+    drafts, problems = read_payload(records)
+    assert [p for p in problems if p.message == "unknown field"] == []
+    for draft, paper in zip(drafts, corpus.papers[:20], strict=True):
+        assert (draft.paper.title, draft.paper.author_names, draft.paper.booktitle, draft.paper.journal) == (
+            paper.title,
+            paper.author_names,
+            paper.booktitle,
+            paper.journal,
+        )
+        assert (draft.paper.entry_type, draft.paper.venue, draft.paper.arxiv, draft.paper.doi, draft.paper.note) == (
+            paper.entry_type,
+            paper.venue,
+            paper.arxiv,
+            paper.doi,
+            paper.note,
+        )
