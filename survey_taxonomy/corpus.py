@@ -209,13 +209,9 @@ def read_citations(path: Path) -> tuple[list[Citation], list[Problem]]:
 
 def check_corpus(taxonomy: Taxonomy, papers: Sequence[Paper], citations: Iterable[Citation], source: str) -> list[Problem]:
     """Problems that need the whole dataset: the acceptance rule over all papers as one batch (field rules,
-    taxonomy ids, repeated identifiers or titles as warnings), unknown keys in edges, no survey entry."""
+    taxonomy ids, `cites` keys, repeated identifiers or titles as warnings), unknown keys in edges, no survey entry."""
     problems = check_papers(papers, set(taxonomy.nodes), source=source, strict=False, near_titles=False)
     keys = {p.key for p in papers}
-    for p in papers:
-        for cited in p.cites:
-            if cited not in keys:
-                problems.append(Problem(f"cites unknown key {cited!r}", source, p.line, p.key, "cites", "cite only keys of this dataset"))
     for c in citations:
         for role, key in (("citing", c.citing), ("cited", c.cited)):
             if key not in keys:

@@ -13,11 +13,14 @@ from dataclasses import replace
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from .records import CODE_KINDS, RELATIONS, Paper, Problem, Severity, Where
+from .schema import FIELDS
 
 # The grammars below are matched whole (`fullmatch`): `$` would also accept a value ending in a newline.
-# arXiv: new style `YYMM.NNNN(N)(vN)`; old style `archive(.SUB)/YYMMNNN(vN)`, e.g. hep-th/9901001, math.AG/0101001.
-ARXIV_NEW = re.compile(r"\d{4}\.\d{4,5}(?:v\d+)?")
-ARXIV_OLD = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?")
+# arXiv (arxiv.org/help/arxiv_identifier): new style `YYMM.NNNN(N)(vN)` since April 2007, with five digits since
+# January 2015; old style `archive(.SUB)/YYMMNNN(vN)`, e.g. hep-th/9901001, math.AG/0101001, from August 1991 to
+# March 2007. `arxiv_id_problem` checks the month and the era; the patterns only the shape.
+ARXIV_NEW = re.compile(r"(?P<yymm>\d{4})\.(?P<number>\d{4,5})(?:v[1-9]\d*)?")
+ARXIV_OLD = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/(?P<yymm>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?")
 # DOI: `10.<registrant>/<suffix>` with Crossref's recommended suffix characters (letters, digits and -._;()/:),
 # which cover nearly every registered DOI and leave out what could end a BibTeX value or a Markdown link
 # target: whitespace, braces, quotes, commas, `=`, `<>`, `[]`, `#`, `%`, backslash.
@@ -29,12 +32,19 @@ S2_PAPER = re.compile(r"[0-9a-f]{40}")
 HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|javascript:|\bon[a-z]+\s*=", re.IGNORECASE)
 # C0 controls but tab, LF, CR; DEL; and lone surrogates, which no UTF-8 file or database can store.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-# Bidi embeddings/overrides/isolates and zero-width characters: invisible, they make a text read otherwise
-# than it is stored (a reversed file name, a title that duplicates another one while looking different).
-INVISIBLE = re.compile("[\u200b-\u200d\u2060\u202a-\u202e\u2066-\u2069\ufeff]")
+# Characters that show nothing: every format character (Unicode category Cf: bidi marks, embeddings, overrides and
+# isolates, zero-width spaces and joiners, the soft hyphen, invisible operators, tags, ...) and the fillers that
+# render as blank (combining grapheme joiner, Hangul and Khmer fillers). They make a text read otherwise than it is
+# stored: a reversed file name, a title that duplicates another one while looking different.
+_INVISIBLE_CLASS = (
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
 # Text in which neither HTML, CONTROL nor INVISIBLE can match holds none of these: a cheap test that clears the
 # common case ("<" starts a tag, "=" ends `on...=`).
-_MARKUP_START = re.compile("[<=\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+_MARKUP_START = re.compile(f"[<=\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_INVISIBLE_CLASS}\ud800-\udfff]")
 _SCRIPT = re.compile("javascript:", re.IGNORECASE)  # the same flags as HTML, so the same Unicode case folding
 # What a rebuilt URL keeps unquoted besides letters, digits and -._~ : RFC 3986's delimiters without the
 # characters that end a Markdown link or a BibTeX value, i.e. ( ) [ ] { } < > " ' ` \\ | ^ and spaces.
@@ -44,22 +54,42 @@ _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 FIRST_YEAR = 1950
-MAX_LENGTH = {
-    "title": 300,
-    "summary": 600,
-    "abstract": 5000,
-    "note": 2000,
-    "venue": 200,
-    "booktitle": 300,
-    "journal": 300,
-    "why": 1000,
-    "contact": 200,
-    "author": 120,
-    "url": 500,
-    "code": 500,
-    "topic": 80,
-}
+# Per value (per name for authors, per item for lists): the field table's limits, by BibTeX name as problems name
+# fields, and those of what only submissions carry.
+MAX_LENGTH = {spec.bibtex: spec.max_chars for spec in FIELDS if spec.bibtex} | {"abstract": 5000, "why": 1000, "contact": 200}
 MAX_AUTHORS = 200
+# How many values a list field may hold: a paper sits under a few taxonomy nodes and has a few topics (the dataset's
+# most are 2 and 3); 150,000 topics in one submission is a flood, not a paper.
+MAX_ITEMS = {"taxonomy": 5, "topic": 20, "cites": 300}
+# BibTeX's standard entry types, and biblatex's that are common in pasted entries.
+ENTRY_TYPES: tuple[str, ...] = (
+    "article",
+    "inproceedings",
+    "incollection",
+    "misc",
+    "techreport",
+    "phdthesis",
+    "mastersthesis",
+    "book",
+    "inbook",
+    "proceedings",
+    "unpublished",
+    "online",
+    "report",
+    "thesis",
+)
+
+
+def _is_day(value: str) -> bool:
+    """Whether `value` is a real calendar day written YYYY-MM-DD.
+
+    >>> _is_day("2026-12-06"), _is_day("2026-02-30"), _is_day("6 Dec 2026")
+    (True, False, False)
+    """
+    try:
+        return re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None and dt.date.fromisoformat(value) is not None
+    except ValueError:
+        return False
 
 
 def last_allowed_year() -> int:
@@ -67,22 +97,75 @@ def last_allowed_year() -> int:
     return dt.date.today().year + 1
 
 
+def arxiv_id_problem(value: str, today: dt.date | None = None) -> str:
+    """Why `value` cannot be an arXiv id, or "" when it can: the shape, a month that exists, a date within the id
+    scheme's era (new style since 0704, old style 9108 to 0703, none after this month), the number of digits of
+    that date (five since 1501), a number above zero.
+
+    >>> arxiv_id_problem("2211.17192"), arxiv_id_problem("hep-th/9901001")
+    ('', '')
+    >>> arxiv_id_problem("9999.99999")
+    'its month 99 does not exist (an arXiv id starts with the year and month, YYMM)'
+    """
+    today = today or dt.date.today()
+    new, old = ARXIV_NEW.fullmatch(value), ARXIV_OLD.fullmatch(value)
+    found = new or old
+    if found is None:
+        return "it is not shaped like an arXiv id"
+    yymm, number = found["yymm"], found["number"]
+    if not 1 <= int(yymm[2:]) <= 12:
+        return f"its month {yymm[2:]} does not exist (an arXiv id starts with the year and month, YYMM)"
+    century = "19" if old and yymm >= "91" else "20"
+    month = century + yymm
+    first, last = ("200704", f"{today:%Y%m}") if new else ("199108", "200703")
+    if not first <= month <= last:
+        era = f"from 0704 to {today:%y%m}" if new else "from 9108 to 0703 for this older style"
+        return f"its date {yymm} (YYMM) is outside the ids arXiv has given, {era}"
+    if new and len(number) != (5 if month >= "201501" else 4):
+        return f"ids of {yymm} have {5 if month >= '201501' else 4} digits after the dot"
+    if int(number) == 0:
+        return "its number is zero"
+    return ""
+
+
 def is_arxiv_id(value: str) -> bool:
-    """True for new-style (2401.01234v2) and old-style (cs.CL/0101001, hep-th/9901001) arXiv ids.
+    """True for new-style (2401.01234v2) and old-style (cs.CL/0101001, hep-th/9901001) arXiv ids that arXiv can
+    have given (see `arxiv_id_problem`).
 
     >>> is_arxiv_id("2211.17192"), is_arxiv_id("cs.CL/0101001"), is_arxiv_id("arXiv:2211"), is_arxiv_id("2211.17192\\n")
     (True, True, False, False)
+    >>> is_arxiv_id("9999.99999"), is_arxiv_id("2213.17192"), is_arxiv_id("2211.1719")
+    (False, False, False)
     """
-    return bool(ARXIV_NEW.fullmatch(value) or ARXIV_OLD.fullmatch(value))
+    return not arxiv_id_problem(value)
 
 
 def is_doi(value: str) -> bool:
-    """True for a bare DOI (no `doi:` or resolver prefix) made of the characters `DOI` allows.
+    """True for a bare DOI (no `doi:` or resolver prefix) made of the characters `DOI` allows, with balanced
+    parentheses: a `)` without its `(` would end a Markdown link early, which would then go to another DOI.
 
     >>> is_doi("10.18653/v1/2023.acl-long.1"), is_doi("doi:10.1/x"), is_doi("10.5555/inj},url={javascript:alert(1)}")
     (True, False, False)
+    >>> is_doi("10.1016/S0140-6736(20)30183-5"), is_doi("10.1000/abc)x"), is_doi("10.1000/a(b")
+    (True, False, False)
     """
-    return bool(DOI.fullmatch(value))
+    if not DOI.fullmatch(value):
+        return False
+    depth = 0
+    for char in value:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def doi_url(doi: str) -> str:
+    """The doi.org link of a DOI, with every character that could end a link or change its meaning percent-encoded.
+
+    >>> doi_url("10.1016/S0140-6736(20)30183-5")
+    'https://doi.org/10.1016/S0140-6736%2820%2930183-5'
+    """
+    return "https://doi.org/" + quote(doi, safe="/:;._-")
 
 
 def normalise_arxiv_id(value: str) -> str:
@@ -245,18 +328,40 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
         problems.append(Problem(f"{paper.year} is outside {FIRST_YEAR}..{last_allowed_year()}", field="year", hint="give the year of publication", **where))
     for field in ("venue", "booktitle", "journal", "summary", "note"):
         problems += check_text_(getattr(paper, field), field, where)
-    for topic in paper.topics:
+    for field, values in (("topic", paper.topics), ("taxonomy", paper.taxonomy)):
+        if len(values) > MAX_ITEMS[field]:
+            problems.append(
+                Problem(f"{len(values)} {field} values; at most {MAX_ITEMS[field]}", field=field, hint=f"keep the {MAX_ITEMS[field]} that fit best", **where)
+            )
+    for topic in paper.topics[: MAX_ITEMS["topic"]]:
         problems += check_text_(topic, "topic", where)
+    if paper.entry_type not in ENTRY_TYPES:
+        hint = "use one of " + ", ".join(ENTRY_TYPES)
+        problems.append(Problem(f"{paper.entry_type[:30]!r} is not a BibTeX entry type", field="entry_type", hint=hint, severity=lenient, **where))
     if strict and not paper.summary.strip():
         problems.append(Problem("is missing", field="summary", hint="say in one sentence what the paper does", **where))
+    for field, value in (("eprint", paper.arxiv), ("doi", paper.doi)):
+        problems += _check_length(value, field, where)
     if paper.arxiv and not is_arxiv_id(paper.arxiv):
         problems.append(
-            Problem(f"{paper.arxiv[:40]!r} is not an arXiv id", field="eprint", hint="write it like 2211.17192 or cs.CL/0101001, without 'arXiv:'", **where)
+            Problem(
+                f"{paper.arxiv[:40]!r} is not an arXiv id: {arxiv_id_problem(paper.arxiv)}",
+                field="eprint",
+                hint="copy the id from the paper's arXiv page, like 2211.17192 or cs.CL/0101001, without 'arXiv:'",
+                **where,
+            )
         )
     if paper.doi and not is_doi(paper.doi):
         problems.append(
-            Problem(f"{paper.doi[:40]!r} is not a DOI", field="doi", hint="write it like 10.18653/v1/2023.acl-long.1, without https://doi.org/", **where)
+            Problem(
+                f"{paper.doi[:40]!r} is not a DOI" + (": its parentheses do not pair up" if DOI.fullmatch(paper.doi) else ""),
+                field="doi",
+                hint="copy the DOI from the paper's page, like 10.18653/v1/2023.acl-long.1, without the doi.org address",
+                **where,
+            )
         )
+    if paper.added and not _is_day(paper.added):
+        problems.append(Problem(f"{paper.added[:20]!r} is not a day", field="added", hint="write the day the paper entered the atlas as YYYY-MM-DD", **where))
     for field, grammar, example in (("openalex", OPENALEX_WORK, "W2741809807"), ("s2", S2_PAPER, "649def34f8be52c8b66281af98ae884c09aef38b")):
         if getattr(paper, field) and not grammar.fullmatch(getattr(paper, field)):
             problems.append(Problem(f"{getattr(paper, field)[:60]!r} is not a work id", field=field, hint=f"write it like {example}", **where))
@@ -271,9 +376,14 @@ def validate_paper(paper: Paper, taxonomy_ids: Collection[str] | None = None, *,
         hint = "use one of " + ", ".join(CODE_KINDS) + ", with a code link" if paper.code else "add the code link, or remove codekind"
         problems.append(Problem(f"codekind {paper.code_kind!r} is not a kind of code link", field="codekind", hint=hint, **where))
     if taxonomy_ids is not None:
-        for node in paper.taxonomy:
+        for node in paper.taxonomy[: MAX_ITEMS["taxonomy"]]:
             if node not in taxonomy_ids:
                 problems.append(
-                    Problem(f"taxonomy node {node!r} does not exist", field="taxonomy", hint="pick an id from `python -m survey_taxonomy taxonomy`", **where)
+                    Problem(
+                        f"taxonomy node {node!r} does not exist",
+                        field="taxonomy",
+                        hint="use an id of the survey's taxonomy, as the Taxonomy page lists them",
+                        **where,
+                    )
                 )
     return problems

@@ -3,6 +3,7 @@ old copies of the rule disagreed: two versions of one arXiv id, and one DOI in t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -108,5 +109,60 @@ def test_discover_skips_a_candidate_the_dataset_has_in_another_form(tmp_path, ti
         report = queue_candidates([Candidate(work, cites_survey=True)], corpus, store, Settings(data_dir=tiny_copy), suggest=lambda *_: [(NODE, 1.0)])
         assert report.queued == [] and "already known" in report.skipped[0] and "known2025tables" in report.skipped[0]
         assert store.find() == []
+    finally:
+        store.close()
+
+
+# (what is wrong, a BibTeX field that says it, the same in the form's fields, the field the problem names)
+DISAGREED = [
+    pytest.param("cites={nosuchkey2020}", {"cites": ["nosuchkey2020"]}, "cites", "unknown key", id="unknown-cites-key"),
+    pytest.param("doi={10.5555/" + "x" * 300 + "}", {"doi": "10.5555/" + "x" * 300}, "doi", "the limit is 200", id="over-long-doi"),
+    pytest.param("doi={10.5555/abc)x}", {"doi": "10.5555/abc)x"}, "doi", "parentheses", id="unbalanced-doi"),
+    pytest.param("eprint={9999.99999}", {"arxiv": "9999.99999"}, "eprint", "month 99", id="impossible-arxiv-id"),
+    pytest.param("topic={" + "; ".join(f"t{i}" for i in range(30)) + "}", {"facets": [f"t{i}" for i in range(30)]}, "topic", "at most 20", id="many-topics"),
+]
+
+
+@pytest.mark.parametrize(("bib_field", "form_field", "field", "words"), DISAGREED)
+def test_import_the_form_and_a_paste_refuse_the_same_paper(run_cli, tiny_copy, tmp_path, bib_field, form_field, field, words):
+    text = entry("odd2025", "An odd paper", "url", "https://example.org/odd").replace("relation={curated}", bib_field)
+    path = tmp_path / "odd.bib"
+    path.write_text(text, encoding="utf-8")
+    proc = run_cli("--data", tiny_copy, "import", path)
+    assert proc.returncode == 1 and words in proc.stderr, proc.stderr
+    payload = {"title": "An odd paper", "authors": ["Ada Lovelace"], "year": 2025, "url": "https://example.org/odd", "taxonomy": NODE, "summary": "One line."}
+    store = SubmissionStore(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        for drafts, problems in (read_text(json.dumps(payload | form_field), "form"), read_text(text, "paste")):
+            result = store.submit(drafts, load_corpus(tiny_copy), session="t", per_minute=None, problems=problems)
+            assert not result.ok and any(words in p.message for p in result.errors), result.errors
+        assert store.find() == []
+    finally:
+        store.close()
+
+
+def test_import_refuses_an_odd_entry_type_as_a_paste_does(run_cli, tiny_copy, tmp_path):
+    text = entry("odd2025", "An odd paper", "url", "https://example.org/odd").replace("@misc", "@webpage")
+    path = tmp_path / "odd.bib"
+    path.write_text(text, encoding="utf-8")
+    proc = run_cli("--data", tiny_copy, "import", path)
+    assert proc.returncode == 1 and "'webpage' is not a BibTeX entry type" in proc.stderr, proc.stderr
+    store = SubmissionStore(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        drafts, problems = read_text(text, "paste")
+        result = store.submit(drafts, load_corpus(tiny_copy), session="t", per_minute=None, problems=problems)
+        assert not result.ok and [p.field for p in result.errors] == ["entry_type"]
+    finally:
+        store.close()
+
+
+def test_a_discovered_candidate_is_held_to_the_same_rule(tmp_path, tiny_copy):
+    work = Work("openalex", "W2", "A paper with a long DOI", 2025, authors=("Ada Lovelace",), abstract="One line.", doi="10.5555/" + "x" * 300)
+    store = SubmissionStore(f"sqlite:///{tmp_path / 'store.db'}")
+    try:
+        report = queue_candidates(
+            [Candidate(work, cites_survey=True)], load_corpus(tiny_copy), store, Settings(data_dir=tiny_copy), suggest=lambda *_: [(NODE, 1.0)]
+        )
+        assert report.queued == [] and "the limit is 200" in report.skipped[0] and store.find() == []
     finally:
         store.close()

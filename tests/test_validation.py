@@ -1,3 +1,4 @@
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -5,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from survey_taxonomy.records import Paper
-from survey_taxonomy.validation import is_arxiv_id, is_doi, last_allowed_year, validate_paper
+from survey_taxonomy.validation import INVISIBLE, doi_url, is_arxiv_id, is_doi, last_allowed_year, validate_paper
 
 GOOD = Paper(
     key="lovelace2023notes",
@@ -87,3 +88,64 @@ def test_codekind_names_whose_code_a_link_is():
     bad = [p.field for p in validate_paper(replace(paper, code_kind="mine"))]
     orphan = [p.field for p in validate_paper(replace(paper, code=""))]
     assert "codekind" in bad and "codekind" in orphan and "codekind" not in [p.field for p in validate_paper(paper)]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        pytest.param("9999.99999", "month 99", id="no-month-99"),
+        pytest.param("2413.00001", "month 13", id="no-month-13"),
+        pytest.param("2400.00001", "month 00", id="no-month-00"),
+        pytest.param("0612.1234", "outside", id="before-new-style"),
+        pytest.param("2401.1234", "5 digits", id="four-digits-after-2015"),
+        pytest.param("1412.12345", "4 digits", id="five-digits-before-2015"),
+        pytest.param("2401.00000", "zero", id="number-zero"),
+        pytest.param("hep-th/0801001", "outside", id="old-style-after-2007"),
+        pytest.param("2211.17192v0", "not shaped", id="version-zero"),
+    ],
+)
+def test_impossible_arxiv_ids_are_refused_saying_why(value, reason):
+    (problem,) = [p for p in validate_paper(replace(GOOD, arxiv=value)) if p.field == "eprint"]
+    assert reason in problem.message
+
+
+def test_an_arxiv_id_from_the_future_is_refused():
+    today = dt.date.today()
+    assert is_arxiv_id(f"{today:%y%m}.00001")
+    later = today.replace(day=1) + dt.timedelta(days=62)
+    assert not is_arxiv_id(f"{later:%y%m}.00001")
+
+
+# The 14 that passed the old check (format characters and blank fillers), then a few more of the same kinds.
+NEWLY_INVISIBLE = ["\u00ad", "\u034f", "\u061c", "\u115f", "\u1160", "\u17b4", "\u17b5", "\u180e", "\u200e", "\u200f", "\u2061", "\u2062", "\u2063", "\u2064"]
+NEWLY_INVISIBLE += ["\u206a", "\u206f", "\u3164", "\uffa0", "\ufff9", "\U000e0041", "\U0001d173"]
+
+
+@pytest.mark.parametrize("char", NEWLY_INVISIBLE, ids=[f"U+{ord(c):04X}" for c in NEWLY_INVISIBLE])
+def test_invisible_characters_are_refused(char):
+    problems = validate_paper(replace(GOOD, title=f"No{char}tes"))
+    assert [p.message for p in problems if p.field == "title"] == [f"contains the invisible bidi or zero-width character U+{ord(char):04X}"]
+
+
+def test_every_format_character_is_invisible_to_the_check():
+    import sys
+    import unicodedata
+
+    format_chars = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+    assert format_chars and all(INVISIBLE.fullmatch(c) for c in format_chars)
+
+
+@pytest.mark.parametrize(
+    ("doi", "ok"),
+    [("10.1016/S0140-6736(20)30183-5", True), ("10.1000/abc)x", False), ("10.1000/(abc", False), ("10.1000/a)(b", False), ("10.5555/" + "x" * 300, False)],
+)
+def test_dois_need_paired_parentheses_and_a_sane_length(doi, ok):
+    problems = [p for p in validate_paper(replace(GOOD, doi=doi)) if p.field == "doi"]
+    assert bool(problems) is not ok, problems
+    if ok:
+        assert doi_url(doi) == "https://doi.org/10.1016/S0140-6736%2820%2930183-5"
+
+
+def test_odd_entry_types_and_long_lists_are_refused():
+    fields = [p.field for p in validate_paper(replace(GOOD, entry_type="webpage", topics=tuple(f"t{i}" for i in range(21)), taxonomy=("competition",) * 6))]
+    assert sorted(fields) == ["entry_type", "taxonomy", "topic"]

@@ -32,7 +32,8 @@ another paper of the same submission; near-duplicate titles are reported as warn
 """
 
 from ..records import STATUSES
-from .checks import ENTRY_TYPES, MAX_DOI, MAX_PAPERS, check_drafts
+from ..validation import ENTRY_TYPES
+from .checks import MAX_PAPERS, check_drafts
 from .payload import (
     ALIASES,
     EXTRA_FIELDS,
@@ -70,7 +71,6 @@ __all__ = [
     "ENTRY_TYPES",
     "EXTRA_FIELDS",
     "FIELDS",
-    "MAX_DOI",
     "MAX_INPUT_CHARS",
     "MAX_PAPERS",
     "ORIGINS",
