@@ -1,8 +1,10 @@
 """Serve the app (`make run`): `python serve.py [streamlit run options]`, e.g. `python serve.py --server.port 8600`.
 
-`streamlit run app.py` works too; this launcher does two things first, in the server's own process:
+`streamlit run app.py` works too; this launcher does three things first, in the server's own process:
 - it imports what every page needs (pandas, SQLAlchemy, the library), so a fresh server's first visitor does not
   wait for those imports (about 1 s on 2 cores), as a pre-forking web server preloads its application;
+- it writes the Atom feeds of the taxonomy nodes into static/feeds (served at /app/static/feeds/), from the data
+  it is about to serve;
 - it tells Streamlit that app.py's `st.navigation` routes the pages. Until app.py has run once, Streamlit routes
   a fresh server's first request by the file names in `pages/`, runs that file alone, and `ui._hand_over_to_app`
   must rerun it through app.py; here the first request goes through app.py at once.
@@ -29,7 +31,11 @@ def main(argv: Sequence[str]) -> int:
     from streamlit.web import cli
 
     import survey_taxonomy.ui  # noqa: F401  (the preload)
+    from survey_taxonomy.config import FEED_DIR, Settings
+    from survey_taxonomy.corpus import load_corpus
+    from survey_taxonomy.feeds import write_feeds
 
+    write_feeds(load_corpus(Settings.from_env().data_dir), FEED_DIR)  # the static feeds follow the data the app serves
     PagesManager.uses_pages_directory = False
     return cli.main(["run", str(ROOT / "app.py"), *argv], prog_name="streamlit", standalone_mode=False) or 0
 

@@ -8,6 +8,7 @@ project cannot run with, named in the message). Every expected failure is a mess
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections import Counter
@@ -19,11 +20,12 @@ from typing import Any
 from . import citations_cli
 from .acceptance import check_papers
 from .bibliography import append_papers, parse_bibtex
-from .config import Settings
+from .config import FEED_DIR, Settings
 from .console import print_problems, write_output
 from .corpus import load_corpus
 from .errors import ModelError, SettingsError, SurveyDataError
 from .export import FORMATS, export
+from .feeds import write_feeds
 from .models import commands as model_commands
 from .models.questions import check_questions, load_questions
 from .query import Selection, node_counts
@@ -154,8 +156,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"{plural(len(papers), 'entry', 'entries')} would be added (dry run: nothing written)")
         return 0
-    append_papers(data / "papers.bib", papers)
+    today = dt.date.today().isoformat()
+    append_papers(data / "papers.bib", [p if p.added else replace(p, added=today) for p in papers])
     print(f"added {plural(len(papers), 'entry', 'entries')} to {data / 'papers.bib'}")
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    written = write_feeds(load_corpus(_data_dir(args)), Path(args.out))
+    print(f"wrote {plural(len(written), 'Atom feed')} to {args.out}")
     return 0
 
 
@@ -189,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--relation", choices=RELATIONS, default="curated", help="relation for entries that name none")
     p.add_argument("--dry-run", action="store_true", help="check only, write nothing")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("feeds", help="write the Atom feed of every taxonomy node (the app writes them at start, merge after merging)")
+    p.add_argument("--out", default=str(FEED_DIR), help=f"folder to write them to (default: {FEED_DIR}, which the app serves)")
+    p.set_defaults(func=cmd_feeds)
     submission_commands.register(sub)
     citations_cli.register(sub)
     model_commands.register(sub)

@@ -27,6 +27,8 @@ DB_BACKENDS = ("sqlite", "postgresql")
 DEFAULT_OPENALEX_URL = "https://api.openalex.org"
 DEFAULT_S2_URL = "https://api.semanticscholar.org/graph/v1"
 DEFAULT_SCHOLARLY_CACHE = str(PROJECT_ROOT / "var" / "scholarly-cache.sqlite")
+# The Atom feeds (`feeds`): Streamlit serves `static/` beside app.py at /app/static/, so this folder is not a setting.
+FEED_DIR = PROJECT_ROOT / "static" / "feeds"
 
 
 def database_url(url: str) -> str:

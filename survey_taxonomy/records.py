@@ -72,6 +72,7 @@ class Paper:
     cites: tuple[str, ...] = ()
     openalex: str = ""  # OpenAlex work id (W...), written by `citations refresh`
     s2: str = ""  # Semantic Scholar paperId (40 hex digits), written by `citations refresh`
+    added: str = ""  # the day (YYYY-MM-DD) the paper entered the atlas: its merge, or the commit that added its entry
     line: int | None = field(default=None, compare=False)
     # Each author split into given and family names, in `authors`' order; filled from `authors` by BibTeX's rule
     # when not given (or when `authors` was replaced since), so that no writer has to split a name again.

@@ -68,6 +68,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("doi", "raw", "doi", "DOI", "doi", "doi", "doi", "DOI", 200, citable=True, widget="text"),
     FieldSpec("openalex", "raw", "openalex", column="openalex", label="OpenAlex work", max_chars=20),
     FieldSpec("s2", "raw", "s2", column="s2", label="Semantic Scholar paper", max_chars=40),
+    FieldSpec("added", "raw", "added", column="added", label="Added to the atlas", max_chars=10),
     FieldSpec("url", "url", "url", "URL", "urls", "url", "url", "URL", 500, citable=True, widget="text", exported=_link),
     FieldSpec("code", "url", "code", column="code", form="code", label="Code URL", max_chars=500, widget="text"),
     FieldSpec("code_kind", "raw", "codekind", column="code_kind", label="Code kind", max_chars=20),

@@ -19,8 +19,10 @@ import json
 import sys
 from pathlib import Path
 
-from ..config import Settings
+from ..config import FEED_DIR, Settings
 from ..console import print_problems
+from ..corpus import load_corpus
+from ..feeds import write_feeds
 from ..records import STATUSES
 from ..words import plural
 from .payload import read_text, with_default_node
@@ -90,6 +92,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
     print_problems(problems)
     verb = "would add" if args.dry_run else "added"
     print(f"{verb} {plural(len(papers), 'approved submission')} to {settings.bib_path}" + "".join(f"\n  {p.key}: {p.title}" for p in papers))
+    if papers and not args.dry_run:
+        written = write_feeds(load_corpus(settings.data_dir), FEED_DIR)
+        print(f"wrote {plural(len(written), 'Atom feed')} to {FEED_DIR}")
     return 1 if any(p.severity == "error" for p in problems) else 0
 
 

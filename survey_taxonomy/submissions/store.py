@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import itertools
 import json
 import math
@@ -193,6 +194,26 @@ def hash_client(client: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}:{client}".encode("utf-8", "backslashreplace")).hexdigest()
 
 
+def client_key(ip_address: str | None) -> str:
+    """What the rate limit counts by: the client's network address, which a new cookie or a fresh browser does
+    not change. An IPv6 client owns at least a /64 and can rotate within it at no cost, so IPv6 counts by its /64.
+    No address (Streamlit gives none for loopback connections, nor in AppTest) is one client, `local`: a reverse
+    proxy on the same host therefore puts all its users under one limit, the strict side.
+
+    >>> client_key("203.0.113.7"), client_key("2001:db8:1:2:3:4:5:6"), client_key("::ffff:203.0.113.7"), client_key(None)
+    ('ip:203.0.113.7', 'ip:2001:db8:1:2::/64', 'ip:203.0.113.7', 'local')
+    """
+    if not ip_address:
+        return "local"
+    try:
+        address = ipaddress.ip_address(ip_address.split("%")[0])
+    except ValueError:
+        return "ip:" + ip_address[:64]
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+        return f"ip:{ipaddress.IPv6Network((address, 64), strict=False)}"
+    return f"ip:{address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else address}"
+
+
 def retry_delay(failures: int) -> float:
     """Seconds to wait after `failures` wrong tokens in a row: 0, 1, 2, 4, ... at most `MAX_RETRY_DELAY_S`.
 
@@ -353,21 +374,45 @@ class SubmissionStore:
 
     # reading
 
-    def find(self, status: Status | None = None, origin: str | None = None) -> list[Submission]:
-        """Submissions in the order they arrived, optionally only those with `status` and/or `origin` (one of ORIGINS)."""
-        query = select(SUBMISSIONS).order_by(SUBMISSIONS.c.id)
-        if status is not None:
+    @staticmethod
+    def _matching(query: Any, status: Status | Collection[Status] | None, origin: str | None) -> Any:
+        if isinstance(status, str):
             query = query.where(SUBMISSIONS.c.status == status)
+        elif status is not None:
+            query = query.where(SUBMISSIONS.c.status.in_(list(status)))
         if origin is not None:
             query = query.where(SUBMISSIONS.c.origin == origin)
+        return query
+
+    def find(
+        self,
+        status: Status | Collection[Status] | None = None,
+        origin: str | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[Submission]:
+        """Submissions in the order they arrived (or newest first), optionally only those with `status` (one or
+        several) and/or `origin` (one of ORIGINS); `limit` and `offset` page in the query itself, so that one page
+        of a long queue reads one page of rows."""
+        query = self._matching(select(SUBMISSIONS), status, origin)
+        query = query.order_by(SUBMISSIONS.c.id.desc() if newest_first else SUBMISSIONS.c.id).offset(max(offset, 0))
+        if limit is not None:
+            query = query.limit(max(limit, 0))
         with self.engine.connect() as conn:
             return [_row_to_submission(row) for row in conn.execute(query)]
+
+    def count(self, status: Status | Collection[Status] | None = None, origin: str | None = None) -> int:
+        """How many submissions `find` would return without a limit, counted by the database."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(self._matching(select(func.count()).select_from(SUBMISSIONS), status, origin)).scalar_one())
 
     def get(self, submission_id: int) -> Submission:
         with self.engine.connect() as conn:
             row = conn.execute(select(SUBMISSIONS).where(SUBMISSIONS.c.id == submission_id)).first()
         if row is None:
-            raise SubmissionError(f"there is no submission #{submission_id}; list them with `python -m survey_taxonomy submissions list`")
+            raise SubmissionError(f"there is no submission #{submission_id}; it may have been removed: reload the review queue")
         return _row_to_submission(row)
 
     def version(self) -> int:
@@ -404,25 +449,53 @@ class SubmissionStore:
         taken.add(key)
         return key
 
-    def check_rate(self, client: str, *, per_minute: int | None, max_pending: int | None = None, count: int = 1, now: dt.datetime | None = None) -> None:
+    def check_rate(
+        self,
+        client: str,
+        *,
+        per_minute: int | None,
+        max_pending: int | None = None,
+        per_minute_all: int | None = None,
+        count: int = 1,
+        now: dt.datetime | None = None,
+    ) -> None:
         """Raise `SubmissionError` if `count` more submissions from `client` would break the rate limit.
 
-        `client` is a stable id of the browser (e.g. a cookie value), not of the Streamlit session, so that a
-        reload does not reset the count; `per_minute` and `max_pending` are `Settings.submissions_per_minute`
-        and `Settings.max_pending` (`None`: no limit, for the maintainers' CLI). `submit` applies the same
-        check inside its transaction; a page may call this first to refuse before the user fills the form.
+        `client` is what a client cannot reset cheaply: `client_key` of its network address, not a cookie (a fresh
+        browser has a new one) nor the Streamlit session (a reload makes a new one). `per_minute`, `per_minute_all`
+        and `max_pending` are `Settings.submissions_per_minute`, `Settings.submissions_per_minute_all` (everyone
+        together: the backstop when many addresses send at once) and `Settings.max_pending` (`None`: no limit, for
+        the maintainers' CLI and `discover`). `submit` applies the same check inside its transaction; a page may
+        call this first to refuse before the user fills the form.
         """
         with self.engine.connect() as conn:
-            self._check_rate(conn, self.client_hash(client), count, per_minute, max_pending, now or _now())
+            self._check_rate(conn, self.client_hash(client), count, per_minute, max_pending, now or _now(), per_minute_all)
 
     @staticmethod
-    def _check_rate(conn: Connection, client_hash: str, count: int, per_minute: int | None, max_pending: int | None, now: dt.datetime) -> None:
+    def _check_rate(
+        conn: Connection,
+        client_hash: str,
+        count: int,
+        per_minute: int | None,
+        max_pending: int | None,
+        now: dt.datetime,
+        per_minute_all: int | None = None,
+    ) -> None:
+        since = now - dt.timedelta(minutes=1)
         if per_minute is not None:
-            since = now - dt.timedelta(minutes=1)
             recent = conn.execute(select(func.count()).where(SUBMISSIONS.c.session_hash == client_hash, SUBMISSIONS.c.created_at >= since)).scalar_one()
             if recent + count > per_minute:
                 raise SubmissionError(
-                    f"too many submissions: this browser sent {recent} in the last minute and the limit is {per_minute} per minute; "
+                    f"too many submissions: {recent} came from your network address in the last minute and the limit is {per_minute} per minute; "
+                    "wait a minute and submit again (nothing was stored)"
+                )
+        if per_minute_all is not None:
+            # Discovered papers arrive in bursts from the maintainers' own runs: they do not hold up visitors.
+            everyone = select(func.count()).where(SUBMISSIONS.c.created_at >= since, SUBMISSIONS.c.origin != "discovered")
+            recent = conn.execute(everyone).scalar_one()
+            if recent + count > per_minute_all:
+                raise SubmissionError(
+                    f"the atlas is receiving many submissions: {recent} in the last minute from all visitors, and it takes at most {per_minute_all}; "
                     "wait a minute and submit again (nothing was stored)"
                 )
         if max_pending is not None:
@@ -443,12 +516,13 @@ class SubmissionStore:
         problems: Sequence[Problem] = (),
         source: str = "form",
         max_pending: int | None = None,
+        per_minute_all: int | None = None,
     ) -> SubmitResult:
         """Check the drafts and store them all, or none.
 
         `problems` are those found while reading the input, reported together with the checks. Returns the
         stored submissions (and near-duplicate warnings), or no submission and every problem. `session` is
-        the client id (see `check_rate`); raises `SubmissionError` when storing would break the rate limit.
+        the client (see `check_rate`); raises `SubmissionError` when storing would break the rate limit.
         """
         found = list(problems)
         if not drafts and not found:
@@ -461,7 +535,7 @@ class SubmissionStore:
             found = drop_redundant([*found, *check_drafts(drafts, corpus, self._open_papers(conn, corpus_keys))])
             if any(p.severity == "error" for p in found) or not drafts:
                 return SubmitResult((), tuple(found))
-            self._check_rate(conn, session_hash, len(drafts), per_minute, max_pending, _now())
+            self._check_rate(conn, session_hash, len(drafts), per_minute, max_pending, _now(), per_minute_all)
             stored = []
             taken = set(corpus_keys)
             for draft in drafts:
@@ -523,9 +597,17 @@ class SubmissionStore:
 
     def findings(self, submission: Submission, corpus: Corpus) -> list[Problem]:
         """What a reviewer should know: the field rules and duplicates, checked against today's data."""
+        return self.findings_of([submission], corpus)[submission.id]
+
+    def findings_of(self, submissions: Sequence[Submission], corpus: Corpus) -> dict[int, list[Problem]]:
+        """`findings` of each submission (by id), reading the open submissions once for all of them: a page of
+        the review queue costs one query, not one per submission."""
         with self.engine.connect() as conn:
-            others = self._open_papers(conn, set(corpus.by_key), exclude=submission.id)
-        return check_drafts([replace(submission.draft, label=f"#{submission.id}")], corpus, others)
+            others = self._open_papers(conn, set(corpus.by_key))
+        # `_open_papers` names each "<status> submission #<id>": a submission is not a duplicate of itself.
+        return {
+            s.id: check_drafts([replace(s.draft, label=f"#{s.id}")], corpus, [o for o in others if o.key.rpartition("#")[2] != str(s.id)]) for s in submissions
+        }
 
     def review(
         self, submission_id: int, decision: str, *, token: str, admin_token: str, corpus: Corpus | None = None, reviewer: str = "", note: str = ""
@@ -585,8 +667,9 @@ class SubmissionStore:
             already: list[Submission] = []
             sent_back: list[tuple[Submission, str]] = []
             problems: list[Problem] = []
+            today = _now().date().isoformat()
             for submission in map(_row_to_submission, rows):
-                paper = submission.paper
+                paper = replace(submission.paper, added=today)
                 if paper.key in taken:
                     paper = replace(paper, key=self._assign_key(conn, paper, taken))
                 day = (submission.reviewed_at or submission.created_at).date().isoformat()
