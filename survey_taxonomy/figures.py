@@ -28,6 +28,7 @@ RELATION_COLOURS = {
     "curated": "#F58518",
     "community": "#B279A2",
 }
+CROWDED = 60  # nodes; from here a drawing sizes its nodes within a smaller range
 WEBGL_FROM = 300  # nodes; below this SVG looks crisper, above it WebGL keeps panning smooth
 
 
@@ -145,6 +146,15 @@ def code_share(frame: pd.DataFrame, title: str = "Share of papers with released 
     return _layout(fig, title, xaxis=year_axis(data["year"]), yaxis_title="Papers with code (%)", yaxis_range=[0, 100], height=340)
 
 
+LINKS_GROUP: dict[str, Any] = {"legendgroup": "links", "legendgrouptitle_text": "Links"}
+LINK_STYLES = {  # how each kind of link (graphs.LINK_KINDS) is drawn: a citation solid, a similarity dotted
+    "citation": {"width": 1.4, "color": "rgba(60,60,60,0.75)", "dash": "solid"},
+    "similar": {"width": 1.0, "color": "rgba(76,120,168,0.6)", "dash": "dot"},
+    "survey": {"width": 0.6, "color": "rgba(150,150,150,0.35)", "dash": "dash"},
+    "": {"width": 0.6, "color": "rgba(120,120,120,0.35)", "dash": "solid"},
+}
+
+
 def graph_figure(
     graph: nx.Graph,
     positions: dict[str, tuple[float, float]],
@@ -154,58 +164,76 @@ def graph_figure(
     size_by: str = "degree",
     highlight: str | None = None,
     labels: Sequence[str] = (),
-    edge_notes: Mapping[tuple[str, str], str] | None = None,
     title: str = "Citation graph",
 ) -> go.Figure:
     """Nodes coloured by a node attribute (`category`, `relation` or `year`) and sized by a metric column.
 
-    `highlight` is circled with its links drawn in red; `labels` are the nodes whose short names are written
-    beside them (the most central ones first, so the drawing can be read without hovering; one that would cover
-    a name already written is left out, see `apart`); `edge_notes` says where each link comes from, shown when
-    hovering the middle of the link.
+    Links are drawn by their `kind` (LINK_STYLES), each kind a legend entry named by `graphs.LINK_KINDS`, so a
+    similarity is never drawn or named as a citation; hovering the middle of a link shows its `note` (where a
+    citation comes from, or a similarity's score). `highlight` is circled with its links drawn in red; `labels`
+    are the nodes whose short names are written beside them (the most central ones first, so the drawing can be
+    read without hovering; one that would cover a name already written is left out, see `apart`), each on the
+    side of its node that faces the middle of the drawing, so that no label runs off a narrow (phone) drawing.
 
-    Each trace's `customdata` holds the node ids, so a selection event maps back to nodes.
+    Each node trace's `customdata` holds the node ids, so a selection event maps back to nodes.
     """
+    from .graphs import LINK_KINDS, METRIC_LABELS, node_name
+
     fig = go.Figure()
     nodes = [n for n in graph if n in positions]
     if not nodes:
         return _layout(fig, title + " (no nodes to show)")
     scatter = go.Scattergl if len(nodes) >= WEBGL_FROM else go.Scatter
-    xs, ys = [], []
-    for a, b in graph.edges():
+    by_kind: dict[str, list[tuple[str, str, str]]] = {}
+    for a, b, data in graph.edges(data=True):
         if a in positions and b in positions:
+            kind = data.get("kind", "") if data.get("kind", "") in LINK_KINDS else ""
+            by_kind.setdefault(kind, []).append((a, b, str(data.get("note", ""))))
+    for kind in [*LINK_KINDS, ""]:
+        links = by_kind.get(kind, [])
+        if not links:
+            continue
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for a, b, _ in links:
             xs += [positions[a][0], positions[b][0], None]
             ys += [positions[a][1], positions[b][1], None]
-    fig.add_trace(scatter(x=xs, y=ys, mode="lines", line={"width": 0.6, "color": "rgba(120,120,120,0.35)"}, hoverinfo="skip", showlegend=False))
-    if edge_notes:
-        linked = [(a, b) for a, b in graph.edges() if a in positions and b in positions]
-        fig.add_trace(
-            scatter(
-                x=[(positions[a][0] + positions[b][0]) / 2 for a, b in linked],
-                y=[(positions[a][1] + positions[b][1]) / 2 for a, b in linked],
-                mode="markers",
-                marker={"size": 6, "color": "rgba(120,120,120,0.25)"},
-                text=[
-                    f"{plain(_short_label(graph.nodes[a]))} → {plain(_short_label(graph.nodes[b]))}<br>{plain(edge_notes.get((a, b), ''))}" for a, b in linked
-                ],
-                hovertemplate="%{text}<extra>link</extra>",
-                showlegend=False,
+        name = f"{LINK_KINDS[kind]}: {len(links)}" if kind else ""
+        fig.add_trace(scatter(x=xs, y=ys, mode="lines", line=LINK_STYLES[kind], hoverinfo="skip", name=name, showlegend=bool(kind), **LINKS_GROUP))
+        if kind:
+            arrow = "—" if kind == "similar" else "→"
+            fig.add_trace(
+                scatter(
+                    x=[(positions[a][0] + positions[b][0]) / 2 for a, b, _ in links],
+                    y=[(positions[a][1] + positions[b][1]) / 2 for a, b, _ in links],
+                    mode="markers",
+                    marker={"size": 6, "color": "rgba(120,120,120,0.2)"},
+                    text=[
+                        f"{plain(_short_label(graph.nodes[a]))} {arrow} {plain(_short_label(graph.nodes[b]))}<br>{plain(note[:200])}" for a, b, note in links
+                    ],
+                    hovertemplate="%{text}<extra>" + plain(LINK_KINDS[kind].split(" (")[0].lower()) + " link</extra>",
+                    showlegend=False,
+                )
             )
-        )
 
     metric = metrics.set_index("node")[size_by] if size_by in metrics.columns and not metrics.empty else pd.Series(dtype=float)
     top = float(metric.max()) if len(metric) else 1.0
+    size_label = {**METRIC_LABELS, "citations": "Citation count"}.get(size_by, size_by)
+
+    spread = 28 if len(nodes) <= CROWDED else 14  # many nodes drawn big cover each other and their links
 
     def size(n: str) -> float:
         value = float(metric.get(n, 0.0)) if len(metric) else 0.0
-        return 7 + 28 * math.sqrt(value / top) if top > 0 else 9
+        return 7 + spread * math.sqrt(value / top) if top > 0 else 9
 
     def hover(n: str) -> str:
         data = graph.nodes[n]
-        short = clipped(str(data.get("title", n)), 90)
-        extra = f"<br>{size_by}: {float(metric.get(n, 0)):.3g}" if len(metric) else ""
-        year = data.get("year") or "year unknown"
-        return f"<b>{plain(short)}</b><br>{plain(data.get('label', n))} · {year}{extra}"
+        extra = f"<br>{plain(size_label)}: {float(metric.get(n, 0)):.3g}" if len(metric) else ""
+        if data.get("kind") == "author":
+            return f"<b>{plain(node_name(graph, n))}</b><br>{len(data.get('papers', ()))} paper(s) here{extra}"
+        authors = list(data.get("authors", ()))
+        byline = (authors[0] + (" et al." if len(authors) > 1 else "")) if authors else "authors unknown"
+        return f"<b>{plain(clipped(str(data.get('title', n)), 90))}</b><br>{plain(byline)} · {data.get('year') or 'year unknown'}{extra}"
 
     if colour_by == "year":
         years = [graph.nodes[n].get("year") or 0 for n in nodes]
@@ -240,6 +268,8 @@ def graph_figure(
                     y=[positions[n][1] for n in group],
                     mode="markers",
                     name=RELATION_LABELS.get(value, value) if colour_by == "relation" else plain(value),
+                    legendgroup="nodes",
+                    legendgrouptitle_text=plain(colour_by.title()),
                     customdata=group,
                     text=[hover(n) for n in group],
                     hovertemplate="%{text}<extra></extra>",
@@ -261,8 +291,9 @@ def graph_figure(
                 y=[positions[n][1] for n in shown],
                 mode="text",
                 text=[texts[n] for n in shown],
-                textposition="top center",
+                textposition=[inward(positions[n][0], xaxis["range"]) for n in shown],
                 textfont={"size": LABEL_FONT_PX, "color": "#222"},
+                **({"cliponaxis": False} if scatter is go.Scatter else {}),  # WebGL draws no text outside the axes anyway
                 hoverinfo="skip",
                 showlegend=False,
             )
@@ -284,17 +315,29 @@ def graph_figure(
                 marker={"size": size(highlight) + 10, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#E45756"}},
             )
         )
-    return _layout(fig, title, xaxis=xaxis, yaxis=yaxis, height=640, legend_title=colour_by.title(), hovermode="closest", dragmode="pan")
+    return _layout(fig, title, xaxis=xaxis, yaxis=yaxis, height=640, hovermode="closest", dragmode="pan")
+
+
+def inward(x: float, x_range: Sequence[float]) -> str:
+    """Where a label goes so that it runs toward the middle of the drawing: left of a node in the right third,
+    right of one in the left third, centred between.
+
+    >>> inward(0.9, [-1, 1]), inward(-0.9, [-1, 1]), inward(0.0, [-1, 1])
+    ('top left', 'top right', 'top center')
+    """
+    third = (x_range[1] - x_range[0]) / 3
+    return "top left" if x > x_range[1] - third else "top right" if x < x_range[0] + third else "top center"
 
 
 LABEL_FONT_PX = 11
-DRAWING_PX = (560, 560)  # the graph's plotting area on the graph page at a desktop width, in pixels
+DRAWING_PX = (360, 560)  # the graph's plotting area on a phone (390 px wide; about 560 px at a desktop width), so
+# that labels chosen not to cover each other do not on a phone either
 
 
 def apart(texts: Mapping[str, str], positions: Mapping[str, tuple[float, float]], x_range: Sequence[float], y_range: Sequence[float]) -> list[str]:
     """The nodes of `texts` (in its order: the most central first) whose labels can be written without covering
-    one written before, on a drawing of DRAWING_PX showing `x_range` by `y_range`. A label is centred over its
-    node, one line high and about 0.6 em per character wide.
+    one written before, on a drawing of DRAWING_PX showing `x_range` by `y_range`. A label sits over its node on
+    the side `inward` gives, one line high and about 0.6 em per character wide.
 
     >>> apart({"a": "Alpha", "b": "Beta", "c": "Gamma"}, {"a": (0, 0), "b": (0.01, 0), "c": (0, 1)}, [-1, 1], [-1, 1])
     ['a', 'c']
@@ -306,6 +349,8 @@ def apart(texts: Mapping[str, str], positions: Mapping[str, tuple[float, float]]
     for node, text in texts.items():
         x, y = positions[node][0] * across, positions[node][1] * down
         half = 0.3 * LABEL_FONT_PX * len(text)
+        side = inward(positions[node][0], x_range)
+        x += -half if side == "top left" else half if side == "top right" else 0.0
         if all(abs(x - wx) >= half + w_half or abs(y - wy) >= 1.3 * LABEL_FONT_PX for wx, wy, w_half in written):
             written.append((x, y, half))
             shown.append(node)
