@@ -1,5 +1,6 @@
 """A paper in brief, as lists show it: its page's address, its first authors, its venue and year, and the cards
-that show papers on narrow screens, as one block of escaped HTML.
+that show papers on narrow screens, as one block of escaped HTML. Each card carries the paper's COinS span
+(`cite.coins_span`), so the Zotero Connector offers every paper of the list, on any screen.
 
 One block, not a Streamlit element per card: every element costs the browser a React component on each rerun,
 and thirty cards (a link and a caption each, hidden on wide screens) were most of Explore's elements and most of
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from html import escape
 from urllib.parse import urlencode
 
+from .cite import coins_span
 from .records import Paper
 
 
@@ -55,7 +57,7 @@ def cards_html(papers: Sequence[Paper], total: int) -> str:
     """
     cards = "".join(
         f'<div class="atlas-card"><a class="atlas-card-title" href="{escape(paper_url(p.key))}">{escape(p.title)}</a>'
-        f'<span class="atlas-card-meta">{escape(short_authors(p))} · {escape(venue_and_year(p))}</span></div>'
+        f'<span class="atlas-card-meta">{escape(short_authors(p))} · {escape(venue_and_year(p))}</span>{coins_span(p)}</div>'
         for p in papers
     )
     more = f'<p class="atlas-cards-more">The first {len(papers)} of {total}: narrow the filters or search to see the others.</p>' if total > len(papers) else ""

@@ -12,21 +12,25 @@ Terms:
   no numbering between them (RIS has no such line).
 - *CSL-JSON*: the Citation Style Language's input format (Zotero, Pandoc, citeproc), one object per paper;
   tests check it against the CSL data schema and render it with citeproc-py.
+- *COinS*: an OpenURL 1.0 ContextObject in a `<span class="Z3988" title="...">` of the page, which the Zotero
+  Connector reads to save the paper shown (or each paper of a list) as the right item.
 """
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from rispy.writer import RisWriter
 
 from .bibliography import format_bibtex
 from .names import PersonName
 from .records import Paper
-from .schema import CITE_BIBTEX_FIELDS, FIELDS, FieldSpec, entry_kind
+from .schema import CITE_BIBTEX_FIELDS, FIELDS, FieldSpec, container, entry_kind
 
 ARXIV_PUBLISHER = "arXiv"
 
@@ -125,6 +129,38 @@ def to_ris(papers: Iterable[Paper]) -> str:
     records = [{name: _one_line(value) for name, value in ris_record(p).items()} for p in papers]
     text: str = _RecordsWriter().formats(records)
     return text
+
+
+def coins(paper: Paper) -> str:
+    """The paper as an OpenURL ContextObject (key=value pairs, percent-encoded): type, title, container, authors,
+    year and identifiers.
+
+    >>> coins(Paper("k", "Fast & small", ("Ada Lovelace",), 2023, booktitle="Proc. ICML", entry_type="inproceedings", doi="10.1/x"))
+    'ctx_ver=Z39.88-2004&rft_val_fmt=info%3Aofi%2Ffmt%3Akev%3Amtx%3Abook&rft.genre=proceeding&rft.atitle=Fast%20%26%20small&rft.btitle=Proc.%20ICML&rft.aulast=Lovelace&rft.aufirst=Ada&rft.au=Ada%20Lovelace&rft.date=2023&rft_id=info%3Adoi%2F10.1%2Fx'
+    """
+    kind = entry_kind(paper)
+    fmt, genre = kind.coins
+    pairs = [("ctx_ver", "Z39.88-2004"), ("rft_val_fmt", f"info:ofi/fmt:kev:mtx:{fmt}")] + ([("rft.genre", genre)] if genre else [])
+    title = "title" if fmt == "dissertation" else "btitle" if genre in ("book", "report") else "atitle"
+    pairs.append((f"rft.{title}", paper.title))
+    if name := container(paper):
+        pairs.append(("rft.jtitle" if fmt == "journal" else "rft.btitle", name))
+    if paper.author_names:
+        pairs += [("rft.aulast", paper.author_names[0].family), ("rft.aufirst", paper.author_names[0].given)]
+        pairs += [("rft.au", person.display) for person in paper.author_names]
+    if paper.year:
+        pairs.append(("rft.date", str(paper.year)))
+    for prefix, value in (("info:doi/", paper.doi), ("info:arxiv/", paper.arxiv)):
+        if value:
+            pairs.append(("rft_id", prefix + value))
+    if paper.url:
+        pairs.append(("rft_id", paper.url))
+    return urlencode([(name, value) for name, value in pairs if value], quote_via=quote)
+
+
+def coins_span(paper: Paper) -> str:
+    """The COinS span of a paper: empty and invisible, its ContextObject in the escaped `title` attribute."""
+    return f'<span class="Z3988" title="{html.escape(coins(paper), quote=True)}"></span>'
 
 
 def _one_line(value: Any) -> Any:

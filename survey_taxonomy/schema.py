@@ -103,20 +103,21 @@ class EntryKind:
     csl: str
     ris: str
     container: Literal["booktitle", "journal", ""]
+    coins: tuple[str, str]  # OpenURL 1.0 (COinS) metadata format and genre, as Zotero's OpenURL translator reads them
 
 
 KINDS: dict[str, EntryKind] = {
     kind.name: kind
     for kind in (
-        EntryKind("conference", "Conference paper", ("inproceedings", "conference"), "paper-conference", "CPAPER", "booktitle"),
-        EntryKind("workshop", "Workshop paper", ("inproceedings", "conference"), "paper-conference", "CPAPER", "booktitle"),
-        EntryKind("journal", "Journal article", ("article",), "article-journal", "JOUR", "journal"),
-        EntryKind("preprint", "Preprint", ("misc", "unpublished", "article"), "article", "UNPB", ""),
-        EntryKind("thesis", "Thesis", ("phdthesis", "mastersthesis", "thesis"), "thesis", "THES", ""),
-        EntryKind("report", "Report", ("techreport", "report"), "report", "RPRT", ""),
-        EntryKind("chapter", "Book chapter", ("incollection", "inbook"), "chapter", "CHAP", "booktitle"),
-        EntryKind("book", "Book", ("book",), "book", "BOOK", ""),
-        EntryKind("other", "Other", ("misc",), "document", "GEN", ""),
+        EntryKind("conference", "Conference paper", ("inproceedings", "conference"), "paper-conference", "CPAPER", "booktitle", ("book", "proceeding")),
+        EntryKind("workshop", "Workshop paper", ("inproceedings", "conference"), "paper-conference", "CPAPER", "booktitle", ("book", "proceeding")),
+        EntryKind("journal", "Journal article", ("article",), "article-journal", "JOUR", "journal", ("journal", "article")),
+        EntryKind("preprint", "Preprint", ("misc", "unpublished", "article"), "article", "UNPB", "", ("journal", "preprint")),
+        EntryKind("thesis", "Thesis", ("phdthesis", "mastersthesis", "thesis"), "thesis", "THES", "", ("dissertation", "")),
+        EntryKind("report", "Report", ("techreport", "report"), "report", "RPRT", "", ("book", "report")),
+        EntryKind("chapter", "Book chapter", ("incollection", "inbook"), "chapter", "CHAP", "booktitle", ("book", "bookitem")),
+        EntryKind("book", "Book", ("book",), "book", "BOOK", "", ("book", "book")),
+        EntryKind("other", "Other", ("misc",), "document", "GEN", "", ("journal", "unknown")),
     )
 }
 # Journals that are an arXiv listing, not a journal: an @article in one of them is a preprint.

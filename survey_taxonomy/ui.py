@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .abstracts import abstract_of
 from .cards import cards_html, paper_url
+from .cite import coins_span
 from .config import Settings
 from .corpus import Corpus, files_signature, load_corpus
 from .errors import SettingsError, SurveyDataError
@@ -595,6 +596,7 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
         f"{markdown_text(', '.join(paper.authors)) or '*Authors unknown*'}  \n"
         f"**{markdown_text(paper.venue) or 'Venue unknown'}** · {paper.year or 'year unknown'} · {relation_label(paper.relation)}"
     )
+    st.html(coins_span(paper))  # invisible: the Zotero Connector saves the paper shown from it
     if paper.relation in ("curated", "community"):
         st.caption("Not in the survey's own paper list: added by this project" + (" from a community submission." if paper.relation == "community" else "."))
     if paper.summary:

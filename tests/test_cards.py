@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from urllib.parse import parse_qs
 
 from survey_taxonomy.cards import cards_html
 from survey_taxonomy.records import Paper
@@ -48,9 +49,12 @@ def test_hostile_text_stays_text() -> None:
         'Venue"><iframe>',
     )
     tags = parse(cards_html([evil], total=1))
-    assert [tag for tag, _ in tags.tags] == ["div", "div", "a", "span"]
+    assert [tag for tag, _ in tags.tags] == ["div", "div", "a", "span", "span"]
     (_, link) = tags.tags[2]
     assert set(link) == {"class", "href"} and link["href"] == "paper?key=x%22+onclick%3D%22alert%281%29"
+    (_, coins) = tags.tags[4]  # the COinS span: its ContextObject in one escaped attribute, nothing else
+    assert set(coins) == {"class", "title"} and coins["class"] == "Z3988"
+    assert parse_qs(coins["title"])["rft.atitle"] == [evil.title]
     assert evil.title in "".join(tags.text)
 
 
