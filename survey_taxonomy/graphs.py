@@ -411,7 +411,7 @@ REFRESH_HINT = "`python -m survey_taxonomy citations refresh` fills in the rest 
 
 
 def describe_citation_links(corpus: Corpus) -> str:
-    """How many citation links between papers are known, by evidence kind, and when they were looked up, and that
+    """How many citation links between papers are known, by evidence kind, and when they were recorded, and that
     the refresh fills in the rest: the line above the paper network (links to and from the survey left out)."""
     survey = _survey_key(corpus)
     rows = {(c.citing, c.cited): c for c in corpus.citations if survey not in (c.citing, c.cited)}
@@ -427,7 +427,7 @@ def describe_citation_links(corpus: Corpus) -> str:
             match = _EVIDENCE_KIND.match(row.evidence)
             kinds[EVIDENCE_KINDS.get(match.group(1), match.group(1)) if match else "of unstated kind"] += 1
     days = sorted(row.retrieved for row in rows.values() if row.retrieved)
-    when = f", looked up between {days[0]} and {days[-1]}" if len(set(days)) > 1 else f", looked up on {days[0]}" if days else ""
+    when = f", recorded between {days[0]} and {days[-1]}" if len(set(days)) > 1 else f", recorded on {days[0]}" if days else ""
     if not between:
         return f"No citation link between two papers of the dataset is known yet; {REFRESH_HINT}"
     parts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: (-item[1], item[0])))

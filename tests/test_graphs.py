@@ -1,5 +1,6 @@
 """Graphs on the tiny fixture and the shipped data: the paper network, citations, co-authors, similarity, layout."""
 
+import datetime as dt
 import tracemalloc
 
 import networkx as nx
@@ -167,10 +168,20 @@ def test_the_line_on_citation_links_counts_them_by_evidence_and_names_the_refres
     line = describe_citation_links(corpus)
     between = [edge for edge in corpus.edges() if corpus.survey.key not in edge]
     assert line.startswith(f"{len(between)} citation links between papers are known: ")
-    counted = [int(part.split()[0]) for part in line.split("known: ")[1].split(", looked up")[0].split(". Each")[0].split(", ")]
+    counted = [int(part.split()[0]) for part in line.split("known: ")[1].split(", recorded")[0].split(". Each")[0].split(", ")]
     assert sum(counted) == len(between)
     assert "python -m survey_taxonomy citations refresh" in line
     assert "2 of unstated kind" in describe_citation_links(tiny)  # the fixture's rows name no evidence kind
+
+
+def test_every_shipped_citation_link_names_its_page_its_evidence_kind_and_its_day(corpus):
+    """What the line above the graph counts: hand-curated rows with a URL, a known evidence kind and an ISO day."""
+    kinds = tuple(f"{kind}:" for kind in graphs.EVIDENCE_KINDS)
+    for row in corpus.citations:
+        assert row.source.startswith("https://"), row
+        assert row.evidence.startswith(kinds), row
+        assert dt.date.fromisoformat(row.retrieved), row
+    assert not any(row.citing == "anugraha2025proxylm" and row.cited == corpus.survey.key for row in corpus.citations)  # unverified, dropped
 
 
 def test_the_table_of_central_nodes_shows_titles_and_labels_not_keys(tiny):
