@@ -423,8 +423,13 @@ class SubmissionStore:
         return approved + merged
 
     def approved(self) -> list[Paper]:
-        """Approved papers not yet merged into papers.bib (merged ones come from the file itself)."""
-        query = select(SUBMISSIONS).where(SUBMISSIONS.c.status == "approved", SUBMISSIONS.c.merged_at.is_(None)).order_by(SUBMISSIONS.c.id)
+        """Every approved paper, merged or not: the store is the source of truth for community additions.
+
+        `load_corpus` leaves out those the local papers.bib already holds (same key: merge writes the row's key), so
+        an app server whose papers.bib has the merge shows each paper once, from the file, and a replica whose file
+        lacks it still shows it, from here. (Leaving merged rows out, as before, lost them on every other replica.)
+        """
+        query = select(SUBMISSIONS).where(SUBMISSIONS.c.status == "approved").order_by(SUBMISSIONS.c.id)
         with self.engine.connect() as conn:
             return [_row_to_submission(row).paper for row in conn.execute(query)]
 
