@@ -5,13 +5,16 @@ Terms:
   `citations refresh` with the other metadata and kept in `abstracts.csv`, one row per paper and provider. It is
   the authors' text, shown as such on a paper's page; the dataset's `summary` stays our own words.
 - Nothing is typed in by hand: a paper has an abstract only once a refresh on a machine with internet read one.
-- *plain*: what the refresh writes is cleaned first (`plain_abstract`: no tags, control or invisible
-  characters, one line, at most `LIMIT` characters); the reader still checks every row, as for any file a person
-  may edit.
+- *plain*: text from an index is cleaned once, where a source builds its record (`sources.base`), by
+  `plain_text` (titles) and `plain_abstract`: HTML entities decoded, double-escaped ones too (`&amp;lt;`),
+  tags and control or invisible characters dropped, one line; an abstract also loses a leading "Abstract"
+  heading, is cut at `LIMIT` characters and is dropped when shorter than `MIN_WORDS` words (a placeholder such
+  as "." or "No abstract"). The reader still checks every row, as for any file a person may edit.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +29,11 @@ from .words import clipped
 ABSTRACTS_FILE = "abstracts.csv"
 ABSTRACT_COLUMNS = ("key", "provider", "work_id", "retrieved", "abstract")
 LIMIT = MAX_LENGTH["abstract"]
-_TAG = re.compile(r"<[^>]{0,200}>")
+MIN_WORDS = 6
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,200}>")  # a tag starts with a letter: "(<5%)" in an abstract is text
+# A heading before the text: "Abstract:", "Summary -", or "Abstract" before a capital (OpenAlex's inverted index
+# keeps a JATS heading as the first word: "Abstract Large language models ..."), once tags are gone.
+_HEADING = re.compile(r"^(?:abstract|summary)\s*[:.\u2014\u2013-]\s*|^(?-i:(?:Abstract|ABSTRACT)\s+(?=[A-Z0-9]))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,15 +52,37 @@ class Abstract:
         return f"From {PROVIDERS.get(self.provider, self.provider)} ({self.work_id}), fetched {self.retrieved}"
 
 
-def plain_abstract(text: str) -> str:
-    """An index's abstract as one line of plain text: tags (JATS `<jats:p>`), control and invisible characters
-    dropped, spaces collapsed, cut at a word before `LIMIT` characters; "" when what is left would still fail
-    `check_text` (a `javascript:` or an `onload=` in the text).
+def plain_text(text: str) -> str:
+    """Text from an index as one line of plain text: entities decoded (twice-escaped ones too), tags, control
+    and invisible characters dropped, spaces collapsed.
 
-    >>> plain_abstract("<jats:p>Small models\\u200b  help.</jats:p>\\n"), plain_abstract("See javascript:alert(1)")
-    ('Small models help.', '')
+    >>> plain_text("Small &amp;lt;b&amp;gt;models&amp;lt;/b&amp;gt; &amp;amp; <i>large</i>\u200b ones")
+    'Small models & large ones'
     """
-    text = " ".join(INVISIBLE.sub("", CONTROL.sub(" ", _TAG.sub(" ", text))).split())
+    for _ in range(3):  # an entity escaped twice needs two passes; a third finds nothing left
+        cleaned = html.unescape(_TAG.sub(" ", text))
+        if cleaned == text:
+            break
+        text = cleaned
+    text = _TAG.sub(" ", text)
+    return " ".join(INVISIBLE.sub("", CONTROL.sub(" ", text)).split())
+
+
+def plain_abstract(text: str) -> str:
+    """An index's abstract as `plain_text` without a leading heading, cut at a word before `LIMIT` characters;
+    "" when fewer than `MIN_WORDS` words are left, or what is left would still fail `check_text` (a
+    `javascript:` or an `onload=` in the text).
+
+    >>> plain_abstract("<jats:title>Abstract</jats:title><jats:p>Small models\u200b  help large ones in many ways.</jats:p>")
+    'Small models help large ones in many ways.'
+    >>> plain_abstract("See javascript:alert(1) in this abstract here"), plain_abstract(".")
+    ('', '')
+    >>> plain_abstract("Abstract reasoning is what small models lack most.")
+    'Abstract reasoning is what small models lack most.'
+    """
+    text = _HEADING.sub("", plain_text(text), count=1)
+    if len(text.split()) < MIN_WORDS:
+        return ""
     text = clipped(text, LIMIT)
     return "" if check_text(text, "abstract", {}) else text  # what would still read as markup is not kept
 

@@ -2,10 +2,12 @@
 
 `cli.build_parser` adds both with `register`. Progress goes to stderr as
 tqdm bars (hidden when stderr is not a terminal); the report goes to stdout. A failing source is one line on
-stderr and exit 1, and no file is written.
+stderr and exit 1, and no file is written. Everything printed passes `console.terminal_text` first: titles and
+messages come from the network. `--max-age 0` fetches every answer again; `--dry-run` adds nothing to the
+cache.
 
 - `citations refresh [--source openalex|semanticscholar|all] [--dry-run] [--prune] [--max-age DAYS]`
-- `discover [--source ...] [--min-links N] [--since YYYY-MM-DD] [--dry-run] [--max-age DAYS]`
+- `discover [--source ...] [--min-links N] [--since YYYY|YYYY-MM|YYYY-MM-DD] [--dry-run] [--max-age DAYS]`
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from .config import Settings
+from .console import terminal_text
 from .errors import SourceError
-from .sources import CHOICES, Progress, ScholarlySource, open_sources, source_names
+from .sources import CHOICES, Progress, ScholarlySource, Since, open_sources, source_names
 from .sources.http import HttpClient
 from .words import plural
 
@@ -38,7 +41,7 @@ def terminal_progress() -> tuple[Progress, Callable[[], None]]:
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in bars:
             close()
-            bars[stage] = tqdm(total=total, desc=stage, unit="step", file=sys.stderr, disable=None, leave=False)
+            bars[stage] = tqdm(total=total, desc=terminal_text(stage), unit="step", file=sys.stderr, disable=None, leave=False)
         bar = bars[stage]
         bar.total = total
         bar.n = done
@@ -53,7 +56,7 @@ def terminal_progress() -> tuple[Progress, Callable[[], None]]:
 
 
 def _open(settings: Settings, args: argparse.Namespace, progress: Progress) -> tuple[HttpClient, list[ScholarlySource]]:
-    return open_sources(settings, source_names(args.source), max_age=dt.timedelta(days=args.max_age), progress=progress)
+    return open_sources(settings, source_names(args.source), max_age=dt.timedelta(days=args.max_age), progress=progress, store=not args.dry_run)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -70,21 +73,27 @@ def _with_sources(args: argparse.Namespace, on_failure: str, work: Callable[[lis
     try:
         report = work(sources)
     except SourceError as exc:
-        print(f"error: {exc}. {on_failure}.", file=sys.stderr)
+        print(terminal_text(f"error: {exc}. {on_failure}."), file=sys.stderr)
         return 1
     finally:
         close()
         http.close()
-    print(report.describe())
+    print(terminal_text(report.describe()))
     print(f"{plural(http.network_requests, 'network request')}", file=sys.stderr)
     return 0
 
 
-def _day(value: str) -> dt.date:
+def _since(value: str) -> Since:
     try:
-        return dt.date.fromisoformat(value)
+        return Since.parse(value)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date; write YYYY-MM-DD") from exc
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _days(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value[:20]!r} is not a number of days; write a whole number >= 0 (0 fetches everything again)")
+    return int(value)
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
@@ -105,7 +114,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 def _common(p: argparse.ArgumentParser, default_source: str) -> None:
     p.add_argument("--source", choices=CHOICES, default=default_source, help=f"which index to ask (default: {default_source})")
     p.add_argument("--dry-run", action="store_true", help="fetch and show what would change, write nothing")
-    p.add_argument("--max-age", type=int, default=7, metavar="DAYS", help="reuse cached answers up to this many days old (default: 7)")
+    p.add_argument("--max-age", type=_days, default=7, metavar="DAYS", help="reuse cached answers up to this many days old; 0 fetches all again (default: 7)")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -119,5 +128,5 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p = commands.add_parser("discover", help="queue papers the dataset lacks (citing it, or cited by it) for review")
     _common(p, "openalex")
     p.add_argument("--min-links", type=int, default=2, metavar="N", help="dataset papers a candidate must cite or be cited by (default: 2)")
-    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only candidates published on or after this day")
+    p.add_argument("--since", type=_since, metavar="DATE", help="only candidates published then or later: YYYY, YYYY-MM or YYYY-MM-DD, inclusive")
     p.set_defaults(func=cmd_discover)

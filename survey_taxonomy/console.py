@@ -6,12 +6,27 @@ imports them to build its parser, so no command module needs `cli` and the impor
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import DataWriteError
 from .records import Problem
+
+# ANSI/VT escape sequences (CSI, OSC, and two-character ones), then any other control character but newline and tab.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    r"""`text` safe to print on a terminal: escape sequences and control characters (from a hostile title or
+    error message) removed, so that nothing can move the cursor, recolour, retitle or clear the screen.
+
+    >>> terminal_text("ok \x1b[2J\x1b]0;pwned\x07title\x07\r\nnext\tline")
+    'ok title\nnext\tline'
+    """
+    return _CONTROL.sub("", _ESCAPE.sub("", text))
 
 
 def print_problems(problems: Sequence[Problem]) -> None:

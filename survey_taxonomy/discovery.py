@@ -3,7 +3,10 @@
 Terms:
 - *candidate*: a work that is not a dataset paper and either cites the survey, cites at least `min_links`
   dataset papers (*derivative*), or is cited by at least `min_links` dataset papers (*prior work*); with
-  `since`, only works published on or after that day.
+  `since` (`sources.Since`: a year, month or day), only works published then or later, at that precision.
+  Versions of one paper (`sources.base.are_versions`: a preprint and its journal version, or one paper found
+  by two sources) are one candidate: the publisher version's facts, the arXiv id, the evidence of both, and
+  what either record lacks (authors, abstract) filled in from the other. `build_candidates` makes them.
 - *evidence*: which dataset papers the candidate cites and which cite it, per the source that said so; stored
   with the submission for the reviewer (`Submission.evidence`).
 - *triage*: the category classifier (`models.category`, trained on the dataset, offline) suggests the
@@ -19,15 +22,14 @@ Candidates need an author list and an abstract to become a valid draft; those wi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
 
 from .acceptance import find_duplicates
 from .config import Settings
 from .corpus import Corpus
 from .errors import SubmissionError
 from .records import Paper
-from .sources.base import ScholarlySource, Work
+from .sources.base import ScholarlySource, Since, Work, are_versions, fuller, join_versions
 from .submissions import Draft, SubmissionStore
 
 ORIGIN = "discovered"
@@ -41,6 +43,16 @@ class Candidate:
     cites: list[str] = field(default_factory=list)
     cited_by: list[str] = field(default_factory=list)
     cites_survey: bool = False
+
+    def join(self, other: Candidate) -> Candidate:
+        """One candidate of two versions of a paper: joined records, the evidence of both."""
+        work = join_versions(self.work, other.work) if self.work.source == other.work.source else _across(self.work, other.work)
+        return Candidate(
+            work,
+            cites=list(dict.fromkeys([*self.cites, *other.cites])),
+            cited_by=list(dict.fromkeys([*self.cited_by, *other.cited_by])),
+            cites_survey=self.cites_survey or other.cites_survey,
+        )
 
     def reasons(self, min_links: int) -> list[str]:
         out = ["cites the survey"] if self.cites_survey else []
@@ -58,46 +70,66 @@ class DiscoverReport:
     found: int = 0
     queued: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def describe(self) -> str:
         verb = "would queue" if self.dry_run else "queued"
         lines = [f"{self.found} candidates found, {len(self.queued)} {verb} for review, {len(self.skipped)} skipped"]
         lines += [f"  + {line}" for line in self.queued] + [f"  - {line}" for line in self.skipped]
-        return "\n".join(lines)
+        return "\n".join(lines + [f"note: {note}" for note in self.notes])
 
 
-def _published_since(work: Work, since: date | None) -> bool:
-    if since is None:
-        return True
-    return (work.date or f"{work.year or 0:04d}-12-31") >= since.isoformat()
+def _across(a: Work, b: Work) -> Work:
+    """One record of a paper that two sources found: the publisher version's, gaps filled from the other."""
+    main, other = (b, a) if a.is_preprint and not b.is_preprint else (a, b)
+    return replace(fuller(other, main), arxiv=main.arxiv or other.arxiv)
 
 
-def find_candidates(corpus: Corpus, source: ScholarlySource, *, min_links: int = 2, since: date | None = None) -> list[Candidate]:
+def find_candidates(corpus: Corpus, source: ScholarlySource, *, min_links: int = 2, since: Since | None = None) -> list[Candidate]:
     """Candidates from one source (see the module docstring), strongest evidence first. Raises `SourceError`."""
     found = source.resolve(corpus.papers)
-    key_of = {work.id: key for key, work in found.items()}
+    key_of = {work_id: key for key, work in found.items() for work_id in work.ids}
     survey = corpus.survey
-    survey_id = found[survey.key].id if survey is not None and survey.key in found else ""
+    survey_ids = set(found[survey.key].ids) if survey is not None and survey.key in found else set()
     candidates: dict[str, Candidate] = {}
     for work in source.citing(sorted(key_of), since):
-        if work.id in key_of or not _published_since(work, since):
+        if work.id in key_of:
             continue
-        cites = [key_of[r] for r in dict.fromkeys(work.references or ()) if r in key_of]
-        candidate = Candidate(work, cites=cites, cites_survey=survey_id in (work.references or ()))
-        if candidate.reasons(min_links):
-            candidates[work.id] = candidate
+        cites = list(dict.fromkeys(key_of[r] for r in work.references or () if r in key_of))
+        candidates[work.id] = Candidate(work, cites=cites, cites_survey=bool(survey_ids & set(work.references or ())))
     cited_by: dict[str, list[str]] = {}
     for key, work in found.items():
         for ref in dict.fromkeys(work.references or ()):
-            if ref not in key_of:
+            if ref not in key_of and key not in cited_by.get(ref, []):
                 cited_by.setdefault(ref, []).append(key)
     prior = [ref for ref, keys in cited_by.items() if len(keys) >= min_links]
-    for work_id, work in source.works(prior).items():
-        if _published_since(work, since):
-            candidate = candidates.setdefault(work_id, Candidate(work))
-            candidate.cited_by = cited_by[work_id]
-    return sorted(candidates.values(), key=lambda c: (-(len(c.cites) + len(c.cited_by) + 2 * c.cites_survey), c.work.title))
+    for asked, work in source.works(prior).items():
+        if work.id in key_of or (since is not None and not since.admits(work.date, work.year)):  # merged into a dataset paper
+            continue
+        old = candidates.get(work.id)  # also a citing work: keep the fuller record and both kinds of evidence
+        candidate = Candidate(fuller(old.work, work) if old else work, cites=old.cites if old else [], cites_survey=bool(old and old.cites_survey))
+        candidate.cited_by = list(dict.fromkeys([*(old.cited_by if old else []), *cited_by[asked]]))
+        candidates[work.id] = candidate
+    return join_candidates(list(candidates.values()))
+
+
+def join_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates with versions of one paper joined (see the module docstring), strongest evidence first."""
+    joined: list[Candidate] = []
+    for candidate in candidates:
+        same = next((i for i, c in enumerate(joined) if are_versions(c.work, candidate.work)), None)
+        if same is None:
+            joined.append(candidate)
+        else:
+            joined[same] = joined[same].join(candidate)
+    return sorted(joined, key=lambda c: (-(len(c.cites) + len(c.cited_by) + 2 * c.cites_survey), c.work.title))
+
+
+def build_candidates(corpus: Corpus, sources: Sequence[ScholarlySource], *, min_links: int = 2, since: Since | None = None) -> list[Candidate]:
+    """Candidates of every source with enough evidence (`Candidate.reasons`), one per paper. Raises `SourceError`."""
+    found = join_candidates([c for source in sources for c in find_candidates(corpus, source, min_links=min_links, since=since)])
+    return [c for c in found if c.reasons(min_links)]
 
 
 def _probe(work: Work) -> Paper:
@@ -194,11 +226,11 @@ def discover(
     settings: Settings,
     *,
     min_links: int = 2,
-    since: date | None = None,
+    since: Since | None = None,
     dry_run: bool = False,
 ) -> DiscoverReport:
     """Find candidates in every source (one paper found by two sources counts once) and queue them."""
-    found = [candidate for source in sources for candidate in find_candidates(corpus, source, min_links=min_links, since=since)]
-    matches = find_duplicates([_probe(c.work) for c in found])
-    merged = [candidate for candidate, same in zip(found, matches, strict=True) if not any(m.is_exact for m in same)]
-    return queue_candidates(merged, corpus, store, settings, min_links=min_links, dry_run=dry_run)
+    candidates = build_candidates(corpus, sources, min_links=min_links, since=since)
+    report = queue_candidates(candidates, corpus, store, settings, min_links=min_links, dry_run=dry_run)
+    report.notes = [note for source in sources for note in source.notes]
+    return report

@@ -2,7 +2,10 @@
 
 Terms:
 - *job*: one run of `refresh` or `discover` in a daemon thread of this process, with its progress (stage,
-  done, total), its state (`running`, `done`, `failed`), the report text or the error message.
+  done, total), its state (`running`, `done`, `failed`, `cancelled`), the report text or the error message.
+- *cancel*: `Job.cancel` asks the run to stop; its HTTP client stops before the next request or the next
+  part of an answer (`sources.http.Cancelled`), and each request has a deadline, so even a server that answers
+  a byte a second lets the job end. Nothing is written by a cancelled run; what it fetched stays cached.
 - At most one job of each kind runs per process: starting another while one runs returns the running one.
   Writes take the data folder's lock (`files`), so a CLI run and a page's run cannot interleave their files.
 """
@@ -16,7 +19,8 @@ from dataclasses import dataclass, field
 
 from .config import Settings
 from .errors import SurveyDataError
-from .sources import Progress, open_sources
+from .sources import Progress, Since, open_sources
+from .sources.http import Cancelled
 
 KINDS = ("refresh", "discover")
 
@@ -36,6 +40,11 @@ class Job:
     requests: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
+    stop: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def cancel(self) -> None:
+        """Ask the run to stop (see the module docstring); `wait` tells when it has."""
+        self.stop.set()
 
     @property
     def summary(self) -> str:
@@ -81,6 +90,9 @@ def start_job(kind: str, work: Callable[[Job], str]) -> Job:
         def run() -> None:
             try:
                 report = work(job)
+            except Cancelled as exc:
+                with job.lock:
+                    job.state, job.error = "cancelled", str(exc)
             except SurveyDataError as exc:  # expected failures (a source down, a bad file) become the job's message
                 with job.lock:
                     job.state, job.error = "failed", str(exc)
@@ -104,7 +116,7 @@ def start_refresh(settings: Settings, sources: Sequence[str] = ("openalex", "sem
     def work(job: Job) -> str:
         from .refresh import refresh_citations
 
-        http, clients = open_sources(settings, sources, max_age=dt.timedelta(days=max_age_days), progress=_progress(job))
+        http, clients = open_sources(settings, sources, max_age=dt.timedelta(days=max_age_days), progress=_progress(job), cancel=job.stop)
         try:
             return refresh_citations(settings.data_dir, clients, prune=prune).describe()
         finally:
@@ -114,9 +126,7 @@ def start_refresh(settings: Settings, sources: Sequence[str] = ("openalex", "sem
     return start_job("refresh", work)
 
 
-def start_discover(
-    settings: Settings, sources: Sequence[str] = ("openalex",), *, min_links: int = 2, since: dt.date | None = None, max_age_days: int = 7
-) -> Job:
+def start_discover(settings: Settings, sources: Sequence[str] = ("openalex",), *, min_links: int = 2, since: Since | None = None, max_age_days: int = 7) -> Job:
     """Start `discover` in the background: candidates go to the submission store of `settings`."""
 
     def work(job: Job) -> str:
@@ -124,7 +134,7 @@ def start_discover(
         from .discovery import discover
         from .submissions import store_for
 
-        http, clients = open_sources(settings, sources, max_age=dt.timedelta(days=max_age_days), progress=_progress(job))
+        http, clients = open_sources(settings, sources, max_age=dt.timedelta(days=max_age_days), progress=_progress(job), cancel=job.stop)
         try:
             corpus = load_corpus(settings.data_dir)
             return discover(corpus, clients, store_for(settings), settings, min_links=min_links, since=since).describe()

@@ -5,7 +5,10 @@ Terms:
   all network traffic happens here, before anything is written, so a failing source leaves every file as it was.
 - *reported edge*: `citing -> cited` when the source lists the work of `cited` among those the work of `citing`
   cites. Its row in `citations.csv` names the provider, both work ids, the citing work's public page and the
-  day the answer was fetched (see `provenance`).
+  day the answer was fetched (see `provenance`). A paper that a source knows as two works (arXiv and
+  publisher versions, `sources.base.join_versions`) has the references of both: each edge names the version
+  that lists it, and a reference to either version counts. Its id and citation count are the publisher
+  version's; the report names these papers.
 - *merge*: reported edges, ids and counts laid over what the files hold now (`merge_citations`). Hand-curated
   rows are kept as they are. A row of a refreshed provider that it no longer reports is *stale*: kept, and
   removed only with `prune`; the same holds for counts. Ids are set or changed, never removed.
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from .abstracts import ABSTRACTS_FILE, Abstract, format_abstracts, plain_abstract, read_abstracts
+from .abstracts import ABSTRACTS_FILE, Abstract, format_abstracts, read_abstracts
 from .bibedit import set_fields
 from .corpus import CITATION_COLUMNS, Citation, load_corpus, read_citations
 from .errors import SurveyDataError
@@ -31,7 +34,7 @@ from .records import Paper
 from .sources.base import ScholarlySource
 from .words import plural
 
-MATCHED_BY = {"arxiv": "arXiv id", "doi": "DOI", "title": "title"}  # how a paper was found in an index, as a report says it
+MATCHED_BY = {"arxiv": "arXiv id", "doi": "DOI", "title": "title", "arxiv+doi": "arXiv id and DOI"}  # how a paper was found in an index, as a report says it
 EVIDENCE = "scholarly index: {label} lists {cited_id} among the works that {citing_id} cites"
 
 
@@ -46,6 +49,8 @@ class Fetched:
     abstracts: tuple[Abstract, ...]
     matched: dict[str, dict[str, str]]  # provider -> key -> how it was found (id, arxiv, doi, title)
     unresolved: dict[str, tuple[str, ...]]  # provider -> keys not found
+    versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # provider -> keys found as two works
+    notes: tuple[str, ...] = ()  # what a source left out or cut short
 
 
 @dataclass
@@ -90,6 +95,13 @@ class RefreshReport:
             lines.append(f"{PROVIDERS[provider]}: {plural(len(self.fetched.matched[provider]), 'paper')} found ({found or 'none'}), {len(missing)} not found")
             if missing:
                 lines.append("  not found: " + ", ".join(missing))
+            if two := self.fetched.versions.get(provider):
+                lines.append(
+                    f"  {plural(len(two), 'paper')} found as two works (arXiv and publisher versions): the references of both are used;"
+                    " the id and citation count are the publisher version's"
+                )
+                lines.append("  two versions: " + ", ".join(two))
+        lines += [f"note: {note}" for note in self.fetched.notes]
         for name, diff in (("edges", self.edges), ("ids", self.ids), ("citation counts", self.counts), ("abstracts", self.abstracts)):
             lines.append(diff.summary(name, self.prune))
             lines += [f"  + {line}" for line in diff.added] + [f"  ~ {line}" for line in diff.changed]
@@ -108,25 +120,31 @@ def fetch_citations(papers: Sequence[Paper], sources: Sequence[ScholarlySource])
     counts: list[CitationCount] = []
     abstracts: list[Abstract] = []
     matched: dict[str, dict[str, str]] = {}
+    versions: dict[str, tuple[str, ...]] = {}
     for source in sources:
         found = source.resolve(papers)
-        key_of = {work.id: key for key, work in found.items()}
+        key_of = {work_id: key for key, work in found.items() for work_id in work.ids}
         for key, work in found.items():
             ids.setdefault(key, {})[source.id_field] = work.id
             day = work.retrieved.isoformat() if work.retrieved else ""
             if work.citation_count is not None:
                 counts.append(CitationCount(key, source.name, work.id, work.citation_count, day))
-            if text := plain_abstract(work.abstract):
-                abstracts.append(Abstract(key, source.name, work.id, day, text))
+            if work.abstract:  # cleaned where the source built the record (`abstracts.plain_abstract`)
+                abstracts.append(Abstract(key, source.name, work.id, day, work.abstract))
+            seen: set[str] = set()
             for ref in dict.fromkeys(work.references or ()):
                 cited = key_of.get(ref)
-                if cited is not None and cited != key:
-                    evidence = EVIDENCE.format(label=source.label, cited_id=ref, citing_id=work.id)
-                    edges.append(Citation(key, cited, source.work_url(work.id), evidence, source.name, work.id, ref, day))
+                if cited is not None and cited != key and cited not in seen:
+                    seen.add(cited)  # one edge per pair, from the first version that lists it
+                    citing_id = work.listed_by(ref)
+                    evidence = EVIDENCE.format(label=source.label, cited_id=ref, citing_id=citing_id)
+                    edges.append(Citation(key, cited, source.work_url(citing_id), evidence, source.name, citing_id, ref, day))
         matched[source.name] = {key: work.matched_by for key, work in found.items()}
+        versions[source.name] = tuple(sorted(key for key, work in found.items() if work.versions))
     providers = tuple(s.name for s in sources)
     unresolved = {name: tuple(p.key for p in papers if p.key not in matched[name]) for name in providers}
-    return Fetched(providers, tuple(edges), ids, tuple(counts), tuple(abstracts), matched, unresolved)
+    notes = tuple(note for source in sources for note in source.notes)
+    return Fetched(providers, tuple(edges), ids, tuple(counts), tuple(abstracts), matched, unresolved, versions, notes)
 
 
 def _edge_line(c: Citation) -> str:

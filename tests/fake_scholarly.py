@@ -3,8 +3,18 @@
 It answers in the formats the clients' docstrings cite (OpenAlex works and lists with `meta.next_cursor`;
 Semantic Scholar's batch, citations with `offset`/`next`, title match with 404), from a *world*: a list of
 works, each known to OpenAlex (`oa`), to Semantic Scholar (`s2`) or to both, citing others by `name`.
-Faults are scripted per path prefix (`script`): 429 with Retry-After, 500, a read that never answers,
-malformed JSON; `fail` makes a prefix answer 503 for good. Every request is counted (`count`).
+
+Beside the world it serves *recorded* answers (tests/fixtures/recorded, see its README): real OpenAlex works
+(`add_openalex`) and Semantic Scholar papers (`add_s2`) as the APIs gave them, filtered and cut to the fields
+asked for as the APIs do; merged OpenAlex ids (`merge_openalex`: the list answers with the canonical work, a
+single look-up with a 301); Semantic Scholar's paging cap (offset + limit >= 10,000 is a 400, in the recorded
+error shape); a recorded 429 with Retry-After; OpenAlex's HTML 404 for an unknown single work.
+
+Faults are scripted per path prefix (`script`): 429, 500, a read that never answers, malformed JSON; and the
+hostile ones: `huge` (`huge_bytes` of JSON), `drip` (a valid answer one byte per `drip_every` seconds),
+`away` (a 307 to another host), `deep` (JSON nested 200,000 levels), `html` (a 200 with an HTML page),
+`loop` (an OpenAlex page whose `next_cursor` never ends). `fail` makes a prefix answer 503 for good. Every
+request is counted (`count`), with its headers and query (`seen`).
 """
 
 from __future__ import annotations
@@ -24,6 +34,17 @@ from rapidfuzz import fuzz
 from survey_taxonomy.duplicates import normalise_title
 
 WORLDS = Path(__file__).resolve().parent / "fixtures" / "scholarly"
+RECORDED = Path(__file__).resolve().parent / "fixtures" / "recorded"
+S2_OFFSET_CAP = "The sum of offset and limit must be < 10000"  # the API's message, as quoted in allenai/s2-folks#12
+
+
+def recorded(name: str) -> dict:
+    """A recorded answer: {"status", "headers", "body"} (see tests/fixtures/recorded/README.md)."""
+    return json.loads((RECORDED / name).read_text(encoding="utf-8"))
+
+
+def short(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
 
 
 @dataclass
@@ -54,6 +75,13 @@ class FakeScholarly:
     def __init__(self, world: list[FakeWork]):
         self.set_world(world)
         self.requests: list[tuple[str, str]] = []
+        self.seen: list[tuple[str, str, dict[str, str]]] = []  # (path, query, headers) of every request
+        self.oa_records: dict[str, dict] = {}
+        self.oa_merged: dict[str, str] = {}
+        self.s2_records: dict[str, dict] = {}
+        self.s2_citing: dict[str, list[str]] = {}
+        self.huge_bytes = 2_000_000
+        self.drip_every = 1.0
         self.faults: dict[str, list[str]] = {}
         self.failing: set[str] = set()
         self.retry_after = "1"
@@ -77,9 +105,28 @@ class FakeScholarly:
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
-        base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.port = self.httpd.server_address[1]
+        base = f"http://127.0.0.1:{self.port}"
         self.openalex_url = f"{base}/openalex"
         self.s2_url = f"{base}/s2/graph/v1"
+
+    # --- recorded answers ---
+
+    def add_openalex(self, results: list[dict]) -> None:
+        """Serve these recorded OpenAlex works (as a list answer's `results` hold them)."""
+        self.oa_records |= {short(r["id"]): r for r in results}
+
+    def merge_openalex(self, old: str, new: str) -> None:
+        """`old` was merged into `new`: lists answer with `new`, `/works/old` redirects (301) to `/works/new`."""
+        self.oa_merged[old] = new
+
+    def add_s2(self, papers: list[dict | None]) -> None:
+        """Serve these recorded Semantic Scholar papers (None entries, as a batch answer has them, are skipped)."""
+        self.s2_records |= {p["paperId"]: p for p in papers if p}
+
+    def s2_cite(self, cited: str, citing: list[str]) -> None:
+        """The recorded papers `citing` cite the paper `cited` (a world work's or a recorded paper's paperId)."""
+        self.s2_citing.setdefault(cited, []).extend(citing)
 
     def set_world(self, world: list[FakeWork]) -> None:
         self.world = {w.name: w for w in world}
@@ -111,12 +158,14 @@ class FakeScholarly:
         self.open.wait(60)
         with self.lock:
             self.requests.append((method, url.path))
+            self.seen.append((url.path, url.query, {k.lower(): v for k, v in handler.headers.items()}))
             fault = next((self.faults[p].pop(0) for p in self.faults if url.path.startswith(p) and self.faults[p]), None)
             failing = any(url.path.startswith(p) for p in self.failing)
         if failing:
             return self._send(handler, 503, {"error": "Service Unavailable"})
         if fault == "429":
-            return self._send(handler, 429, {"error": "Too Many Requests"}, {"Retry-After": self.retry_after})
+            rec = recorded("s2_429.json")
+            return self._send(handler, 429, rec["body"], {"Retry-After": self.retry_after})
         if fault == "500":
             return self._send(handler, 500, {"message": "Internal Server Error"})
         if fault == "hang":
@@ -124,21 +173,67 @@ class FakeScholarly:
             return None
         if fault == "malformed":
             return self._send(handler, 200, None, raw=b'{"results": [{"id": ')
+        if fault is not None and self._hostile(handler, fault, url):
+            return None
         if url.path == "/openalex/works":
             return self._send(handler, 200, self._openalex_list(query))
+        if url.path.startswith("/openalex/works/"):
+            return self._openalex_single(handler, unquote(url.path.rsplit("/", 1)[-1]), query, url.query)
         if url.path == "/s2/graph/v1/paper/batch":
             return self._send(handler, 200, self._s2_batch(json.loads(body)["ids"], query.get("fields", "")))
         if url.path == "/s2/graph/v1/paper/search/match":
             return self._s2_match(handler, query)
         if url.path.startswith("/s2/graph/v1/paper/") and url.path.endswith("/citations"):
+            if int(query.get("offset", 0)) + int(query.get("limit", 100)) >= 10000:
+                rec = recorded("s2_error_400.json")
+                return self._send(handler, rec["status"], {"error": S2_OFFSET_CAP})
             return self._send(handler, 200, self._s2_citations(unquote(url.path.split("/")[-2]), query))
         return self._send(handler, 404, {"error": f"no route {url.path}"})
+
+    def _hostile(self, handler: BaseHTTPRequestHandler, fault: str, url) -> bool:
+        """Answer like a hostile or broken server; False when `fault` is not one of these."""
+        if fault == "huge":
+            self._send(handler, 200, None, raw=b'{"results": [], "meta": {}, "pad": "' + b"x" * self.huge_bytes + b'"}')
+        elif fault == "deep":
+            self._send(handler, 200, None, raw=b"[" * 200_000 + b"]" * 200_000)
+        elif fault == "html":
+            self._send(handler, 200, None, raw=b"<!doctype html><html><title>Maintenance</title></html>")
+        elif fault == "away":
+            handler.send_response(307)
+            handler.send_header("Location", f"http://localhost:{self.port}{url.path}?{url.query}")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+        elif fault == "drip":
+            payload = json.dumps({"meta": {"count": 0, "next_cursor": None}, "results": []}).encode() * 100
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            for byte in payload:
+                if self.release.wait(self.drip_every):
+                    break
+                try:
+                    handler.wfile.write(bytes([byte]))
+                    handler.wfile.flush()
+                except OSError:  # the client gave up: what the test wants
+                    break
+        elif fault == "loop":
+            ids = sorted(self.oa_records) or [w.oa for w in self.world.values() if w.oa]
+            page = {
+                "meta": {"count": None, "per_page": 200, "next_cursor": f"c{len(self.requests)}"},
+                "results": [{"id": f"https://openalex.org/{ids[0]}"}] * 200,
+            }
+            self._send(handler, 200, page)
+        else:
+            return False
+        return True
 
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, status: int, data, headers: dict | None = None, raw: bytes | None = None) -> None:
         payload = raw if raw is not None else json.dumps(data).encode()
         handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
+        if "Content-Type" not in (headers or {}):
+            handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(payload)))
         for name, value in (headers or {}).items():
             handler.send_header(name, value)
@@ -188,10 +283,45 @@ class FakeScholarly:
             return (w.date or f"{w.year}-01-15") >= values[0]
         raise ValueError(f"filter {name} is not faked")
 
+    def _raw_matches(self, r: dict, name: str, values: list[str]) -> bool:
+        if name == "doi":
+            return (r.get("doi") or "").lower().removeprefix("https://doi.org/") in {v.lower().removeprefix("https://doi.org/") for v in values}
+        if name in ("openalex", "ids.openalex"):
+            asked = {self.oa_merged.get(short(v), short(v)) for v in values}
+            return short(r["id"]) in asked
+        if name == "cites":
+            return bool({short(x) for x in r.get("referenced_works") or []} & set(values))
+        if name in ("title.search", "display_name.search"):
+            return all(word in normalise_title(r.get("title") or "").split() for word in values[0].split())
+        if name == "publication_year":
+            return str(r.get("publication_year")) == values[0]
+        if name == "from_publication_date":
+            return (r.get("publication_date") or "") >= values[0]
+        raise ValueError(f"filter {name} is not faked")
+
+    def _openalex_single(self, handler, ident: str, query: dict, raw_query: str) -> None:
+        if ident in self.oa_merged:
+            rec = recorded("openalex_merged_301.json")  # the documented shape, pointed at the canonical work here
+            handler.send_response(rec["status"])
+            handler.send_header("Location", f"{self.openalex_url}/works/{self.oa_merged[ident]}?{raw_query}")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return None
+        select = query.get("select", "")
+        if ident in self.oa_records:
+            r = self.oa_records[ident]
+            return self._send(handler, 200, {k: v for k, v in r.items() if not select or k in select.split(",")})
+        for w in self.world.values():
+            if w.oa == ident:
+                return self._send(handler, 200, self._oa_work(w, select))
+        rec = recorded("openalex_single_404_html.json")
+        return self._send(handler, rec["status"], None, {"Content-Type": rec["headers"]["Content-Type"]}, raw=rec["body"].encode())
+
     def _openalex_list(self, query: dict) -> dict:
         filters = [part.split(":", 1) for part in query.get("filter", "").split(",") if part]
-        works = [w for w in self.world.values() if w.oa and all(self._oa_matches(w, n, v.split("|")) for n, v in filters)]
-        works.sort(key=lambda w: w.oa)
+        works: list = [w for w in self.world.values() if w.oa and all(self._oa_matches(w, n, v.split("|")) for n, v in filters)]
+        works += [r for r in self.oa_records.values() if all(self._raw_matches(r, n, v.split("|")) for n, v in filters)]
+        works.sort(key=lambda w: w.oa if isinstance(w, FakeWork) else short(w["id"]))
         per_page = int(query.get("per-page", 25))
         cursor = query.get("cursor", "*")
         start = 0 if cursor == "*" else int(base64.b64decode(cursor))
@@ -205,10 +335,29 @@ class FakeScholarly:
                 "per_page": per_page,
                 "next_cursor": base64.b64encode(str(start + per_page).encode()).decode() if more else None,
             },
-            "results": [self._oa_work(w, query.get("select", "")) for w in page],
+            "results": [self._oa_work(w, query.get("select", "")) if isinstance(w, FakeWork) else self._raw_select(w, query.get("select", "")) for w in page],
         }
 
+    @staticmethod
+    def _raw_select(r: dict, select: str) -> dict:
+        return {k: v for k, v in r.items() if not select or k in select.split(",")}
+
     # Semantic Scholar
+
+    @staticmethod
+    def _s2_raw(paper: dict, fields: str) -> dict:
+        """A recorded paper cut to the fields asked for, as the API answers (paperId always)."""
+        wanted = {f.split(".")[0] for f in fields.split(",") if f} | {"paperId"}
+        return {k: v for k, v in paper.items() if k in wanted}
+
+    def _s2_raw_find(self, ident: str) -> dict | None:
+        for p in self.s2_records.values():
+            ids = p.get("externalIds") or {}
+            if ident == p["paperId"] or (ident.startswith("ARXIV:") and ids.get("ArXiv") == ident[6:]):
+                return p
+            if ident.startswith("DOI:") and str(ids.get("DOI") or "").lower() == ident[4:].lower():
+                return p
+        return None
 
     def _s2_paper(self, w: FakeWork, fields: str) -> dict:
         ids = {"CorpusId": abs(hash(w.s2)) % 10**8}
@@ -244,22 +393,30 @@ class FakeScholarly:
         return None
 
     def _s2_batch(self, ids: list[str], fields: str) -> list:
-        return [self._s2_paper(w, fields) if (w := self._s2_find(i)) else None for i in ids]
+        out: list = []
+        for i in ids:
+            raw = self._s2_raw_find(i)
+            out.append(self._s2_raw(raw, fields) if raw else self._s2_paper(w, fields) if (w := self._s2_find(i)) else None)
+        return out
 
     def _s2_match(self, handler, query: dict) -> None:
-        scored = [(fuzz.ratio(normalise_title(w.title), normalise_title(query["query"])), w) for w in self.world.values() if w.s2]
+        scored: list = [(fuzz.ratio(normalise_title(w.title), normalise_title(query["query"])), w) for w in self.world.values() if w.s2]
+        scored += [(fuzz.ratio(normalise_title(p.get("title") or ""), normalise_title(query["query"])), p) for p in self.s2_records.values()]
         best = max(scored, key=lambda sw: sw[0], default=(0, None))
         if best[0] < 80:
             return self._send(handler, 404, {"error": "Title match not found"})
-        paper = self._s2_paper(best[1], query.get("fields", "title"))
+        fields = query.get("fields", "title")
+        paper = self._s2_paper(best[1], fields) if isinstance(best[1], FakeWork) else self._s2_raw(best[1], fields)
         return self._send(handler, 200, {"data": [{**paper, "matchScore": best[0]}]})
 
     def _s2_citations(self, ident: str, query: dict) -> dict:
         cited = self._s2_find(ident)
-        citing = sorted((w for w in self.world.values() if w.s2 and cited and cited.name in w.cites), key=lambda w: w.s2)
+        fields = query.get("fields", "")
+        citing = [self._s2_paper(w, fields) for w in sorted((w for w in self.world.values() if w.s2 and cited and cited.name in w.cites), key=lambda w: w.s2)]
+        citing += [self._s2_raw(self.s2_records[i], fields) for i in self.s2_citing.get(cited.s2 if cited else ident, [])]
         offset, limit = int(query.get("offset", 0)), int(query.get("limit", 100))
         page = citing[offset : offset + limit]
-        data: dict = {"offset": offset, "data": [{"citingPaper": self._s2_paper(w, query.get("fields", ""))} for w in page]}
+        data: dict = {"offset": offset, "data": [{"citingPaper": p} for p in page]}
         if offset + limit < len(citing):
             data["next"] = offset + limit
         return data

@@ -45,7 +45,7 @@ def test_a_file_without_the_columns_is_one_problem(tmp_path):
 def test_plain_abstract_keeps_words_and_cuts_long_text_at_a_word():
     long = plain_abstract("word " * LIMIT)
     assert len(long) <= LIMIT and long.endswith("word…")
-    assert plain_abstract("<p>Two\n\nlines</p>\x07") == "Two lines"
+    assert plain_abstract("<p>Two\n\nlines of a real abstract</p>\x07") == "Two lines of a real abstract"
     assert plain_abstract('Ends with onload="x()"') == ""
 
 

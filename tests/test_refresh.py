@@ -131,7 +131,7 @@ def test_a_failing_source_leaves_the_files_byte_identical_and_a_rerun_resumes(fa
     monkeypatch.setattr(citations_cli, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
     assert cli.main(["citations", "refresh", "--source", "semanticscholar"]) == 1
     err = capsys.readouterr().err
-    assert "error: 127.0.0.1" in err and "server error 503" in err and "No file was written." in err
+    assert "error: Semantic Scholar, looking up " in err and "127.0.0.1" in err and "server error 503" in err and "No file was written." in err
     assert snapshot(tiny_copy) == before
     # The source is back: the rerun asks OpenAlex nothing (its answers are cached) and writes what a fresh run writes.
     fake_scholarly.failing.clear()

@@ -1,7 +1,8 @@
 """Scholarly sources: clients of OpenAlex and Semantic Scholar behind one interface (`ScholarlySource`).
 
 `open_sources` builds the clients a run asks for from the settings, sharing one `HttpClient` (one cache, one
-request counter). Only public ids and titles are sent; the contact e-mail goes to OpenAlex only when set.
+request counter). Only public ids and titles are sent; the contact e-mail goes to OpenAlex only when set, and
+both it and the Semantic Scholar key are the client's secrets (never stored or shown, see `http`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Unpack
 
 from ..config import Settings
-from .base import Progress, ScholarlySource, Work, is_same_paper
+from .base import Progress, ScholarlySource, Since, Work, is_same_paper
 from .http import HttpClient, RetryOptions
 from .openalex import OpenAlex
 from .semanticscholar import SemanticScholar
@@ -44,7 +45,10 @@ def open_sources(
 ) -> tuple[HttpClient, list[ScholarlySource]]:
     """An `HttpClient` on the settings' cache and timeout, and a client per name (see `SOURCES`) using it."""
     agent = "small-models-atlas/0.1" + (f" (mailto:{settings.contact_email})" if settings.contact_email else "")
-    http = HttpClient(settings.scholarly_cache, timeout=settings.http_timeout, max_age=max_age, user_agent=agent, on_request=on_request, **http_options)
+    secrets = (settings.s2_api_key, settings.contact_email)
+    http = HttpClient(
+        settings.scholarly_cache, timeout=settings.http_timeout, max_age=max_age, user_agent=agent, secrets=secrets, on_request=on_request, **http_options
+    )
     clients: list[ScholarlySource] = []
     for name in names:
         if name == OpenAlex.name:
@@ -62,6 +66,7 @@ __all__ = [
     "Progress",
     "ScholarlySource",
     "SemanticScholar",
+    "Since",
     "Work",
     "is_same_paper",
     "open_sources",
