@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from survey_taxonomy import cards, ui
 from survey_taxonomy.corpus import Corpus
@@ -21,9 +22,11 @@ from survey_taxonomy.models.chat import Answer, ChatModel, Reply
 from survey_taxonomy.models.large import LargeModelStatus, large_model
 from survey_taxonomy.models.local import small_model
 from survey_taxonomy.models.questions import load_questions
-from survey_taxonomy.models.rag import Asked, answer_markdown, cascade_result, start_ask
+from survey_taxonomy.models.rag import DEFAULT_MODE, EXTRACTIVE_LABEL, Asked, answer_markdown, rests_on_markdown, start_ask, start_extract
 from survey_taxonomy.models.speculative import SpeculativeRun, configured_models, prompt_messages, reported_speedups, speculative_requirements
+from survey_taxonomy.models.support import SUPPORT_THRESHOLD, SentenceCheck
 from survey_taxonomy.query import Selection
+from survey_taxonomy.records import Paper
 from survey_taxonomy.words import plural
 
 MODES = {
@@ -34,10 +37,17 @@ MODES = {
     "category": ("Category suggestion", "competition/task-specific"),
 }
 CONFIDENCE_HELP = (
-    "Confidence is the model's own probability for the tokens it wrote (the exp of their mean log-probability). "
-    "It says how sure the model was of its wording, not whether the answer is right: a small model can be "
-    "confidently wrong."
+    "The token probability is the model's own probability for the tokens it wrote (the exp of their mean "
+    "log-probability). It says how sure the model was of its wording, not whether the answer is right: a small "
+    "model can be confidently wrong. The cascade uses it only to decide when to ask the large model."
 )
+SUPPORT_HELP = (
+    f"A sentence counts as supported when its cited papers' title, summary and abstract (when fetched) contain at "
+    f"least {SUPPORT_THRESHOLD:.0%} of its content words. This word check is fast and local but cannot see a negation "
+    "or a wrong number: read the passage beside each sentence, and the paper."
+)
+ASK_MODES = {"extractive": "Extractive (the papers' own sentences)", "small": "Small model", "large": "Large model", "cascade": "Cascade"}
+STREAM_EVERY_S = 0.1
 FLAGSHIP = "How can a small model make LLM decoding faster?"
 
 
@@ -58,33 +68,73 @@ def _loo(signature: tuple, _c: Corpus) -> LooReport:
     return leave_one_out(_c)
 
 
-def _stream(pieces: Iterator[str], keys: list[str] | None = None) -> str:
+def _stream(pieces: Iterator[str], keys: list[str] | None = None) -> tuple[str, DeltaGenerator]:
     """Stream a model's text into the page as inert Markdown (cited keys become links to the papers' pages); a
-    model failure is shown, not raised."""
+    model failure is shown, not raised. Returns the text and its box, so a caller can redraw the finished answer.
+
+    The box is redrawn at most every `STREAM_EVERY_S`: redrawing it for every token (each redraw escapes the whole
+    text again and sends it to the browser) made the page read the model's stream slower than llama.cpp wrote it.
+    """
     box = st.empty()
     box.caption("Waiting for the model's first words…")
-    text = ""
+    text, shown = "", 0.0
     try:
         for piece in pieces:
             text += piece
-            box.markdown(answer_markdown(text, keys or []))
+            if time.perf_counter() - shown >= STREAM_EVERY_S:
+                box.markdown(answer_markdown(text, keys or []))
+                shown = time.perf_counter()
     except ModelError as exc:
         st.error(str(exc))
-    return text
+    if text:
+        box.markdown(answer_markdown(text, keys or []))
+    return text, box
 
 
-def _answer_block(title: str, reply: Reply | Asked) -> Answer | None:
-    """A labelled, streamed answer with its metrics underneath."""
+def _answer_block(title: str, reply: Reply, probability: bool = False) -> Answer | None:
+    """A labelled, streamed answer with its metrics underneath; `probability` adds the token probability that the
+    cascade routes on (labelled as such: it is not a measure of correctness)."""
     st.markdown(f"**{title}**")
-    keys = reply.keys if isinstance(reply, Asked) else None
-    _stream(iter(reply), keys)
-    answer = reply.answer if isinstance(reply, Reply) else reply.reply.answer
+    _stream(iter(reply))
+    answer = reply.answer
     if answer is not None:
-        confidence = "" if answer.confidence is None else f" · confidence {answer.confidence:.2f}"
-        st.caption(answer.metrics.describe() + confidence, help=CONFIDENCE_HELP)
-        if keys:
-            st.caption("A cited key names a paper the model was shown, not proof that the paper says this: open it and check.")
+        extra = f" · token probability {answer.confidence:.2f}" if probability and answer.confidence is not None else ""
+        st.caption(answer.metrics.describe() + extra, help=CONFIDENCE_HELP if extra else None)
     return answer
+
+
+def _asked_block(title: str, asked: Asked, probability: bool = False) -> Answer | None:
+    """A streamed answer from retrieved papers, redrawn when done as it is kept (ending at a sentence boundary),
+    then what each of its sentences rests on; `probability` as in `_answer_block`."""
+    st.markdown(f"**{title}**")
+    _, box = _stream(iter(asked), asked.keys)
+    answer = asked.reply.answer
+    if answer is None:
+        return None
+    box.markdown(answer_markdown(asked.text, asked.keys) if asked.text else "*The model finished no sentence within the token limit.*")
+    first = "n/a" if asked.first_word_s is None else f"{asked.first_word_s:.2f} s"
+    extra = f" · token probability {answer.confidence:.2f}" if probability and answer.confidence is not None else ""
+    st.caption(f"{answer.metrics.describe()} · first word {first} after asking (retrieval included){extra}", help=CONFIDENCE_HELP if extra else None)
+    if asked.cut:
+        st.caption("The model reached the token limit: its unfinished last sentence is not shown.")
+    _rests_on(asked.checks())
+    return answer
+
+
+def _retrieved(papers: list[Paper]) -> None:
+    st.markdown(f"**The {len(papers)} papers retrieved for your question**, which the answer is drawn from:")
+    for i, paper in enumerate(papers, 1):
+        st.markdown(f"{i}\\. [{ui.markdown_text(paper.title)}]({cards.paper_url(paper.key)}) · {ui.markdown_text(paper.key)}")
+
+
+def _rests_on(checks: list[SentenceCheck]) -> None:
+    """Each sentence with its verdict and the passage of each cited paper (see `rag.rests_on_markdown`)."""
+    if not checks:
+        return
+    backed = sum(check.supported for check in checks)
+    st.markdown(f"**What the answer rests on** · {backed} of {plural(len(checks), 'sentence')} supported by the papers they cite")
+    st.markdown(rests_on_markdown(checks))
+    st.caption(SUPPORT_HELP)
 
 
 def _node_papers(c: Corpus, node_id: str) -> None:
@@ -143,41 +193,50 @@ retriever = ui.retriever(c)
 
 if mode == "ask":
     st.subheader("Ask the survey")
-    st.markdown(f"The top {k} papers for your question are retrieved (TF-IDF and WordLlama embeddings, fused); the model answers from them, citing keys.")
+    st.markdown(
+        f"The top {k} papers for your question are retrieved (TF-IDF and WordLlama embeddings, fused). The **extractive** "
+        "answer quotes the most relevant sentence of the best of them, each with its key; a **model** writes an answer "
+        "from them instead, and each of its sentences is checked against the papers it cites."
+    )
     question = st.text_input("Question", FLAGSHIP, key="demo_ask_question")
-    options = ["small", "large", "cascade"] if large is not None else ["small"]
-    choice = st.radio("Model", options, key="demo_ask_model", horizontal=True, format_func={"small": "Small", "large": "Large", "cascade": "Cascade"}.get)
-    threshold = st.slider("Cascade threshold", 0.0, 1.0, 0.5, 0.05, key="demo_ask_threshold") if choice == "cascade" else 0.5
+    options = list(ASK_MODES) if large is not None else ["extractive", "small"]
+    choice = st.radio("Answer", options, key="demo_ask_model", horizontal=True, format_func=ASK_MODES.get, index=options.index(DEFAULT_MODE))
+    threshold = (
+        st.slider("Cascade threshold (token probability)", 0.0, 1.0, 0.5, 0.05, key="demo_ask_threshold", help=CONFIDENCE_HELP) if choice == "cascade" else 0.5
+    )
     if st.button("Ask", key="demo_ask_run", type="primary") and question.strip():
-        first = start_ask(question, large if choice == "large" else small, retriever, c.taxonomy, k, max_tokens)
-        st.markdown(f"**The {len(first.papers)} papers retrieved for your question**, which the model reads before answering:")
-        for i, paper in enumerate(first.papers, 1):
-            st.markdown(f"{i}\\. [{ui.markdown_text(paper.title)}]({cards.paper_url(paper.key)}) · {ui.markdown_text(paper.key)}")
-        if first.prefix:
-            st.caption("The small model's answer is started with “According to [” so that it names a source; it picks which one.")
-        asked = {"first": first}
+        abstracts = {a.key: a.text for a in c.abstracts}
+        if choice == "extractive":
+            extracted = start_extract(question, retriever, k, abstracts)
+            _retrieved(extracted.papers)
+            st.markdown(f"**Answer: {EXTRACTIVE_LABEL}**")
+            st.markdown(answer_markdown(extracted.text, extracted.keys))
+            st.caption(
+                f"Retrieval and selection took {extracted.first_word_s:.2f} s; nothing was generated, so every sentence is the cited paper's own summary."
+            )
+            _rests_on(extracted.checks())
+        else:
+            first = start_ask(question, large if choice == "large" else small, retriever, c.taxonomy, k, max_tokens, abstracts)
+            _retrieved(first.papers)
+            if first.prefix:
+                st.caption("The small model's answer is started with “According to [” so that it names a source; it picks which one.")
+            asked = {"first": first}
 
-        def _ask_large() -> Answer | None:
-            asked["second"] = start_ask(question, large, retriever, c.taxonomy, k, max_tokens)
-            return _answer_block(f"Answer by {large.label}", asked["second"])
+            def _ask_large() -> Answer | None:
+                asked["second"] = start_ask(question, large, retriever, c.taxonomy, k, max_tokens, abstracts)
+                return _asked_block(f"Answer by {large.label}", asked["second"])
 
-        def _verdict(answer: Answer) -> None:
-            st.markdown(f"Confidence {answer.confidence or 0:.2f} < threshold {threshold:.2f}: **escalated to the large model**")
+            def _verdict(answer: Answer) -> None:
+                st.markdown(f"Token probability {answer.confidence or 0:.2f} < threshold {threshold:.2f}: **escalated to the large model**")
 
-        routed = route(
-            lambda: _answer_block(f"Answer by {first.reply.model.label}", first),
-            _ask_large if choice == "cascade" else None,
-            threshold,
-            on_escalate=_verdict,
-        )
-        if routed is not None and choice == "cascade" and not routed.escalated:
-            st.markdown(f"Confidence {routed.first.confidence or 0:.2f} ≥ threshold {threshold:.2f}: kept")
-        second = asked.get("second")
-        final = second or first
-        if final.reply.answer is not None:
-            result = cascade_result(first, second, threshold) if choice == "cascade" else final.result()
-            cited = result["cited"]
-            st.markdown("Cited: " + (", ".join(f"[{ui.markdown_text(key)}]({cards.paper_url(key)})" for key in cited) if cited else "no retrieved paper"))
+            routed = route(
+                lambda: _asked_block(f"Answer by {first.reply.model.label}", first, choice == "cascade"),
+                _ask_large if choice == "cascade" else None,
+                threshold,
+                on_escalate=_verdict,
+            )
+            if routed is not None and choice == "cascade" and not routed.escalated:
+                st.markdown(f"Token probability {routed.first.confidence or 0:.2f} ≥ threshold {threshold:.2f}: kept")
 
 elif mode == "side":
     st.subheader("Side by side")
@@ -191,7 +250,7 @@ elif mode == "side":
                     st.info("No large model is configured; see “How to configure a large model” above.")
                     continue
                 if ground:
-                    _answer_block(model.label, start_ask(prompt, model, retriever, c.taxonomy, k, max_tokens))
+                    _asked_block(model.label, start_ask(prompt, model, retriever, c.taxonomy, k, max_tokens))
                 else:
                     _answer_block(model.label, model.stream([{"role": "user", "content": prompt}], max_tokens))
         st.caption("The two answers run one after the other, so neither slows the other down.")
@@ -199,8 +258,9 @@ elif mode == "side":
 elif mode == "cascade":
     st.subheader("Cascade / routing")
     st.markdown(
-        "The small model answers first; its confidence is the exp of its mean token log-probability. Below the "
-        "threshold the query is escalated to the large model. Threshold 0 keeps everything on the small model, 1 sends everything on."
+        "The small model answers first; its token probability (the exp of its mean token log-probability: how sure it "
+        "was of its wording, not whether it is right) is the routing signal. Below the threshold the query is escalated "
+        "to the large model. Threshold 0 keeps everything on the small model, 1 sends everything on."
     )
     threshold = st.slider("Threshold", 0.0, 1.0, 0.5, 0.05, key="demo_threshold")
     question = st.text_input("Question", "Why do tree-based models still beat deep learning on tabular data?", key="demo_cascade_question")
@@ -208,10 +268,10 @@ elif mode == "cascade":
     if st.button("Route this question", key="demo_cascade_run", type="primary") and question.strip():
         start = time.perf_counter()
         routed = route(
-            lambda: _answer_block(small.label, start_ask(question, small, retriever, c.taxonomy, k, max_tokens)),
-            (lambda: _answer_block(large.label, start_ask(question, large, retriever, c.taxonomy, k, max_tokens))) if large is not None else None,
+            lambda: _asked_block(small.label, start_ask(question, small, retriever, c.taxonomy, k, max_tokens), probability=True),
+            (lambda: _asked_block(large.label, start_ask(question, large, retriever, c.taxonomy, k, max_tokens))) if large is not None else None,
             threshold,
-            on_escalate=lambda answer: st.markdown(f"Confidence {answer.confidence or 0:.2f} < {threshold:.2f}: **escalated**"),
+            on_escalate=lambda answer: st.markdown(f"Token probability {answer.confidence or 0:.2f} < {threshold:.2f}: **escalated**"),
         )
         if routed is not None:
             if routed.escalated and large is None:

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.models.local import SMALL_LABEL, find_small_gguf
+from survey_taxonomy.models.rag import DEFAULT_MODE, EXTRACTIVE_LABEL
 from survey_taxonomy.models.server import LocalServer, ServerSpec
 from survey_taxonomy.models.speculative import NEEDS
 
@@ -88,17 +89,29 @@ def test_the_mode_comes_from_the_url():
     assert at.radio(key="demo_mode").value == "category"
 
 
-def test_ask_the_survey_with_the_small_model_shows_an_answer_and_metrics():
+def test_ask_the_survey_answers_extractively_by_default_then_with_the_small_model_checked_sentence_by_sentence():
     at = open_demo("ask")
+    assert at.radio(key="demo_ask_model").value == DEFAULT_MODE == "extractive"
     at.button(key="demo_ask_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     markdown = texts(at.markdown)
-    assert f"**Answer by {SMALL_LABEL}**" in markdown
+    answer = markdown[markdown.index(f"**Answer: {EXTRACTIVE_LABEL}**") + 1]
+    assert answer.count("](paper?key=") == 3
+    assert any(m.startswith("**What the answer rests on** · 3 of 3 sentences supported") for m in markdown)
+
+    at.radio(key="demo_ask_model").set_value("small").run()
+    at.button(key="demo_ask_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    markdown = texts(at.markdown)
     answer = markdown[markdown.index(f"**Answer by {SMALL_LABEL}**") + 1]
     assert answer.startswith("According to [")
     metrics = [c for c in texts(at.caption) if c.startswith(SMALL_LABEL)]
-    assert metrics and "first token" in metrics[0] and "tokens/s" in metrics[0] and "confidence" in metrics[0]
-    assert any(m.startswith("Cited: ") for m in markdown)
+    assert metrics and "first token" in metrics[0] and "tokens/s" in metrics[0] and "first word" in metrics[0]
+    assert not any("confidence" in c or "probability" in c for c in metrics)  # no token probability posing as correctness
+    rests = [m for m in markdown if m.startswith("**What the answer rests on**")]
+    assert len(rests) == 1
+    assert any(m.startswith(("- ✅", "- ⚠️")) for m in markdown)
+    assert any("cannot see a negation" in c for c in texts(at.caption))
 
 
 def test_cascade_at_threshold_zero_keeps_the_small_answer_and_logs_it():

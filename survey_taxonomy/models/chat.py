@@ -240,6 +240,11 @@ class Reply:
     answer: Answer | None = None
     _started: bool = field(default=False, repr=False)
 
+    @property
+    def started(self) -> bool:
+        """Whether someone began to stream it (it can be streamed only once)."""
+        return self._started
+
     def __iter__(self) -> Iterator[str]:
         if self._started:
             raise RuntimeError("a reply can be streamed only once")

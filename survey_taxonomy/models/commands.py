@@ -4,8 +4,9 @@
 commands start without it. Both take the run's `Settings` from `args.settings`; `suggest-category` trains on the
 dataset with the approved submissions, as the app's classifier does.
 
-- `ask TEXT [--model small|large|cascade] [--k 5] [--threshold T] [--max-tokens N] [--format json|text]`:
-  `{"answer", "cited", "model_used", "confidence", "metrics", "retrieved"}` (+ `"route"` for the cascade).
+- `ask TEXT [--model extractive|small|large|cascade] [--k 5] [--threshold T] [--max-tokens N] [--format json|text]`:
+  `rag.answer_record`'s fields (+ `"route"` for the cascade); `extractive` (the default, `rag.DEFAULT_MODE`) quotes
+  the retrieved papers and needs no model.
 - `suggest-category TEXT [--summary S] [--n 3] [--format json|text]`: `[{"id", "score"}]`.
 """
 
@@ -28,7 +29,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
     corpus = load_corpus(settings.data_dir)
     large = None
-    if args.model != "small":
+    if args.model in ("large", "cascade"):
         status = large_model(settings)
         if not status.available:
             print(f"error: --model {args.model} needs a large model: {status.message}\n\n{status.help}", file=sys.stderr)
@@ -40,8 +41,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 0
     print(result["answer"])
     print(f"\ncited: {', '.join(result['cited']) or 'none'}")
-    confidence = "n/a" if result["confidence"] is None else f"{result['confidence']:.3f}"
-    print(f"answered by {result['model_used']} (small model's confidence {confidence})")
+    supported = sum(s["supported"] for s in result["sentences"])
+    invented = f"; names no retrieved paper: {', '.join(result['invented'])}" if result["invented"] else ""
+    print(f"answered by {result['model_used']}: {supported} of {len(result['sentences'])} sentences supported by the papers they cite{invented}")
     print(" · ".join(f"{k} {v}" for k, v in result["metrics"].items() if k != "model"))
     return 0
 
@@ -70,9 +72,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add `ask` and `suggest-category` to the main parser."""
     p = commands.add_parser("ask", help="answer a question from the survey's papers with the small or large model, citing keys")
     p.add_argument("text")
-    p.add_argument("--model", choices=("small", "large", "cascade"), default="small")
+    p.add_argument("--model", choices=("extractive", "small", "large", "cascade"), default="extractive")  # rag.MODES, rag.DEFAULT_MODE
     p.add_argument("--k", type=int, default=5, help="papers retrieved and shown to the model")
-    p.add_argument("--threshold", type=_threshold, default=0.5, help="cascade: escalate when the small model's confidence is below this (0 never, 1 always)")
+    p.add_argument("--threshold", type=_threshold, default=0.5, help="cascade: escalate below this small-model token probability (0 never, 1 always)")
     p.add_argument("--max-tokens", type=int, default=160)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_ask)

@@ -1,22 +1,29 @@
-"""Ask the survey: retrieve the top-k papers for a question and let a model answer from them, citing keys.
+"""Ask the survey: retrieve the top-k papers for a question and answer from them, citing keys, each cited
+sentence checked against the paper it cites.
 
 Terms:
 - *sources*: the retrieved papers, shown to the model numbered [1]..[k] with title, summary, taxonomy labels and
   topics. Numbers are far easier for a 135M model to copy than keys like `leviathan2023fast`; each `[n]` the model
-  writes is replaced by `[key]` while the answer streams.
-- *cited*: the keys of the sources the answer refers to, in order of first mention; numbers outside 1..k (which
-  a small model sometimes invents) are dropped, so `cited` only ever holds keys of the retrieved set.
+  writes is replaced by `[key]` while the answer streams. A number outside 1..k stays as written and is reported as
+  *invented* (see `support`), never linked or counted as cited.
+- *modes*: `extractive` (no model: the retrieved papers' own sentences, each with its key), `small`, `large`, and
+  `cascade` (small first, the large model below a token-probability threshold). `DEFAULT_MODE` is the one the
+  measurements of `benchmarks/ask_eval.py` favour.
 - *prefill*: for models served by llama.cpp in this process, the answer is started with "According to [" and the
   model continues it, which makes even the small model name a source; the prefix is part of the shown answer.
+- *cut*: an answer the token limit stopped; its unfinished last sentence is dropped, so answers end at a sentence
+  boundary.
+- *first word*: seconds from asking (retrieval included) to the first word of the model's own text.
 
-`ask` runs the whole thing for the CLI; the page uses `start_ask` to stream, and `ask_result` to report.
+`ask` runs the whole thing for the CLI; the page uses `start_ask`/`start_extract` to stream, and `result` to report.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -26,12 +33,17 @@ from ..taxonomy import Taxonomy
 from .cascade import should_escalate
 from .chat import Answer, ChatModel, Message, Reply
 from .retrieval import Retriever, paper_text
+from .support import SentenceCheck, check_answer, complete_sentences, content_stems, evidence_for, split_sentences
 
 PREFILL = "According to ["
 SYSTEM = (
     "You answer questions about research papers, using only the numbered papers below. "
     "Cite every paper you use by its number in square brackets, like [1]. Answer in two or three sentences."
 )
+MODES = ("extractive", "small", "large", "cascade")
+DEFAULT_MODE = "extractive"  # see the README's ask table: no invented keys, every sentence the paper's own words
+EXTRACTIVE_LABEL = "extractive (the papers' own sentences)"
+EXTRACT_SENTENCES = 3
 _NUMBER = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -84,6 +96,35 @@ def answer_markdown(text: str, keys: Sequence[str], url: str = "paper?key=") -> 
     return "".join(out)
 
 
+def rests_on_markdown(checks: Sequence[SentenceCheck], url: str = "paper?key=") -> str:
+    """What an answer rests on, as inert Markdown: each sentence with its verdict, and under it, for each paper it
+    cites, the passage of that paper closest to it with the share of the sentence's content words the paper has.
+
+    >>> from .support import check_answer
+    >>> print(rests_on_markdown(check_answer("Drafts speed decoding [k1]. Birds fly [k1]. See [9].", {"k1": "Small drafts speed up decoding."})))
+    - ✅ **Supported by its source:** Drafts speed decoding [\\[k1\\]](paper?key=k1)\\.
+      - [\\[k1\\]](paper?key=k1) has 100% of its words: “Small drafts speed up decoding\\.”
+    - ⚠️ **Not supported by the paper it cites:** Birds fly [\\[k1\\]](paper?key=k1)\\.
+      - [\\[k1\\]](paper?key=k1) has 0% of its words: “Small drafts speed up decoding\\.”
+    - ⚠️ **No source cited:** See \\[9\\]\\. — \\[9\\] names no retrieved paper
+    """
+    lines = []
+    for check in checks:
+        sentence = answer_markdown(check.text, check.cited, url)
+        if check.supported:
+            verdict = "✅ **Supported by its source:**" if len(check.cited) == 1 else "✅ **Supported by its sources together:**"
+        elif check.cited:
+            verdict = "⚠️ **Not supported by the paper it cites:**" if len(check.cited) == 1 else "⚠️ **Not supported by the papers it cites:**"
+        else:
+            verdict = "⚠️ **No source cited:**"
+        invented = ", ".join(f"\\[{markdown_text(ref)}\\]" for ref in check.invented)
+        lines.append(f"- {verdict} {sentence}" + (f" — {invented} names no retrieved paper" if invented else ""))
+        for passage in check.passages:
+            link = f"[\\[{passage.key}\\]]({url}{quote(passage.key)})"
+            lines.append(f"  - {link} has {passage.score:.0%} of its words: “{markdown_text(passage.text)}”")
+    return "\n".join(lines)
+
+
 def _escaped(text: str) -> str:
     """`markdown_text` that keeps line breaks (as Markdown hard breaks) and the spaces at both ends."""
     lines = text.split("\n")
@@ -107,12 +148,18 @@ def _keyed(pieces: Iterator[str], keys: Sequence[str]) -> Iterator[str]:
 
 @dataclass
 class Asked:
-    """A question on its way to a model: the sources are known, the answer streams when iterated."""
+    """A question on its way to a model: the sources are known, the answer streams when iterated.
+
+    `started` is when the question was asked (before retrieval), so `first_word_s` is what a reader waits for.
+    """
 
     question: str
     papers: list[Paper]
     reply: Reply
     prefix: str = ""
+    evidence: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+    first_word_s: float | None = None
 
     @property
     def keys(self) -> list[str]:
@@ -122,50 +169,142 @@ class Asked:
         def pieces() -> Iterator[str]:
             if self.prefix:
                 yield self.prefix
-            yield from self.reply
+            for piece in self.reply:
+                if self.first_word_s is None and piece.strip():
+                    self.first_word_s = time.perf_counter() - self.started
+                yield piece
 
         return _keyed(pieces(), self.keys)
 
     def answer(self) -> Answer:
         """The finished model answer (streaming the rest first if needed)."""
+        if not self.reply.started:
+            for _ in self:
+                pass
         return self.reply.result()
 
     @property
+    def cut(self) -> bool:
+        """Whether the model was stopped by the token limit (its unfinished last sentence is not shown)."""
+        return self.answer().finish_reason == "length"
+
+    @property
     def text(self) -> str:
-        return with_keys(self.prefix + self.answer().text, self.keys)
+        """The answer with keys for source numbers, ending at a sentence boundary when the token limit cut it."""
+        text = with_keys(self.prefix + self.answer().text, self.keys)
+        return complete_sentences(text) if self.cut else text.strip()
+
+    def checks(self) -> list[SentenceCheck]:
+        return check_answer(self.text, self.evidence)
 
     def result(self) -> dict[str, Any]:
-        """The JSON-ready record: answer, cited keys, model, confidence, metrics, retrieved keys."""
+        """The JSON-ready record (see `answer_record`)."""
         answer = self.answer()
-        text = self.text
-        return {
-            "answer": text,
-            "cited": cited_keys(text, self.keys),
-            "model_used": answer.model,
-            "confidence": answer.confidence,
-            "metrics": answer.metrics.to_dict(),
-            "retrieved": self.keys,
-        }
+        metrics = answer.metrics.to_dict() | {"first_word_s": _rounded(self.first_word_s)}
+        return answer_record(self.text, self.checks(), self.keys, answer.model, metrics, cut=self.cut)
 
 
-def start_ask(question: str, model: ChatModel, retriever: Retriever, taxonomy: Taxonomy, k: int = 5, max_tokens: int = 160) -> Asked:
+@dataclass
+class Extracted:
+    """An extractive answer: for each of the best retrieved papers, the sentence of its summary (or abstract) that
+    shares most words with the question, followed by its key. Nothing is generated, so every sentence is the
+    paper's own text."""
+
+    question: str
+    papers: list[Paper]
+    sentences: list[tuple[str, str]]  # (sentence, key)
+    evidence: dict[str, str]
+    first_word_s: float
+
+    @property
+    def keys(self) -> list[str]:
+        return [p.key for p in self.papers]
+
+    @property
+    def text(self) -> str:
+        return " ".join(f"{sentence.rstrip('.!? ')} [{key}]." for sentence, key in self.sentences)
+
+    def __iter__(self) -> Iterator[str]:
+        yield self.text
+
+    def checks(self) -> list[SentenceCheck]:
+        return check_answer(self.text, self.evidence)
+
+    def result(self) -> dict[str, Any]:
+        """The JSON-ready record (see `answer_record`)."""
+        metrics = {"model": EXTRACTIVE_LABEL, "first_word_s": _rounded(self.first_word_s), "total_s": _rounded(self.first_word_s)}
+        return answer_record(self.text, self.checks(), self.keys, EXTRACTIVE_LABEL, metrics)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def answer_record(
+    text: str, checks: Sequence[SentenceCheck], retrieved: Sequence[str], model: str, metrics: dict[str, Any], cut: bool = False
+) -> dict[str, Any]:
+    """An answer as JSON: its text, the retrieved keys it cites (`cited`), each sentence with its support
+    (`sentences`), the references that name no retrieved paper (`invented`), who wrote it, its metrics, the
+    retrieved keys, and whether the token limit cut it (its unfinished sentence dropped)."""
+    return {
+        "answer": text,
+        "cited": list(dict.fromkeys(key for check in checks for key in check.cited)),
+        "sentences": [check.to_dict() for check in checks],
+        "invented": list(dict.fromkeys(ref for check in checks for ref in check.invented)),
+        "model_used": model,
+        "metrics": metrics,
+        "retrieved": list(retrieved),
+        "cut_at_token_limit": cut,
+    }
+
+
+def extract(
+    question: str, papers: Sequence[Paper], abstracts: Mapping[str, str] | None = None, n: int = EXTRACT_SENTENCES, started: float | None = None
+) -> Extracted:
+    """The extractive answer from `papers` (best first): of each of the first `n`, the sentence of its summary or
+    abstract sharing most content words with the question (the first on a tie)."""
+    began = time.perf_counter() if started is None else started
+    wanted = content_stems(question)
+    chosen = []
+    for paper in papers[:n]:
+        candidates = split_sentences(paper.summary) + split_sentences((abstracts or {}).get(paper.key, ""))
+        best = max(candidates, key=lambda s: len(wanted & content_stems(s)), default="")
+        if best:
+            chosen.append((best, paper.key))
+    return Extracted(question, list(papers), chosen, evidence_for(papers, abstracts), time.perf_counter() - began)
+
+
+def start_extract(question: str, retriever: Retriever, k: int = 5, abstracts: Mapping[str, str] | None = None) -> Extracted:
+    """Retrieve the top `k` papers and answer with their own sentences (see `Extracted`)."""
+    started = time.perf_counter()
+    papers = [p for p, _ in retriever.search(question, k)]
+    return extract(question, papers, abstracts, started=started)
+
+
+def start_ask(
+    question: str, model: ChatModel, retriever: Retriever, taxonomy: Taxonomy, k: int = 5, max_tokens: int = 160, abstracts: Mapping[str, str] | None = None
+) -> Asked:
     """Retrieve the top `k` papers and prepare `model`'s streamed answer from them."""
+    started = time.perf_counter()
     papers = [p for p, _ in retriever.search(question, k)]
     prefill = model.local
     reply = model.stream(build_messages(question, papers, taxonomy, prefill=prefill), max_tokens=max_tokens)
-    return Asked(question, papers, reply, PREFILL if prefill else "")
+    return Asked(question, papers, reply, PREFILL if prefill else "", evidence_for(papers, abstracts), started)
 
 
 def cascade_result(first: Asked, second: Asked | None, threshold: float) -> dict[str, Any]:
-    """The record of a cascaded question: the final answer's fields plus the route taken and its total cost."""
+    """The record of a cascaded question: the final answer's fields plus the route taken and its total cost.
+
+    The route's `small_token_probability` is the cascade's routing signal (how sure the small model was of its
+    wording), not a measure of whether the answer is right.
+    """
     final = second or first
     small = first.answer()
     answers = [small] + ([second.answer()] if second else [])
     record = final.result()
-    record["confidence"] = small.confidence
     record["route"] = {
         "threshold": threshold,
-        "small_confidence": small.confidence,
+        "small_token_probability": small.confidence,
         "escalated": second is not None,
         "small_answer": first.text if second else None,
         "total_s": round(sum(a.metrics.total_s for a in answers), 4),
@@ -180,23 +319,27 @@ def ask(
     retriever: Retriever,
     taxonomy: Taxonomy,
     large: ChatModel | None = None,
-    mode: str = "small",
+    mode: str = DEFAULT_MODE,
     k: int = 5,
     threshold: float = 0.5,
     max_tokens: int = 160,
+    abstracts: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Answer `question` from the top `k` papers with the small model, the large one, or the cascade of both.
+    """Answer `question` from the top `k` papers: extractively, with the small model, the large one, or the cascade.
 
     Raises `ModelError` when the model cannot answer, or `ValueError` when `mode` needs a large model and none is given.
     """
-    if mode not in ("small", "large", "cascade"):
-        raise ValueError(f"unknown mode {mode!r}; choose small, large or cascade")
-    if mode != "small" and large is None:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose {', '.join(MODES)}")
+    if mode in ("large", "cascade") and large is None:
         raise ValueError(f"mode {mode!r} needs a large model")
+    if mode == "extractive":
+        return start_extract(question, retriever, k, abstracts).result()
     if mode == "small" or large is None:  # large is None only in small mode, by the check above
-        return start_ask(question, small, retriever, taxonomy, k, max_tokens).result()
+        return start_ask(question, small, retriever, taxonomy, k, max_tokens, abstracts).result()
     if mode == "large":
-        return start_ask(question, large, retriever, taxonomy, k, max_tokens).result()
-    first = start_ask(question, small, retriever, taxonomy, k, max_tokens)
-    second = start_ask(question, large, retriever, taxonomy, k, max_tokens) if should_escalate(first.answer().confidence, threshold) else None
+        return start_ask(question, large, retriever, taxonomy, k, max_tokens, abstracts).result()
+    first = start_ask(question, small, retriever, taxonomy, k, max_tokens, abstracts)
+    escalate = should_escalate(first.answer().confidence, threshold)
+    second = start_ask(question, large, retriever, taxonomy, k, max_tokens, abstracts) if escalate else None
     return cascade_result(first, second, threshold)

@@ -1,0 +1,229 @@
+"""The README's "Ask the survey" table: every answer mode on the shipped question set, with citation quality and
+latency, and the calibration of the support check the table relies on.
+
+Per mode (`extractive`, `small`, and `large` when a large model is given), over every question of
+`data/questions.yaml`:
+- *citation recall / precision*: per sentence as ALCE defines them (arXiv 2305.14627), judged by the support check
+  of `survey_taxonomy.models.support`, pooled over all sentences / citations. An extractive sentence is its paper's
+  own text, so the check passes it by construction: for that mode, read the key columns.
+- *unsupported*: share of sentences that no cited paper supports (a sentence without a citation counts).
+- *invented*: share of the references the answer wrote that name no retrieved paper (the page never links them).
+- *key precision / recall*: the cited keys against the question's keys (those a correct answer must cite);
+  precision over answers that cite something, recall over all answers. *retrieved* is recall's ceiling: the share
+  of the question's keys among the retrieved papers.
+- *first word*: seconds from asking (retrieval included) to the first word of the answer, median and worst.
+- *tokens/s*: decode speed the client saw (model modes).
+
+`--calibrate` measures the support check instead: each question's reference answer against the papers it names
+(labelled supported) and against the same number of retrieved papers it does not name (labelled not supported),
+for the lexical score and, for comparison, WordLlama cosine similarity; it prints the AUC and the best threshold.
+
+Run: `.venv/bin/python benchmarks/ask_eval.py [--modes extractive small large] [--large test-server|env]
+[--limit N] [--json FILE]` or `--calibrate`. `--large test-server` starts a second llama.cpp server on 127.0.0.1
+serving the same SmolLM2-135M, as the tests do, so it measures the large-model path (an endpoint, no prefill), not
+a larger model; `--large env` uses `SURVEY_LLM_*` as the app does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the project importable without installing it
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from survey_taxonomy.config import Settings  # noqa: E402
+from survey_taxonomy.corpus import Corpus, load_corpus  # noqa: E402
+from survey_taxonomy.models.chat import ChatModel  # noqa: E402
+from survey_taxonomy.models.questions import Question, load_questions  # noqa: E402
+from survey_taxonomy.models.rag import ask  # noqa: E402
+from survey_taxonomy.models.retrieval import Retriever, build_retriever, load_wordllama  # noqa: E402
+from survey_taxonomy.models.support import SUPPORT_THRESHOLD, evidence_for, support_score  # noqa: E402
+
+
+def score_answer(result: dict[str, Any], question: Question) -> dict[str, Any]:
+    """The counts of one answer that the table sums (see the module docstring)."""
+    sentences = result["sentences"]
+    cited, gold, retrieved = set(result["cited"]), set(question.keys), set(result["retrieved"])
+    written = sum(len(s["cited"]) + len(s["invented"]) for s in sentences)
+    precise = sum(len(s["precise"]) for s in sentences)
+    return {
+        "id": question.id,
+        "sentences": len(sentences),
+        "recalled": sum(s["supported"] for s in sentences),
+        "citations": written,
+        "precise": precise,
+        "invented": sum(len(s["invented"]) for s in sentences),
+        "key_precision": len(cited & gold) / len(cited) if cited else None,
+        "key_recall": len(cited & gold) / len(gold),
+        "retrieved_recall": len(retrieved & gold) / len(gold),
+        "first_word_s": result["metrics"].get("first_word_s"),
+        "tokens_per_s": result["metrics"].get("tokens_per_s"),
+        "cut": result["cut_at_token_limit"],
+        "ends_at_sentence": not result["answer"] or result["answer"].rstrip().endswith((".", "!", "?", "]", '"', ")")),
+    }
+
+
+def run_mode(mode: str, questions: Sequence[Question], corpus: Corpus, retriever: Retriever, small: ChatModel, large: ChatModel | None) -> list[dict[str, Any]]:
+    rows = []
+    for i, q in enumerate(questions, 1):
+        result = ask(q.question, small, retriever, corpus.taxonomy, large, mode=mode, k=5, max_tokens=160, abstracts={a.key: a.text for a in corpus.abstracts})
+        rows.append(score_answer(result, q) | {"answer": result["answer"]})
+        print(f"  {mode} {i}/{len(questions)} {q.id}", file=sys.stderr)
+    return rows
+
+
+def summarise(mode: str, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One line of the table."""
+
+    def total(name: str) -> int:
+        return sum(int(r[name]) for r in rows)
+
+    sentences, citations = total("sentences"), total("citations")
+    precisions = [r["key_precision"] for r in rows if r["key_precision"] is not None]
+    firsts = [r["first_word_s"] for r in rows if r["first_word_s"] is not None]
+    speeds = [r["tokens_per_s"] for r in rows if r["tokens_per_s"]]
+    return {
+        "mode": mode,
+        "answers": len(rows),
+        "sentences": sentences,
+        "citation_recall": total("recalled") / sentences if sentences else None,
+        "citation_precision": total("precise") / citations if citations else None,
+        "unsupported": 1 - total("recalled") / sentences if sentences else None,
+        "invented": total("invented") / citations if citations else 0.0,
+        "invented_count": total("invented"),
+        "key_precision": statistics.fmean(precisions) if precisions else None,
+        "key_recall": statistics.fmean(r["key_recall"] for r in rows),
+        "retrieved_recall": statistics.fmean(r["retrieved_recall"] for r in rows),
+        "first_word_median_s": statistics.median(firsts) if firsts else None,
+        "first_word_max_s": max(firsts) if firsts else None,
+        "tokens_per_s": statistics.median(speeds) if speeds else None,
+        "cut": sum(r["cut"] for r in rows),
+        "ends_at_sentence": sum(r["ends_at_sentence"] for r in rows),
+    }
+
+
+def table(lines: Sequence[dict[str, Any]]) -> str:
+    """The summaries as the README's Markdown table."""
+
+    def f(value: float | None, pattern: str = "{:.2f}") -> str:
+        return "—" if value is None else pattern.format(value)
+
+    out = [
+        "| mode | citation recall | citation precision | unsupported sentences | invented keys | key precision | key recall (retrieved)"
+        " | first word, median (max) | tokens/s | cut at the limit |",
+        "|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for s in lines:
+        out.append(
+            f"| {s['mode']} | {f(s['citation_recall'])} | {f(s['citation_precision'])} | {f(s['unsupported'], '{:.0%}')} | "
+            f"{f(s['invented'], '{:.0%}')} ({s['invented_count']}) | {f(s['key_precision'])} | {f(s['key_recall'])} ({f(s['retrieved_recall'])}) | "
+            f"{f(s['first_word_median_s'], '{:.2f} s')} ({f(s['first_word_max_s'], '{:.2f} s')}) | {f(s['tokens_per_s'], '{:.0f}')} | "
+            f"{s['cut']} of {s['answers']}, all end a sentence: {'yes' if s['ends_at_sentence'] == s['answers'] else 'no'} |"
+        )
+    return "\n".join(out)
+
+
+def calibration_pairs(questions: Sequence[Question], corpus: Corpus, retriever: Retriever) -> list[tuple[str, str, bool]]:
+    """(claim, evidence, supported?) pairs: each reference answer against its own papers and against as many
+    retrieved papers it does not name (the hardest wrong sources: same topic)."""
+    pairs = []
+    for q in questions:
+        own = [corpus.by_key[k] for k in q.keys]
+        others = [p for p, _ in retriever.search(q.question, 10) if p.key not in q.keys][: len(own)]
+        for papers, label in ((own, True), (others, False)):
+            if papers:
+                pairs.append((q.answer, " ".join(evidence_for(papers).values()), label))
+    return pairs
+
+
+def auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """Probability that a supported pair scores above an unsupported one (ties count half)."""
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def best_threshold(scores: Sequence[float], labels: Sequence[bool]) -> tuple[float, float]:
+    """The threshold with the best balanced accuracy, and that accuracy."""
+    best = (0.0, 0.0)
+    for t in sorted(set(scores)):
+        accuracy = balanced_accuracy(scores, labels, t)
+        best = max(best, (accuracy, t))
+    return best[1], best[0]
+
+
+def balanced_accuracy(scores: Sequence[float], labels: Sequence[bool], threshold: float) -> float:
+    pos = [s >= threshold for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s < threshold for s, y in zip(scores, labels, strict=True) if not y]
+    return (sum(pos) / len(pos) + sum(neg) / len(neg)) / 2
+
+
+def calibrate(questions: Sequence[Question], corpus: Corpus, retriever: Retriever) -> dict[str, Any]:
+    pairs = calibration_pairs(questions, corpus, retriever)
+    labels = [y for _, _, y in pairs]
+    lexical = [support_score(claim, evidence) for claim, evidence, _ in pairs]
+    model = load_wordllama()
+    claims = np.asarray(model.embed([c for c, _, _ in pairs]), dtype=np.float32)
+    evidences = np.asarray(model.embed([e for _, e, _ in pairs]), dtype=np.float32)
+    cosine = [float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))) for a, b in zip(claims, evidences, strict=True)]
+    report: dict[str, Any] = {"pairs": len(pairs), "supported": sum(labels)}
+    for name, scores in (("lexical", lexical), ("wordllama", cosine)):
+        threshold, accuracy = best_threshold(scores, labels)
+        report[name] = {"auc": round(auc(scores, labels), 3), "best_threshold": round(threshold, 3), "balanced_accuracy": round(accuracy, 3)}
+    report["lexical"]["at_threshold"] = {"threshold": SUPPORT_THRESHOLD, "balanced_accuracy": round(balanced_accuracy(lexical, labels, SUPPORT_THRESHOLD), 3)}
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--modes", nargs="+", choices=("extractive", "small", "large"), default=["extractive", "small", "large"])
+    parser.add_argument("--large", choices=("test-server", "env"), default="test-server")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--calibrate", action="store_true", help="measure the support check instead of the modes")
+    parser.add_argument("--json", type=Path, help="also write every answer and summary here")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    corpus = load_corpus(settings.data_dir)
+    questions = load_questions(settings.questions_path)[: args.limit or None]
+    retriever = build_retriever(corpus)
+    if args.calibrate:
+        print(json.dumps(calibrate(questions, corpus, retriever), indent=2))
+        return 0
+    from survey_taxonomy.models.local import find_small_gguf, small_model
+
+    small = small_model(settings)
+    large = None
+    if "large" in args.modes:
+        if args.large == "env":
+            from survey_taxonomy.models.large import large_model
+
+            status = large_model(settings)
+            if status.model is None:
+                print(f"error: --large env: {status.message}", file=sys.stderr)
+                return 1
+            large = status.model
+        else:
+            from survey_taxonomy.models.server import LocalServer, ServerSpec
+
+            server = LocalServer(ServerSpec(find_small_gguf(settings), parallel=1, n_ctx=2048, threads=settings.threads))
+            large = ChatModel(label="SmolLM2-135M behind an OpenAI endpoint (test server)", model="smollm2", base_url=server.base_url)
+    runs = {mode: run_mode(mode, questions, corpus, retriever, small, large) for mode in args.modes}
+    lines = [summarise(mode, rows) for mode, rows in runs.items()]
+    print(table(lines))
+    if args.json:
+        args.json.write_text(json.dumps({"summary": lines, "answers": runs}, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
