@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench system-deps clean
+.PHONY: run test test-fast lint bench system-deps clean
 
 $(VENV)/.installed: requirements.txt requirements-model.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(VENV)/.installed-dev system-deps
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+# The inner loop: the library, the CLI and the pages through AppTest, without Chromium, app servers or PostgreSQL.
+test-fast: $(VENV)/.installed-dev
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not browser and not postgres" -q
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .

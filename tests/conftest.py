@@ -202,6 +202,20 @@ WALK_BUDGET = 180.0  # seconds: issue #10 asks for the random walks to take unde
 _walk_seconds: list[float] = []
 
 
+SERVER_FIXTURES = frozenset(("browser", "server", "own_server", "page"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test by the services it starts, from the fixtures it uses, so `make test-fast` can leave out the
+    slow ones (`-m "not browser and not postgres"`) without a marker written by hand on each test."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if "postgres" in used:
+            item.add_marker(pytest.mark.postgres)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.nodeid.startswith(WALK_TESTS):
         _walk_seconds.append(report.duration)

@@ -7,6 +7,7 @@ import urllib.request
 from dataclasses import replace
 
 import feedparser
+import pytest
 
 from serve import served
 from survey_taxonomy.corpus import load_corpus
@@ -60,6 +61,7 @@ def test_the_cli_writes_a_feed_per_node(run_cli, tiny_dir, tmp_path):
         assert not feedparser.parse((tmp_path / feed_path(node)).read_text(encoding="utf-8")).bozo, node
 
 
+@pytest.mark.browser
 def test_the_app_serves_the_feeds_as_atom(tmp_path, data_dir):
     """`serve.py` writes the feeds of the data it serves; Streamlit serves them with Atom's content type."""
     corpus = load_corpus(data_dir)
