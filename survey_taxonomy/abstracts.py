@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .counts import PROVIDERS, check_provenance
 from .files import format_table, read_table
-from .provenance import PROVIDERS, check_provenance
 from .records import Problem, Where
 from .validation import CONTROL, INVISIBLE, MAX_LENGTH, check_text
 from .words import clipped

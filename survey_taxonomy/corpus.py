@@ -27,10 +27,10 @@ import pandas as pd
 from .abstracts import ABSTRACTS_FILE, Abstract, read_abstracts
 from .acceptance import check_papers
 from .bibliography import load_bibliography
+from .counts import COUNTS_FILE, CitationCount, check_provenance, read_citation_counts
 from .errors import SurveyDataError
 from .files import read_table
-from .provenance import COUNTS_FILE, CitationCount, check_provenance, read_citation_counts
-from .records import Paper, Problem
+from .records import Citation, Paper, Problem
 from .taxonomy import Taxonomy, load_taxonomy
 from .words import stem_text
 
@@ -39,18 +39,6 @@ from .words import stem_text
 CITATION_COLUMNS = ("citing", "cited", "source", "evidence", "provider", "citing_id", "cited_id", "retrieved")
 DATA_FILES = ("taxonomy.yaml", "papers.bib", "citations.csv", COUNTS_FILE, ABSTRACTS_FILE)  # what `load_corpus` reads (`files_signature`)
 UNCLASSIFIED = "Unclassified"
-
-
-@dataclass(frozen=True)
-class Citation:
-    citing: str
-    cited: str
-    source: str = ""
-    evidence: str = ""
-    provider: str = ""  # empty: hand-curated
-    citing_id: str = ""
-    cited_id: str = ""
-    retrieved: str = ""
 
 
 @dataclass(frozen=True)

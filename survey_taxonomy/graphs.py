@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from .corpus import Corpus, category_of
-from .provenance import PROVIDERS, edge_notes
+from .counts import PROVIDERS
+from .provenance import edge_notes
 from .records import Paper
 
 if TYPE_CHECKING:  # scikit-learn takes ~1 s to import; only the similarity links need it

@@ -15,41 +15,12 @@ Nothing here touches the network; the files are written by `refresh`.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .files import format_table, read_table
-from .records import Problem
-from .validation import OPENALEX_WORK, S2_PAPER
-
-if TYPE_CHECKING:
-    from .corpus import Citation, Corpus
-
-PROVIDERS: dict[str, str] = {"openalex": "OpenAlex", "semanticscholar": "Semantic Scholar"}
-WORK_ID = {"openalex": OPENALEX_WORK, "semanticscholar": S2_PAPER}
-COUNTS_FILE = "citation_counts.csv"
-COUNT_COLUMNS = ("key", "provider", "work_id", "count", "retrieved")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True)
-class CitationCount:
-    """`count` works cite paper `key`, says `provider` (its work `work_id`) on day `retrieved`."""
-
-    key: str
-    provider: str
-    work_id: str
-    count: int
-    retrieved: str
-
-    @property
-    def label(self) -> str:
-        """For people: "cited by 42 (OpenAlex, 2026-05-01)"."""
-        return f"cited by {self.count} ({PROVIDERS.get(self.provider, self.provider)}, {self.retrieved})"
+from .corpus import Corpus
+from .counts import PROVIDERS, CitationCount
+from .records import Citation
 
 
 @dataclass(frozen=True)
@@ -66,49 +37,6 @@ class Freshness:
         return f"{self.label}, fetched {self.retrieved}: {self.edges} edges, {self.counts} citation counts"
 
 
-def check_provenance(provider: str, ids: Sequence[tuple[str, str]], retrieved: str) -> str:
-    """Why a provider's provenance is unusable ("" when it is fine): unknown provider, bad work id, bad date.
-
-    `ids` are (column, value) pairs. Shared by the readers of `citations.csv` and `citation_counts.csv`.
-
-    >>> check_provenance("openalex", [("work_id", "W12")], "2026-05-01"), check_provenance("crossref", [], "2026-05-01")
-    ('', "unknown provider 'crossref'; use one of openalex, semanticscholar")
-    """
-    if provider not in PROVIDERS:
-        return f"unknown provider {provider[:40]!r}; use one of {', '.join(PROVIDERS)}"
-    for column, value in ids:
-        if not WORK_ID[provider].fullmatch(value):
-            return f"{column} {value[:60]!r} is not a work id of {PROVIDERS[provider]}"
-    if not _DATE.fullmatch(retrieved):
-        return f"retrieved {retrieved[:20]!r} is not a date; write YYYY-MM-DD"
-    try:
-        dt.date.fromisoformat(retrieved)
-    except ValueError:
-        return f"retrieved {retrieved!r} is not a day of the calendar"
-    return ""
-
-
-def read_citation_counts(path: Path) -> tuple[list[CitationCount], list[Problem]]:
-    """Read `citation_counts.csv`; a missing file means no counts. Bad rows are problems with their line."""
-    rows, problems = read_table(path, COUNT_COLUMNS)
-    counts = []
-    for line, row in rows:
-        key, provider, work_id, count, retrieved = (row[c] for c in COUNT_COLUMNS)
-        why = check_provenance(provider, [("work_id", work_id)], retrieved)
-        if not why and not count.isdigit():
-            why = f"count {count[:20]!r} is not a whole number"
-        if not key or why:
-            problems.append(Problem(why or "needs a key", path.name, line, key, hint="rerun `python -m survey_taxonomy citations refresh`"))
-            continue
-        counts.append(CitationCount(key, provider, work_id, int(count), retrieved))
-    return counts, problems
-
-
-def format_citation_counts(counts: Iterable[CitationCount]) -> str:
-    """The text of `citation_counts.csv`, sorted by key and provider so that the same counts give the same bytes."""
-    return format_table(COUNT_COLUMNS, ((c.key, c.provider, c.work_id, c.count, c.retrieved) for c in sorted(counts, key=lambda c: (c.key, c.provider))))
-
-
 def citation_counts(corpus: Corpus, key: str) -> list[CitationCount]:
     """The counts of paper `key`, one per provider, highest first (empty when no refresh has counted it)."""
     return sorted((c for c in corpus.counts if c.key == key), key=lambda c: (-c.count, c.provider))
@@ -119,8 +47,6 @@ def edge_provenance(corpus: Corpus, citing: str, cited: str, recorded: Sequence[
     `recorded` when the caller has them already), then the implicit edge of `relation`, if any. Empty when the
     corpus has no such edge.
     """
-    from .corpus import Citation
-
     rows = list(recorded) if recorded is not None else [c for c in corpus.citations if c.citing == citing and c.cited == cited]
     survey = corpus.survey
     paper = corpus.get(citing if survey is not None and cited == survey.key else cited)
@@ -148,7 +74,7 @@ def freshness(corpus: Corpus) -> list[Freshness]:
 def edge_note(corpus: Corpus, citing: str, cited: str) -> str:
     """One line on where an edge comes from, for a hover: "OpenAlex, 2026-11-30", or the page a person read.
 
-    >>> from survey_taxonomy.corpus import Citation
+    >>> from survey_taxonomy.records import Citation
     >>> class _C:  # the two attributes edge_provenance reads of a corpus
     ...     citations = (Citation("a", "b", "https://arxiv.org/abs/1", "reference list: entry [3]"),)
     ...     survey, by_key = None, {}

@@ -119,6 +119,20 @@ def code_badge(paper: Paper) -> str:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """`citing` cites `cited`: a row of citations.csv, with the page that shows it and, for a provider's edge, its ids."""
+
+    citing: str
+    cited: str
+    source: str = ""
+    evidence: str = ""
+    provider: str = ""  # empty: hand-curated
+    citing_id: str = ""
+    cited_id: str = ""
+    retrieved: str = ""
+
+
+@dataclass(frozen=True)
 class TaxonomyNode:
     """A node of the survey's taxonomy; `id` is a slash path whose prefix is its parent's id."""
 

@@ -26,11 +26,11 @@ from typing import Protocol, TypeVar
 
 from .abstracts import ABSTRACTS_FILE, Abstract, format_abstracts, read_abstracts
 from .bibedit import set_fields
-from .corpus import CITATION_COLUMNS, Citation, load_corpus, read_citations
+from .corpus import CITATION_COLUMNS, load_corpus, read_citations
+from .counts import COUNTS_FILE, PROVIDERS, CitationCount, format_citation_counts, read_citation_counts
 from .errors import SurveyDataError
 from .files import format_table, write_atomic, write_lock
-from .provenance import COUNTS_FILE, PROVIDERS, CitationCount, format_citation_counts, read_citation_counts
-from .records import Paper
+from .records import Citation, Paper
 from .sources.base import ScholarlySource
 from .words import plural
 

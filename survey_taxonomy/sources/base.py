@@ -40,9 +40,9 @@ from typing import ClassVar, TypeVar
 from rapidfuzz import fuzz
 
 from ..abstracts import plain_abstract
+from ..counts import WORK_ID
 from ..duplicates import normalise_title
 from ..errors import SourceError
-from ..provenance import WORK_ID
 from ..records import Paper
 from .http import Cancelled, HttpClient
 

@@ -1,0 +1,62 @@
+"""The package's layout: no module imports another that imports it back, however lazily."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+PACKAGE = Path(__file__).resolve().parent.parent / "survey_taxonomy"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module of the package that `path` imports: at the top, inside functions and under TYPE_CHECKING."""
+    here = module_name(path)
+    package = here if path.name == "__init__.py" else here.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(max(node.level - 1, 0)):
+                base = base.rsplit(".", 1)[0]
+            target = (f"{base}.{node.module}" if node.module else base) if node.level else (node.module or "")
+            for alias in node.names:  # `from . import x` names a module; `from .m import f` names m
+                candidate = f"{target}.{alias.name}"
+                found.add(candidate if _is_module(candidate) else target)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name.startswith("survey_taxonomy") and name != here}
+
+
+def _is_module(name: str) -> bool:
+    path = PACKAGE.parent / name.replace(".", "/")
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+def module_graph() -> nx.DiGraph:
+    """Modules and what they import; edges into or out of a package's __init__ (its re-exports) left out."""
+    graph = nx.DiGraph()
+    for path in PACKAGE.rglob("*.py"):
+        for target in imports_of(path):
+            graph.add_edge(module_name(path), target)
+    packages = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    graph.remove_edges_from([(a, b) for a, b in list(graph.edges) if b in packages or a in packages])
+    return graph
+
+
+def test_no_import_cycles_between_modules():
+    assert list(nx.simple_cycles(module_graph())) == []
+
+
+def test_the_check_sees_imports_inside_functions_and_would_find_a_cycle():
+    graph = module_graph()
+    assert graph.has_edge("survey_taxonomy.provenance", "survey_taxonomy.corpus")
+    assert graph.has_edge("survey_taxonomy.models.category", "survey_taxonomy.corpus")
+    graph.add_edge("survey_taxonomy.corpus", "survey_taxonomy.provenance")  # the lazy import issue 22 found
+    assert list(nx.simple_cycles(graph))
