@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 from collections.abc import Sequence
@@ -184,12 +185,71 @@ def calibrate(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
     return report
 
 
+def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retriever, settings: Settings) -> dict[str, Any]:
+    """Tokens/s as a reader of the app gets them, beside the same prompts sent by our client alone and llama.cpp's
+    own decode speed, one after the other so that they do not compete for the cores.
+
+    The app is served as `make run` serves it and driven in Chromium: the small model answers each question on
+    the demo page, and the speed is read from the caption under the answer (decode tokens over the time the page
+    took to read them, its drawing included).
+    """
+    import tempfile
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    from survey_taxonomy.models.local import SMALL_FREQUENCY_PENALTY, small_model
+    from survey_taxonomy.models.rag import build_messages
+    from survey_taxonomy.models.server import local_server
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server, new_context, wait_for_app, warm_up
+
+    in_app = []
+    with tempfile.TemporaryDirectory() as workdir, app_server(Path(workdir)) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        warm_up(browser, base)
+        page = new_context(browser).new_page()
+        page.goto(f"{base}/demo?mode=ask")
+        wait_for_app(page, timeout=300_000)
+        page.get_by_text("Small model", exact=True).click()
+        wait_for_app(page)
+        for q in questions:
+            page.get_by_label("Question").fill(q.question)
+            page.get_by_label("Question").press("Enter")
+            wait_for_app(page)
+            page.get_by_role("button", name="Ask", exact=True).click()
+            page.get_by_text("What the answer rests on").first.wait_for(timeout=300_000)
+            wait_for_app(page, timeout=300_000)
+            caption = page.get_by_text(re.compile(r"tokens/s")).first.inner_text()
+            speed = re.search(r"([\d.]+) tokens/s", caption)
+            in_app.append(float(speed.group(1)) if speed else None)
+            print(f"  app {len(in_app)}/{len(questions)} {q.id}: {caption}", file=sys.stderr)
+        browser.close()
+    model = small_model(settings)
+    url = local_server(model.server).base_url + "/chat/completions"
+    client, engine = [], []
+    for q in questions:
+        papers = [paper for paper, _ in retriever.search(q.question, 5)]
+        messages = build_messages(q.question, papers, corpus.taxonomy, prefill=True)
+        client.append(model.stream(messages, max_tokens=160).result().metrics.tokens_per_s)
+        body = {"model": model.model, "messages": messages, "max_tokens": 160, "temperature": 0.0, "frequency_penalty": SMALL_FREQUENCY_PENALTY}
+        request = urllib.request.Request(url, json.dumps(body | {"logprobs": True, "top_logprobs": 1}).encode(), {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=300) as response:
+            engine.append(json.load(response)["timings"]["predicted_per_second"])
+
+    def spread(values: Sequence[float | None]) -> dict[str, float]:
+        known = [v for v in values if v]
+        return {"median": round(statistics.median(known), 1), "min": round(min(known), 1), "max": round(max(known), 1)}
+
+    return {"questions": len(questions), "in_app": spread(in_app), "client_alone": spread(client), "engine": spread(engine)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modes", nargs="+", choices=("extractive", "small", "large"), default=["extractive", "small", "large"])
     parser.add_argument("--large", choices=("test-server", "env"), default="test-server")
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     parser.add_argument("--calibrate", action="store_true", help="measure the support check instead of the modes")
+    parser.add_argument("--app-speed", action="store_true", help="measure tokens/s in the served app (Chromium) instead")
     parser.add_argument("--json", type=Path, help="also write every answer and summary here")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -198,6 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     retriever = build_retriever(corpus)
     if args.calibrate:
         print(json.dumps(calibrate(questions, corpus, retriever), indent=2))
+        return 0
+    if args.app_speed:
+        print(json.dumps(app_speed(questions, corpus, retriever, settings), indent=2))
         return 0
     from survey_taxonomy.models.local import find_small_gguf, small_model
 

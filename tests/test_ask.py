@@ -59,8 +59,9 @@ def test_sentences_split_where_a_reader_would(text, sentences):
         ("According to [k1], drafts help. [k1] [k2]\nThey also", "According to [k1], drafts help. [k1] [k2]"),
         ("Cut in the first sentence, e.g.", ""),
         ("Whole. Answer!", "Whole. Answer!"),
+        ("Steps:\n\n1. Route the query.\n\n2.", "Steps:\n\n1. Route the query."),
     ],
-    ids=["cut-mid-sentence", "citations-after-stop", "no-sentence", "complete"],
+    ids=["cut-mid-sentence", "citations-after-stop", "no-sentence", "complete", "list-number"],
 )
 def test_an_answer_cut_at_the_token_limit_keeps_only_whole_sentences(text, kept):
     assert complete_sentences(text) == kept
@@ -109,15 +110,20 @@ def test_support_is_the_share_of_content_words_and_ignores_framing():
 
 def test_the_extractive_answer_quotes_retrieved_papers_each_with_its_own_key(corpus, retriever):
     extracted = start_extract("How can a small model make LLM decoding faster?", retriever, k=5)
-    assert len(extracted.papers) == 5 and len(extracted.sentences) == 3
+    assert len(extracted.papers) == 5 and 1 <= len(extracted.sentences) <= 3
     for sentence, key in extracted.sentences:
-        paper = corpus.by_key[key]
-        assert key in extracted.keys[:3] and sentence in paper.summary
+        assert key in extracted.keys and sentence in corpus.by_key[key].summary
     checks = extracted.checks()
     assert [c.cited for c in checks] == [(key,) for _, key in extracted.sentences]
     assert all(c.supported and not c.invented for c in checks)
     result = extracted.result()
     assert result["invented"] == [] and set(result["cited"]) <= set(result["retrieved"]) and result["metrics"]["first_word_s"] < 5
+
+
+def test_the_extractive_answer_quotes_the_papers_closest_to_the_question_first(corpus):
+    near, far = corpus.by_key["hu2024routerbench"], corpus.by_key["leviathan2023fast"]
+    extracted = extract("Which benchmark compares routers on cost and quality?", [far, near])
+    assert [key for _, key in extracted.sentences] == [near.key]  # the decoding paper holds too few of its words
 
 
 def test_the_extractive_answer_picks_the_sentence_closest_to_the_question(corpus):
@@ -132,7 +138,8 @@ def test_what_an_answer_rests_on_is_inert_markdown():
     hostile = "Drafts propose tokens [leviathan2023fast] ![x](https://evil.example/a.png) <script>. Also [9]."
     shown = rests_on_markdown(check_answer(hostile, EVIDENCE))
     assert "](paper?key=leviathan2023fast)" in shown
-    assert "![x](" not in shown and "<script>" not in shown and "https://" not in shown
+    assert re.findall(r"(?<!\\)\]\((?!paper\?key=)", shown) == []  # no link or image but the key's
+    assert re.search(r"(?<!\\)<", shown) is None
     assert "names no retrieved paper" in shown and "No source cited" in shown
 
 

@@ -131,6 +131,8 @@ def test_demo_asks_the_small_model_and_shows_metrics(server, page):
     wait_for_app(page)
     expect(page.get_by_text("135M", exact=False).first).to_be_visible()
     page.get_by_label("Question").fill("How can a small model make LLM decoding faster?")
+    page.get_by_text("Small model", exact=True).click()  # the default answer is extractive (no model)
+    wait_for_app(page)
     page.get_by_role("button", name="Ask", exact=True).click()
     expect(page.get_by_text("Answer by SmolLM2-135M-Instruct (local)")).to_be_visible(timeout=180_000)
     wait_for_app(page, timeout=180_000)

@@ -44,6 +44,10 @@ MODES = ("extractive", "small", "large", "cascade")
 DEFAULT_MODE = "extractive"  # see the README's ask table: no invented keys, every sentence the paper's own words
 EXTRACTIVE_LABEL = "extractive (the papers' own sentences)"
 EXTRACT_SENTENCES = 3
+# Quote a paper only if its text holds at least this share of the question words the best paper holds: chosen on
+# the first 36 questions (key precision 0.56 -> 0.85 against the first three by retrieval rank) and confirmed on
+# the 12 added after (0.33 -> 0.83, key recall 0.92 -> 1.0); see benchmarks/ask_eval.py.
+EXTRACT_SHARE = 0.75
 _NUMBER = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -82,8 +86,8 @@ def answer_markdown(text: str, keys: Sequence[str], url: str = "paper?key=") -> 
     The answer is untrusted text: everything but the cited keys is escaped (`markdown_text`, line by line, so
     the model's line breaks stay), so it cannot add links, images or formatting of its own.
 
-    >>> print(answer_markdown("See [a2020x] and [zz](https://x.org).", ["a2020x"]))
-    See [\\[a2020x\\]](paper?key=a2020x) and \\[zz\\]\\(h⁠ttps\\://x\\.org\\)\\.
+    >>> print(answer_markdown("See [a2020x] and **[zz](y)**.", ["a2020x"]))
+    See [\\[a2020x\\]](paper?key=a2020x) and \\*\\*\\[zz\\]\\(y\\)\\*\\*\\.
     """
     allowed = set(keys)
     out: list[str] = []
@@ -206,9 +210,8 @@ class Asked:
 
 @dataclass
 class Extracted:
-    """An extractive answer: for each of the best retrieved papers, the sentence of its summary (or abstract) that
-    shares most words with the question, followed by its key. Nothing is generated, so every sentence is the
-    paper's own text."""
+    """An extractive answer (see `extract`): sentences of the retrieved papers' summaries (or abstracts), each
+    followed by its key. Nothing is generated, so every sentence is the paper's own text."""
 
     question: str
     papers: list[Paper]
@@ -261,17 +264,22 @@ def answer_record(
 def extract(
     question: str, papers: Sequence[Paper], abstracts: Mapping[str, str] | None = None, n: int = EXTRACT_SENTENCES, started: float | None = None
 ) -> Extracted:
-    """The extractive answer from `papers` (best first): of each of the first `n`, the sentence of its summary or
-    abstract sharing most content words with the question (the first on a tie)."""
+    """The extractive answer from `papers` (best first): the retrieved papers re-ranked by how many of the question's
+    content words their text holds (retrieval order breaks ties), those within `EXTRACT_SHARE` of the best kept, at
+    most `n`; of each, the sentence of its summary or abstract sharing most words with the question."""
     began = time.perf_counter() if started is None else started
     wanted = content_stems(question)
+    evidence = evidence_for(papers, abstracts)
+    overlap = {p.key: len(wanted & content_stems(evidence[p.key])) for p in papers}
+    best = max(overlap.values(), default=0)
+    kept = [p for p in sorted(papers, key=lambda p: -overlap[p.key]) if overlap[p.key] >= EXTRACT_SHARE * best][:n]
     chosen = []
-    for paper in papers[:n]:
+    for paper in kept:
         candidates = split_sentences(paper.summary) + split_sentences((abstracts or {}).get(paper.key, ""))
-        best = max(candidates, key=lambda s: len(wanted & content_stems(s)), default="")
-        if best:
-            chosen.append((best, paper.key))
-    return Extracted(question, list(papers), chosen, evidence_for(papers, abstracts), time.perf_counter() - began)
+        sentence = max(candidates, key=lambda s: len(wanted & content_stems(s)), default="")
+        if sentence:
+            chosen.append((sentence, paper.key))
+    return Extracted(question, list(papers), chosen, evidence, time.perf_counter() - began)
 
 
 def start_extract(question: str, retriever: Retriever, k: int = 5, abstracts: Mapping[str, str] | None = None) -> Extracted:

@@ -39,7 +39,8 @@ _REFERENCE = re.compile(r"\d{1,3}|[A-Za-z][\w-]*\d{4}[\w-]*")
 # Words that frame a claim rather than make it: an answer's "According to [1], the paper proposes ..." adds them.
 _FRAMING_WORDS = "according paper papers study studies work author authors propose proposes proposed show shows shown using use uses used"
 _FRAMING = frozenset(stem(w) for w in _FRAMING_WORDS.split())
-_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|et al|vs|etc|cf|fig|eq|approx|no)|\b[A-Z])\.$", re.IGNORECASE)
+# What a full stop does not end: abbreviations, initials, and the number of a list item at the start of a line.
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|et al|vs|etc|cf|fig|eq|approx|no)|\b[A-Z]|(?:^|\n)\s*\d{1,2})\.$", re.IGNORECASE)
 # An end mark, closing quotes, then citations when what follows starts a new sentence (a capital, a line break, the
 # end): in "faster. [k1] Cascades" the citation closes the first sentence, in "faster. [k1] is" it opens the next.
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)]*(?:(?:\s*\[[^\[\]]*\])+(?=\s*$|\s*\n|\s+[A-Z\"“(])|(?=\s|$))")
