@@ -85,8 +85,6 @@ descriptions = {
 hidden = "" if show_survey or survey not in set(frame["key"]) else " (the survey hidden)"
 caption = f"{selection.describe(len(keys), c.taxonomy)}{hidden} · {plural(graph.number_of_nodes(), 'node')}, {plural(graph.number_of_edges(), 'link')}."
 st.caption(f"{ui.markdown_text(caption)} {descriptions[mode]}")
-if mode in ("network", "citations"):
-    st.caption(ui.markdown_text(describe_citation_links(c)))
 if mode != "coauthors":
     figures = network_figures(graph, keys, survey)
     with st.container(key="graph_figures"):
@@ -131,6 +129,8 @@ with drawing:
     drawn = {kind for _, _, kind in graph.edges(data="kind")}
     if mode != "coauthors":
         st.caption("Hover the middle of a link to see what it is: " + "; ".join(label for kind, label in LINK_KINDS.items() if kind in drawn) + ".")
+    if mode in ("network", "citations"):
+        st.caption(ui.markdown_text(describe_citation_links(c)))
     alone = isolated(c, mode, keys, graph)
     if alone:
         with st.expander(f"{plural(len(alone), 'paper')} of this selection with no link here"):

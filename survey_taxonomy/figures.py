@@ -330,8 +330,9 @@ def inward(x: float, x_range: Sequence[float]) -> str:
 
 
 LABEL_FONT_PX = 11
-DRAWING_PX = (360, 560)  # the graph's plotting area on a phone (390 px wide; about 560 px at a desktop width), so
-# that labels chosen not to cover each other do not on a phone either
+# The graph's plotting area on a phone (390 px wide; about 560 px at a desktop width; the legend under the plot
+# takes a third of the figure's 640 px height), so that labels chosen not to cover each other do not on a phone either.
+DRAWING_PX = (360, 380)
 
 
 def apart(texts: Mapping[str, str], positions: Mapping[str, tuple[float, float]], x_range: Sequence[float], y_range: Sequence[float]) -> list[str]:
