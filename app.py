@@ -5,7 +5,8 @@ Run with `make run` (or `streamlit run app.py`). Pages live in pages/ and stay t
 
 import streamlit as st
 
-from survey_taxonomy import ui
+from survey_taxonomy import compat, ui
+from survey_taxonomy.submissions import is_admin
 
 st.set_page_config(page_title="Small Models Atlas", page_icon=":material/travel_explore:", layout="wide")
 
@@ -36,6 +37,9 @@ PAGES = {
     ],
 }
 
+# Any browser can ask the server to clear every user's caches; only a maintainer signed in to the review may.
+ADMIN_TOKEN = ui.settings().admin_token
+compat.guard_cache_clearing(lambda state: is_admin(state, ADMIN_TOKEN))
 page = st.navigation(PAGES)
 ui.page_style()
 ui.sidebar_header(ui.corpus())

@@ -6,8 +6,6 @@ User text is shown only through `st.text`/`st.code` or escaped with `markdown_te
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import pandas as pd
 import streamlit as st
 
@@ -17,10 +15,12 @@ from survey_taxonomy.errors import SubmissionError
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.jobs import KINDS, current_job, start_discover, start_refresh
 from survey_taxonomy.submissions import ORIGINS, store_for
+from survey_taxonomy.validation import doi_url
 from survey_taxonomy.words import plural
 
 ORIGIN_LABELS = {"all": "All", "form": "Form", "bibtex": "BibTeX", "discovered": "Discovered"}
 JOB_LABELS = {"refresh": "Refresh citations", "discover": "Discover new papers"}
+PAGE_SIZE = 20  # submissions drawn per run: the page stays fast however long the queue is
 
 state = st.session_state
 settings = ui.settings()
@@ -87,7 +87,7 @@ def _identifiers(submission) -> None:
         left.markdown(f":{colour}-badge[arXiv {markdown_text(paper.arxiv)}: {status}] {markdown_text(why)}")
         right.button("Check on arXiv", key=f"review_verify_{submission.id}", on_click=_verify, args=(submission.id, paper.arxiv, paper.title))
     if paper.doi:
-        link = f"https://doi.org/{quote(paper.doi, safe='/')}"
+        link = doi_url(paper.doi)
         st.markdown(f":orange-badge[DOI {markdown_text(paper.doi)}: not verified] this app cannot resolve DOIs: [resolve it by hand ↗]({link})")
 
 
@@ -95,16 +95,20 @@ st.text_input("Your name, recorded with each decision", key="review_reviewer", v
 if message := state.pop("review_message", None):
     (st.error if message[0] == "error" else st.success)(markdown_text(message[1]))
 
-submissions = store.find()
 origin = st.segmented_control(
     "Origin", ["all", *ORIGINS], default="all", key="review_origin", format_func=lambda o: ORIGIN_LABELS.get(o, o), help="How submissions arrived"
 )
-pending = [s for s in submissions if s.status == "pending" and origin in ("all", None, s.origin or "form")]
+queue = store.queue(state.get("review_page", 1), size=PAGE_SIZE, origin=None if origin in ("all", None) else origin)
+shown = f" (oldest first; {queue.first}–{queue.first + len(queue.submissions) - 1} here)" if queue.pages > 1 else ""
 st.caption(
-    f"{plural(len(pending), 'submission')} waiting. Approved ones join Explore at once; "
+    f"{plural(queue.total, 'submission')} waiting{shown}. Approved ones join Explore at once; "
     "`python -m survey_taxonomy submissions merge` writes them into papers.bib."
 )
-for submission in pending:
+if queue.pages > 1:
+    state["review_page"] = queue.page  # the queue may have shrunk below the page shown last
+    st.number_input(f"Page, of {queue.pages}", min_value=1, max_value=queue.pages, step=1, key="review_page")
+found = store.findings_of(queue.submissions, corpus)
+for submission in queue.submissions:
     with st.container(border=True):
         st.markdown(f"**#{submission.id}** · {markdown_text(submission.title)}")
         draft = submission.draft
@@ -127,7 +131,7 @@ for submission in pending:
                 + " (a claim, not recorded as citations; add sourced ones to citations.csv)"
             )
         _identifiers(submission)
-        findings = store.findings(submission, corpus)
+        findings = found[submission.id]
         if not findings:
             st.success("No problem found: complete, well-formed, not a duplicate.")
         for p in findings:
@@ -137,10 +141,10 @@ for submission in pending:
         approve_col.button("Approve", key=f"review_approve_{submission.id}", type="primary", on_click=_decide, args=(submission.id, "approve"))
         reject_col.button("Reject", key=f"review_reject_{submission.id}", on_click=_decide, args=(submission.id, "reject"))
 
-reviewed = [s for s in submissions if s.status != "pending"][-20:]
+reviewed = store.find(("approved", "rejected"), newest_first=True, limit=20)
 if reviewed:
     with st.expander("Recently reviewed"):
-        rows = [{"id": s.id, "status": s.status, "key": s.key, "title": s.title, "reviewer": s.reviewer, "note": s.review_note} for s in reversed(reviewed)]
+        rows = [{"id": s.id, "status": s.status, "key": s.key, "title": s.title, "reviewer": s.reviewer, "note": s.review_note} for s in reviewed]
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 

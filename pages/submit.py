@@ -12,8 +12,8 @@ from survey_taxonomy.arxiv import fetch_arxiv
 from survey_taxonomy.errors import SubmissionError, SurveyDataError
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.records import Problem
-from survey_taxonomy.submissions import FIELDS, Draft, read_bibtex, read_payload, store_for, with_default_node
-from survey_taxonomy.validation import FIRST_YEAR, last_allowed_year
+from survey_taxonomy.submissions import FIELDS, MAX_INPUT_CHARS, Draft, client_key, read_bibtex, read_payload, store_for, with_default_node
+from survey_taxonomy.validation import MAX_AUTHORS, MAX_ITEMS, MAX_LENGTH
 from survey_taxonomy.words import plural
 
 TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
@@ -21,7 +21,8 @@ state = st.session_state
 settings = ui.settings()
 corpus = ui.corpus()
 taxonomy = corpus.taxonomy
-session = ui.browser_id()
+# The rate limit counts by network address: a new cookie or a fresh browser must not reset it.
+client = client_key(st.context.ip_address)
 
 
 def _send(drafts: list[Draft], problems: list[Problem], result_key: str) -> bool:
@@ -32,7 +33,13 @@ def _send(drafts: list[Draft], problems: list[Problem], result_key: str) -> bool
     """
     try:
         result = store_for(settings).submit(
-            drafts, corpus, session=session, per_minute=settings.submissions_per_minute, max_pending=settings.max_pending, problems=problems
+            drafts,
+            corpus,
+            session=client,
+            per_minute=settings.submissions_per_minute,
+            per_minute_all=settings.submissions_per_minute_all,
+            max_pending=settings.max_pending,
+            problems=problems,
         )
     except SubmissionError as exc:
         state[result_key] = str(exc)
@@ -56,7 +63,7 @@ def _submit_form() -> None:
     if _send(drafts, problems, "submit_form_result"):
         for name in TEXT_FIELDS:
             state[f"submit_{name}"] = ""
-        state["submit_year"], state["submit_taxonomy"], state["submit_facets"] = None, None, []
+        state["submit_year"], state["submit_taxonomy"], state["submit_facets"] = "", None, []
 
 
 def _submit_bibtex() -> None:
@@ -75,7 +82,7 @@ def _fill_from_arxiv() -> None:
         return
     for name, value in fields.items():
         if value:
-            state[f"submit_{name}"] = "\n".join(value) if name == "authors" else value
+            state[f"submit_{name}"] = "\n".join(value) if name == "authors" else str(value)
     state["submit_arxiv_message"] = ("success", "Filled from arXiv: check every field, then choose the node and write the summary.")
 
 
@@ -132,26 +139,27 @@ fill_tab, bibtex_tab = st.tabs(["Fill in", "Paste BibTeX"])
 
 with fill_tab:
     problems = _outcome("submit_form_result")
-    st.text_input("Title", key="submit_title", max_chars=300)
+    st.text_input("Title", key="submit_title", max_chars=MAX_LENGTH["title"])
     _field_problems(problems, "title")
-    st.text_area("Authors, one per line", key="submit_authors", height=100)
+    st.text_area("Authors, one per line", key="submit_authors", height=100, max_chars=MAX_AUTHORS * (MAX_LENGTH["author"] + 1))
     _field_problems(problems, "authors")
     year_col, venue_col = st.columns([1, 3])
-    year_col.number_input("Year", min_value=FIRST_YEAR, max_value=last_allowed_year(), value=None, step=1, key="submit_year")
-    venue_col.text_input("Venue (e.g. ACL 2024)", key="submit_venue")
+    # Text, not a number widget: a number widget drops a year outside its range, and the form then said "missing".
+    year_col.text_input("Year", key="submit_year", max_chars=4, placeholder="2024")
+    venue_col.text_input("Venue (e.g. ACL 2024)", key="submit_venue", max_chars=MAX_LENGTH["venue"])
     _field_problems(problems, "year")
     _field_problems(problems, "venue")
     arxiv_col, fill_col = st.columns([3, 1], vertical_alignment="bottom")
-    arxiv_col.text_input("arXiv id", key="submit_arxiv", placeholder="2211.17192")
+    arxiv_col.text_input("arXiv id", key="submit_arxiv", placeholder="2211.17192", max_chars=MAX_LENGTH["eprint"] + 40)
     fill_col.button("Fill from arXiv", key="submit_fill", on_click=_fill_from_arxiv, help="Looks the id up on arXiv (a few seconds at most)")
     if message := state.pop("submit_arxiv_message", None):
         (st.error if message[0] == "error" else st.success)(markdown_text(message[1]))
     _field_problems(problems, "arxiv")
-    st.text_input("DOI", key="submit_doi", placeholder="10.18653/v1/2023.acl-long.1")
+    st.text_input("DOI", key="submit_doi", placeholder="10.18653/v1/2023.acl-long.1", max_chars=MAX_LENGTH["doi"] + 20)
     _field_problems(problems, "doi")
-    st.text_input("URL of the paper", key="submit_url", placeholder="https://…")
+    st.text_input("URL of the paper", key="submit_url", placeholder="https://…", max_chars=MAX_LENGTH["url"])
     _field_problems(problems, "url")
-    st.text_input("Code URL (optional)", key="submit_code", placeholder="https://github.com/…")
+    st.text_input("Code URL (optional)", key="submit_code", placeholder="https://github.com/…", max_chars=MAX_LENGTH["code"])
     _field_problems(problems, "code")
     st.selectbox(
         "Taxonomy node",
@@ -171,13 +179,13 @@ with fill_tab:
     chosen = state.get("submit_facets", [])
     options = [*(taxonomy[node_id].facets if node_id else ()), *chosen]
     st.multiselect("Facets", list(dict.fromkeys(options)), key="submit_facets", placeholder="Method families of the node")
-    st.text_input("Other facets (separate with ;)", key="submit_facets_other")
+    st.text_input("Other facets (separate with ;)", key="submit_facets_other", max_chars=MAX_ITEMS["topic"] * (MAX_LENGTH["topic"] + 2))
     _field_problems(problems, "facets")
-    st.text_input("One-sentence summary, in your own words", key="submit_summary", max_chars=600)
+    st.text_input("One-sentence summary, in your own words", key="submit_summary", max_chars=MAX_LENGTH["summary"])
     _field_problems(problems, "summary")
-    st.text_area("Why it belongs in this node", key="submit_why", height=80)
+    st.text_area("Why it belongs in this node", key="submit_why", height=80, max_chars=MAX_LENGTH["why"])
     _field_problems(problems, "why")
-    st.text_input("Contact (optional, seen only by maintainers)", key="submit_contact")
+    st.text_input("Contact (optional, seen only by maintainers)", key="submit_contact", max_chars=MAX_LENGTH["contact"])
     _field_problems(problems, "contact")
     st.button("Submit", key="submit_send", type="primary", on_click=_submit_form)
 
@@ -187,6 +195,7 @@ with bibtex_tab:
         "BibTeX entries",
         key="submit_bibtex",
         height=260,
+        max_chars=MAX_INPUT_CHARS,
         placeholder="@inproceedings{key,\n  title = {…},\n  author = {First Last and First Last},\n  year = {2024},\n  url = {https://…},\n"
         "  taxonomy = {collaboration/…},\n  summary = {One sentence on what it does.}\n}",
     )
@@ -199,6 +208,6 @@ with bibtex_tab:
         key="submit_bibtex_node",
         placeholder="Choose a node",
     )
-    st.text_area("Why they belong (optional)", key="submit_bibtex_why", height=80)
-    st.text_input("Contact (optional, seen only by maintainers)", key="submit_bibtex_contact")
+    st.text_area("Why they belong (optional)", key="submit_bibtex_why", height=80, max_chars=MAX_LENGTH["why"])
+    st.text_input("Contact (optional, seen only by maintainers)", key="submit_bibtex_contact", max_chars=MAX_LENGTH["contact"])
     st.button("Submit BibTeX", key="submit_bibtex_send", type="primary", on_click=_submit_bibtex)

@@ -183,7 +183,15 @@ SETTINGS: tuple[Setting, ...] = (
         1,
         600,
         5,
-        "submissions one browser may send per minute (counted in the store, so reloads do not reset it)",
+        "submissions one network address (an IPv6 /64) may send per minute; a reload, a new cookie or another browser does not reset it",
+    ),
+    _whole(
+        "SURVEY_SUBMISSIONS_PER_MINUTE_ALL",
+        "submissions_per_minute_all",
+        1,
+        6000,
+        20,
+        "submissions all visitors together may send per minute: the backstop against many addresses at once",
     ),
     _whole("SURVEY_MAX_PENDING", "max_pending", 1, 100_000, 500, "submissions that may wait for review at once; the form refuses more until some are reviewed"),
     Setting(
@@ -245,6 +253,7 @@ class Settings:
     llm_price_out: float = 0.0
     threads: int = 2
     submissions_per_minute: int = 5
+    submissions_per_minute_all: int = 20
     max_pending: int = 500
     openalex_url: str = DEFAULT_OPENALEX_URL
     s2_url: str = DEFAULT_S2_URL

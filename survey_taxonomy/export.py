@@ -30,27 +30,34 @@ from .validation import clean_url
 FORMATS = ("bibtex", "cite", "ris", "csl", "csv", "json", "markdown")
 # OWASP's list for CSV injection: a cell starting with one of these is run as a formula by spreadsheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|www)|@")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
-
-
-def _break_autolink(match: re.Match[str]) -> str:
-    text = match.group(0)
-    return "\u2060@" if text == "@" else text[0] + "\u2060" + text[1:]
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&/])")
+# Words Streamlit's Markdown makes live whatever their escapes, since it looks for them in the text once escapes are
+# resolved: GFM's autolinks (http(s)://, www., e-mail addresses) and Streamlit's icons (`:material_name:`, which
+# is what `:material/name:` becomes, and `:streamlit:`). A word ends at a space or at a character that could end
+# a link, a table cell or a directive's label.
+_LIVE_WORD = re.compile(r"[^\s|\[\]()<>]*(?:https?://|ftp://|www\.|@|:material_\w+:|:streamlit:)[^\s|\[\]()<>]*", re.IGNORECASE)
 
 
 def markdown_text(value: str) -> str:
     r"""Any text made inert for Markdown (Streamlit's, GitHub's): every Markdown character is escaped, `&` too (no
-    HTML entities), and a word joiner (U+2060, invisible) breaks `http`, `www` and `@`, since GitHub-style
-    autolinking runs after escapes are resolved and would still turn a URL or an e-mail address into a link.
+    HTML entities), and `/` (Streamlit turns `:material/name:` into an icon before it reads escapes). A word that
+    would still become a link or an icon (`_LIVE_WORD`) is shown as code, which no autolink or icon rule reads,
+    and which copies as the very characters typed: no invisible character is inserted anywhere.
     Whitespace, newlines included, becomes single spaces, so no text can start a block (heading, list, table).
 
-    >>> print(markdown_text("**bold** [x](y) &amp;"))
-    \*\*bold\*\* \[x\]\(y\) \&amp;
-    >>> "h\u2060ttps" in markdown_text("https://e.org")
-    True
+    >>> print(markdown_text("**bold** [x](y) &amp; a/b"))
+    \*\*bold\*\* \[x\]\(y\) \&amp; a\/b
+    >>> print(markdown_text("see https://e.org/x, or :material_home:"))
+    see `https://e.org/x,` or `:material_home:`
     """
-    return _AUTOLINK.sub(_break_autolink, _MARKDOWN.sub(r"\\\1", " ".join(value.split())))
+    text = " ".join(value.split())
+    parts: list[str] = []
+    done = 0
+    for word in _LIVE_WORD.finditer(text):
+        parts += [_MARKDOWN.sub(r"\\\1", text[done : word.start()]), markdown_code(word.group())]
+        done = word.end()
+    parts.append(_MARKDOWN.sub(r"\\\1", text[done:]))
+    return "".join(parts)
 
 
 def markdown_code(value: str) -> str:

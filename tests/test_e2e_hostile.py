@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import ADMIN_TOKEN, new_context, wait_for_app
+from tests.browser import ADMIN_TOKEN, choose, new_context, wait_for_app
 
 pytestmark = pytest.mark.browser
 EVIL = "evil.example"
@@ -93,3 +93,68 @@ def test_hostile_text_is_inert_on_every_page(own_server, browser):
     expect(page.get_by_role("heading", name=re.compile(r"^\[Session expired: log in again\]\(h"))).to_be_visible()  # shown as text
     assert [url for url in requests if urlsplit(url).hostname == EVIL] == []  # nothing was fetched from it
     context.close()
+
+
+def fill(page, title: str, year: str, arxiv: str = "") -> None:
+    """The submit form's fields, typed as a person does."""
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_label("Authors, one per line").fill("Ada Lovelace\nAlan Turing")
+    page.get_by_label("Year").fill(year)
+    page.get_by_label("arXiv id").fill(arxiv)
+    page.get_by_label("URL of the paper").fill(f"https://example.org/{abs(hash(title))}")
+    choose(page, "Taxonomy node", "cascading and routing")
+    page.get_by_label("One-sentence summary, in your own words").fill("A small router sends easy queries to a small model.")
+    page.keyboard.press("Tab")
+    wait_for_app(page)
+    page.get_by_role("button", name="Submit", exact=True).click()
+    wait_for_app(page)
+
+
+def live_icons(page) -> int:
+    """Icons and logos drawn inside the page's Markdown (Streamlit's own navigation icons are not Markdown)."""
+    return page.locator("[data-testid=stMarkdownContainer] span[role=img], [data-testid=stMarkdownContainer] img[alt='Streamlit logo']").count()
+
+
+def test_the_form_refuses_impossible_values_and_fresh_browsers_share_one_limit(own_server, browser):
+    server = own_server
+    first = new_context(browser)
+    page = first.new_page()
+    page.goto(f"{server}/submit")
+    wait_for_app(page)
+    title = ":material/skull: Skull routing :material_bug_report: :streamlit: for tiny models"
+    fill(page, title, "2031", "9999.99999")
+    problems = page.get_by_test_id("stAlert").filter(has_text="nothing was stored")
+    expect(problems).to_contain_text("2031 is outside 1950..")
+    expect(problems).to_contain_text("its month 99 does not exist")
+    shown = page.locator("main").inner_text()
+    assert "Year: is missing" not in shown and "python -m" not in shown and "\u2060" not in shown
+    fill(page, title, "2024")
+    expect(page.get_by_text(re.compile(r"Submission #1 is stored")).first).to_be_visible()
+
+    for i in range(2, 7):  # five fresh browsers, each with a cookie of its own, from the same address
+        context = new_context(browser)
+        fresh = context.new_page()
+        fresh.goto(f"{server}/submit")
+        wait_for_app(fresh)
+        fill(fresh, f"Fresh browser router number {i}", "2024")
+        if i <= 5:
+            expect(fresh.get_by_text(re.compile(rf"Submission #{i} is stored")).first).to_be_visible()
+        else:
+            expect(fresh.get_by_test_id("stAlert").filter(has_text="came from your network address")).to_be_visible()
+        context.close()
+
+    page.goto(f"{server}/review")
+    wait_for_app(page)
+    page.get_by_label("Admin token").fill(ADMIN_TOKEN)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_text("5 submissions waiting")).to_be_visible()
+    expect(page.get_by_text("Skull routing").first).to_be_visible()
+    assert live_icons(page) == 0 and ":material/skull:" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Approve").first.click()
+    wait_for_app(page)
+    for path in ("/explore?q=skull", f"/explore?key={quote(':material/skull:')}", f"/paper?key={quote(':material_bug_report:')}"):
+        page.goto(server + path)
+        wait_for_app(page)
+        assert page.get_by_test_id("stException").count() == 0 and live_icons(page) == 0, path
+    first.close()

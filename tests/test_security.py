@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import inspect
 import io
 import json
 import os
@@ -13,23 +14,27 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import streamlit
 from bibtexparser import parse_string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from survey_taxonomy import compat
 from survey_taxonomy.bibliography import append_papers, format_bibtex, load_bibliography, parse_bibtex
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import Corpus, load_corpus, read_citations
 from survey_taxonomy.errors import BibliographyError, DataWriteError, SubmissionError
-from survey_taxonomy.export import export, to_csv, to_markdown
+from survey_taxonomy.export import export, markdown_text, to_csv, to_markdown
 from survey_taxonomy.latex import decode
 from survey_taxonomy.records import Paper
-from survey_taxonomy.submissions import SUBMISSIONS, SubmissionStore, approved_papers, read_payload, read_text
+from survey_taxonomy.submissions import MAX_INPUT_CHARS, SUBMISSIONS, SubmissionStore, approved_papers, client_key, is_admin, read_payload, read_text
 from survey_taxonomy.validation import clean_url, is_arxiv_id, is_doi, validate_paper
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +76,15 @@ def store(tmp_path: Path):
 
 def submit(store: SubmissionStore, corpus: Corpus, payload: object, client: str = "test", **limits):
     drafts, problems = read_payload(payload) if isinstance(payload, dict | list) else read_text(payload)
-    return store.submit(drafts, corpus, session=client, per_minute=limits.get("per_minute"), problems=problems, max_pending=limits.get("max_pending"))
+    return store.submit(
+        drafts,
+        corpus,
+        session=client,
+        per_minute=limits.get("per_minute"),
+        problems=problems,
+        max_pending=limits.get("max_pending"),
+        per_minute_all=limits.get("per_minute_all"),
+    )
 
 
 def approve(store: SubmissionStore, corpus: Corpus, payload: object) -> int:
@@ -297,7 +310,8 @@ def test_markdown_export_makes_no_link_or_image_from_untrusted_text(tiny_copy: P
         "https://example.org/p1%29!%5Bpx%5D%28https://evil.example/pixel.png%29%5BPhish%5D%28https://evil.example/phish"
     ]
     assert "![" not in markup and "<" not in markup and "**" not in markup
-    assert "javascript" not in row and "https://evil" not in row.split("](")[0]  # no code link; autolinks broken
+    outside_code = re.sub(r"`[^`]*`", "", row.split("](")[0])
+    assert "javascript" not in row and "https://evil" not in outside_code  # no code link; would-be autolinks only as code
     assert export([HOSTILE], "markdown", taxonomy) == text
 
 
@@ -440,7 +454,7 @@ def test_the_rate_limit_holds_across_reloads_and_restarts(tmp_path: Path, corpus
         assert submit(page, corpus, form(title=f"Reloaded router {i}", url=f"https://example.org/r{i}"), client="cookie-1", per_minute=2).ok
         page.close()
     again = SubmissionStore(url)
-    with pytest.raises(SubmissionError, match="this browser sent 2 in the last minute and the limit is 2"):
+    with pytest.raises(SubmissionError, match="2 came from your network address in the last minute and the limit is 2"):
         again.check_rate("cookie-1", per_minute=2)
     later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=2)
     again.check_rate("cookie-1", per_minute=2, now=later)
@@ -533,3 +547,117 @@ def test_a_two_column_row_in_citations_csv_is_a_problem(run_cli, tiny_copy: Path
     assert "needs citing, cited and source" in problem.message and problem.line == len(path.read_text(encoding="utf-8").splitlines())
     proc = run_cli("validate", SURVEY_DATA_DIR=str(tiny_copy))
     assert proc.returncode == 1 and "needs citing, cited and source" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --- 9. flooding: sizes, addresses, everyone together, the shared caches ---------------------------------
+
+
+def test_a_global_cap_per_minute_holds_against_many_addresses(store: SubmissionStore, corpus: Corpus):
+    for i in range(3):
+        assert submit(
+            store,
+            corpus,
+            form(title=f"Address router {i}", url=f"https://example.org/a{i}"),
+            client=client_key(f"203.0.113.{i}"),
+            per_minute=5,
+            per_minute_all=3,
+        ).ok
+    with pytest.raises(SubmissionError, match="3 in the last minute from all visitors, and it takes at most 3"):
+        submit(store, corpus, form(title="Address router 9", url="https://example.org/a9"), client=client_key("198.51.100.9"), per_minute=5, per_minute_all=3)
+    assert len(store.find()) == 3
+
+
+def test_an_ipv6_client_counts_as_its_64(store: SubmissionStore, corpus: Corpus):
+    for i in range(2):
+        assert submit(
+            store, corpus, form(title=f"Rotating router {i}", url=f"https://example.org/v{i}"), client=client_key(f"2001:db8:0:1::{i + 1}"), per_minute=2
+        ).ok
+    with pytest.raises(SubmissionError, match="network address"):
+        store.check_rate(client_key("2001:db8:0:1:ffff::9"), per_minute=2)
+    store.check_rate(client_key("2001:db8:0:2::1"), per_minute=2)  # another /64 is another client
+
+
+def test_a_form_with_150k_topics_is_refused_before_it_is_read(store: SubmissionStore, corpus: Corpus):
+    started = time.perf_counter()
+    result = submit(store, corpus, form(facets="; ".join(f"topic {i}" for i in range(150_000))), per_minute=5)
+    assert not result.ok and store.find() == [] and time.perf_counter() - started < 5
+    assert [p.message for p in result.errors] == [f"the submission holds more than {MAX_INPUT_CHARS:,} characters of text, the limit"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        pytest.param("facets", [f"topic {i}" for i in range(21)], "21 topic values; at most 20", id="topics"),
+        pytest.param("taxonomy", [NODE] * 6, "6 taxonomy values; at most 5", id="nodes"),
+        pytest.param("authors", [f"Author Number{i}" for i in range(201)], "201 authors; at most 200", id="authors"),
+        pytest.param("title", "T" * 301, "the limit is 300", id="title"),
+        pytest.param("venue", "V" * 201, "the limit is 200", id="venue"),
+        pytest.param("doi", "10.5555/" + "d" * 200, "the limit is 200", id="doi"),
+        pytest.param("url", "https://example.org/" + "u" * 500, "the limit is 500", id="url"),
+        pytest.param("summary", "S" * 601, "the limit is 600", id="summary"),
+        pytest.param("why", "W" * 1001, "the limit is 1000", id="why"),
+        pytest.param("contact", "C" * 201, "the limit is 200", id="contact"),
+        pytest.param("note", "N" * 2001, "the limit is 2000", id="note"),
+        pytest.param("booktitle", "B" * 301, "the limit is 300", id="booktitle"),
+        pytest.param("cites", [f"k{i}" for i in range(301)], "301 cited keys; at most 300", id="cites"),
+    ],
+)
+def test_every_field_has_a_size_limit(store: SubmissionStore, corpus: Corpus, field: str, value: object, words: str):
+    result = submit(store, corpus, form(**{field: value}))
+    assert not result.ok and any(words in p.message for p in result.errors), [str(p) for p in result.errors]
+
+
+def test_every_submission_is_stored_small(store: SubmissionStore, corpus: Corpus):
+    """The most a form can carry within the limits: far from the 22 MB row the unlimited form stored."""
+    largest = form(
+        title="T" * 300, authors=[f"Author Number{i}" for i in range(200)], venue="V" * 200, summary="S" * 600, why="W" * 1000, contact="C" * 200,
+        facets=[f"topic {i}" for i in range(20)], note="N" * 2000, booktitle="B" * 300,
+    )  # fmt: skip
+    assert submit(store, corpus, largest).ok
+    with store.engine.connect() as conn:
+        (size,) = conn.exec_driver_sql("SELECT length(payload) + length(bibtex) FROM submissions").one()
+    assert size < 60_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [":material/home:", ":material_home:", "Ask :streamlit: now", "see https://evil.example/x", "www.evil.example", "mail@evil.example"],
+)
+def test_markdown_text_leaves_no_icon_or_link_and_inserts_nothing_invisible(text: str):
+    out = markdown_text(text)
+    assert "\u2060" not in out and all(c.isprintable() for c in out)
+    assert ":material/" not in out  # Streamlit turns it into an icon before escapes are read, even in code
+    for live in re.findall(r"(?:https?://|www\.|@|:material_\w+:|:streamlit:)\S*", text):
+        assert f"`{live}`" in out or f"`{text}`" in out  # shown as code, which neither icons nor autolinks read
+    assert re.sub(r"\\(.)", r"\1", out).replace("`", "") == text  # and it reads as the very text given
+
+
+def test_a_clear_cache_message_from_a_visitor_clears_nothing():
+    from streamlit.runtime.app_session import AppSession
+
+    source = inspect.getsource(AppSession.handle_backmsg)
+    assert '"clear_cache"' in source and "self._handle_clear_cache_request()" in source, f"Streamlit {streamlit.__version__} routes clear_cache elsewhere"
+
+    calls: list[int] = []
+
+    @streamlit.cache_data
+    def cached(x: int) -> int:
+        calls.append(x)
+        return x
+
+    class Session:  # what the guard reads of an AppSession
+        def __init__(self, state: dict[str, str]):
+            self._session_state = types.SimpleNamespace(filtered_state=state, clear=state.clear)
+
+    compat.guard_cache_clearing(lambda state: is_admin(state, TOKEN))
+    try:
+        cached(1)
+        AppSession._handle_clear_cache_request(Session({"review_token_ok": "a guess"}))  # type: ignore[arg-type]
+        AppSession._handle_clear_cache_request(Session({}))  # type: ignore[arg-type]
+        cached(1)
+        assert calls == [1]  # still cached
+        AppSession._handle_clear_cache_request(Session({"review_token_ok": TOKEN}))  # type: ignore[arg-type]
+        cached(1)
+        assert calls == [1, 1]  # a maintainer may clear it
+    finally:
+        AppSession._handle_clear_cache_request = AppSession._handle_clear_cache_request.__wrapped__  # type: ignore[attr-defined]

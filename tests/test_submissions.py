@@ -452,3 +452,19 @@ def test_cli_add_list_review_merge(run_cli, tmp_path: Path, data_copy: Path):
     assert "@misc{lovelace2024piped," in (data_copy / "papers.bib").read_text(encoding="utf-8")
     validated = cli("validate")
     assert validated.returncode == 0 and "0 errors" in validated.stdout, validated.stderr
+
+
+def test_the_queue_pages_in_the_database(store: SubmissionStore, corpus: Corpus):
+    for i in range(7):
+        origin = {"title": f"Paged router {i}", "url": f"https://example.org/paged{i}"}
+        assert submit(store, corpus, form(**origin)).ok
+    store.review(2, "reject", token=ADMIN, admin_token=ADMIN)
+    assert store.count("pending") == 6 and store.count(("approved", "rejected")) == 1 and store.count() == 7
+    first, last = store.queue(1, size=4), store.queue(9, size=4)  # a page past the end shows the last one
+    assert [s.id for s in first.submissions] == [1, 3, 4, 5] and (first.total, first.pages, first.first) == (6, 2, 1)
+    assert [s.id for s in last.submissions] == [6, 7] and (last.page, last.first) == (2, 5)
+    assert [s.id for s in store.find(limit=2, offset=1, newest_first=True)] == [6, 5]
+    assert store.queue(1, origin="bibtex").submissions == () and store.queue(1, origin="bibtex").pages == 1
+    findings = store.findings_of(first.submissions, corpus)
+    assert set(findings) == {1, 3, 4, 5} and findings[3] == store.findings(store.get(3), corpus)
+    assert not [p for p in findings[1] if p.severity == "error"]  # a submission is no duplicate of itself

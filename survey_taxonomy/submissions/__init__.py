@@ -11,11 +11,13 @@ Terms:
   `rejected`), timestamps, the reviewer and the review note. Approved submissions join the corpus at once
   as `relation = community`; `SubmissionStore.merge` later writes them into `papers.bib` for a git review,
   and marks them merged so they are never written twice.
-- *client*: whoever submits or tries a review token, named by an opaque id the caller chooses (a browser
-  cookie, "cli") and stored only as its SHA-256 with the store's own random salt: no IP, no raw id.
+- *client*: whoever submits or tries a review token, named by an id the caller chooses (`client_key` of the
+  network address for the form, a browser cookie for the review throttle, "cli") and stored only as its SHA-256
+  with the store's own random salt: no IP, no raw id.
 - *rate limit*: per client, at most `per_minute` submissions in the last minute, counted in the store so that
-  a reload (a new Streamlit session) does not reset it; and at most `max_pending` submissions waiting for
-  review in all, which holds even against a client that changes its id on every request.
+  a reload (a new Streamlit session), a new cookie or another browser does not reset it; at most
+  `per_minute_all` from all clients together, the backstop against many addresses; and at most `max_pending`
+  submissions waiting for review in all.
 - *throttle*: after the n-th wrong review token in a row from a client, its next try waits 2**(n-1) s (at most
   15 min); wrong tokens from all clients together slow every client down ten times more gently.
 - *sent back*: an approved submission that `merge` cannot write goes back to `pending` with the reason in
@@ -52,14 +54,17 @@ from .store import (
     DECISIONS,
     REVIEW_FAILURES,
     SUBMISSIONS,
+    QueuePage,
     Submission,
     SubmissionStore,
     SubmitResult,
     approved_papers,
     check_token,
     citation_key,
+    client_key,
     corpus_with_approved,
     hash_client,
+    is_admin,
     retry_delay,
     store_for,
     unique_key,
@@ -79,6 +84,7 @@ __all__ = [
     "STATUSES",
     "SUBMISSIONS",
     "Draft",
+    "QueuePage",
     "Submission",
     "SubmissionStore",
     "SubmitResult",
@@ -86,8 +92,10 @@ __all__ = [
     "check_drafts",
     "check_token",
     "citation_key",
+    "client_key",
     "corpus_with_approved",
     "hash_client",
+    "is_admin",
     "payload_of",
     "read_bibtex",
     "read_payload",

@@ -148,6 +148,22 @@ class SubmitResult:
         return [p for p in self.problems if p.severity != "error"]
 
 
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the review queue: its pending submissions, oldest first, and where it sits among all of them."""
+
+    submissions: tuple[Submission, ...]
+    total: int  # pending submissions of the chosen origin, on every page
+    page: int  # 1-based, within 1..pages
+    pages: int
+    size: int
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first submission in the queue (0 when the queue is empty)."""
+        return (self.page - 1) * self.size + 1 if self.submissions else 0
+
+
 def _ascii_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
 
@@ -194,7 +210,7 @@ def hash_client(client: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}:{client}".encode("utf-8", "backslashreplace")).hexdigest()
 
 
-def client_key(ip_address: str | None) -> str:
+def client_key(ip_address: object) -> str:
     """What the rate limit counts by: the client's network address, which a new cookie or a fresh browser does
     not change. An IPv6 client owns at least a /64 and can rotate within it at no cost, so IPv6 counts by its /64.
     No address (Streamlit gives none for loopback connections, nor in AppTest) is one client, `local`: a reverse
@@ -203,7 +219,7 @@ def client_key(ip_address: str | None) -> str:
     >>> client_key("203.0.113.7"), client_key("2001:db8:1:2:3:4:5:6"), client_key("::ffff:203.0.113.7"), client_key(None)
     ('ip:203.0.113.7', 'ip:2001:db8:1:2::/64', 'ip:203.0.113.7', 'local')
     """
-    if not ip_address:
+    if not isinstance(ip_address, str) or not ip_address:  # AppTest's context gives a mock, not an address
         return "local"
     try:
         address = ipaddress.ip_address(ip_address.split("%")[0])
@@ -229,6 +245,21 @@ def check_token(given: str, configured: str) -> None:
         raise SubmissionError("review is disabled: no admin token is configured; set SURVEY_ADMIN_TOKEN to a long random string and restart")
     if not hmac.compare_digest(given.encode("utf-8", "backslashreplace"), configured.encode("utf-8", "backslashreplace")):
         raise SubmissionError("wrong admin token: nothing was changed")
+
+
+def is_admin(state: Mapping[str, Any], admin_token: str) -> bool:
+    """Whether a session's state holds the admin token (the review page keeps it under `review_token_ok` once
+    signed in): what the app asks before a visitor may clear the shared caches.
+
+    >>> is_admin({"review_token_ok": "t0ken"}, "t0ken"), is_admin({}, "t0ken"), is_admin({"review_token_ok": ""}, "")
+    (True, False, False)
+    """
+    token = state.get("review_token_ok")
+    return (
+        isinstance(token, str)
+        and bool(admin_token)
+        and hmac.compare_digest(token.encode("utf-8", "backslashreplace"), admin_token.encode("utf-8", "backslashreplace"))
+    )
 
 
 # --- the store --------------------------------------------------------------------------------------
@@ -403,6 +434,15 @@ class SubmissionStore:
         with self.engine.connect() as conn:
             return [_row_to_submission(row) for row in conn.execute(query)]
 
+    def queue(self, page: int, *, size: int = 20, origin: str | None = None) -> QueuePage:
+        """Page `page` of the pending submissions (of `origin`, or all), oldest first; a page beyond the last
+        shows the last. Two queries whatever the queue's length: a count and one page of rows."""
+        total = self.count("pending", origin)
+        pages = max(1, math.ceil(total / size))
+        page = min(max(page, 1), pages)
+        rows = self.find("pending", origin, limit=size, offset=(page - 1) * size)
+        return QueuePage(tuple(rows), total, page, pages, size)
+
     def count(self, status: Status | Collection[Status] | None = None, origin: str | None = None) -> int:
         """How many submissions `find` would return without a limit, counted by the database."""
         with self.engine.connect() as conn:
@@ -412,7 +452,7 @@ class SubmissionStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(SUBMISSIONS).where(SUBMISSIONS.c.id == submission_id)).first()
         if row is None:
-            raise SubmissionError(f"there is no submission #{submission_id}; it may have been removed: reload the review queue")
+            raise SubmissionError(f"there is no submission #{submission_id}: check its number")
         return _row_to_submission(row)
 
     def version(self) -> int:
@@ -434,15 +474,11 @@ class SubmissionStore:
             return [_row_to_submission(row).paper for row in conn.execute(query)]
 
     @staticmethod
-    def _open_papers(conn: Connection, corpus_keys: Collection[str], exclude: int | None = None) -> list[Paper]:
+    def _open_papers(conn: Connection, corpus_keys: Collection[str]) -> list[Paper]:
         """Pending and approved submissions not already in the corpus, as papers for the duplicate index."""
         columns = (SUBMISSIONS.c.id, SUBMISSIONS.c.key, SUBMISSIONS.c.status, SUBMISSIONS.c.title, SUBMISSIONS.c.arxiv, SUBMISSIONS.c.doi)
         rows = conn.execute(select(*columns).where(SUBMISSIONS.c.status != "rejected"))
-        return [
-            Paper(key=f"{r.status} submission #{r.id}", title=r.title, arxiv=r.arxiv or "", doi=r.doi or "")
-            for r in rows
-            if r.key not in corpus_keys and r.id != exclude
-        ]
+        return [Paper(key=f"{r.status} submission #{r.id}", title=r.title, arxiv=r.arxiv or "", doi=r.doi or "") for r in rows if r.key not in corpus_keys]
 
     # writing
 
