@@ -69,6 +69,8 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("filter", "facet counts"),
     ("graph", "build + layout + figure, cold"),
     ("graph", "figure from cached layout"),
+    ("graph", "paper network build"),
+    ("graph", "paper network peak memory"),
     ("export", "BibTeX"),
     ("export", "CSV"),
     ("export", "JSON"),
@@ -112,6 +114,7 @@ class Plan:
     target_size: int  # the size the load and filter targets are stated for
     big_size: int  # the size of the "<= 0.3 s" filter target
     graph_size: int
+    network_sizes: tuple[int, ...]  # corpora whose default Graph view (paper network) is built from scratch
     export_size: int
     browser_size: int  # the synthetic corpus shown beside the real data; 0: real data only
     browser_repeats: int
@@ -122,8 +125,8 @@ class Plan:
     @classmethod
     def make(cls, quick: bool) -> Plan:
         if quick:  # no size here is one a target is stated for, so quick mode judges only the graph target
-            return cls((1000,), {1000: 3}, 10_000, 100_000, 500, 1000, 0, 1, False, 24, 2)
-        return cls((1000, 10_000, 100_000), {1000: 9, 10_000: 5, 100_000: 3}, 10_000, 100_000, 2000, 10_000, 10_000, 5, True, 128, 5)
+            return cls((1000,), {1000: 3}, 10_000, 100_000, 500, (1000,), 1000, 0, 1, False, 24, 2)
+        return cls((1000, 10_000, 100_000), {1000: 9, 10_000: 5, 100_000: 3}, 10_000, 100_000, 2000, (10_000, 100_000), 10_000, 10_000, 5, True, 128, 5)
 
 
 def median_time(fn: Callable[[], Any], repeats: int, before: Callable[[], Any] | None = None) -> float:
@@ -290,6 +293,48 @@ def bench_graph(folder: Path, plan: Plan) -> list[Row]:
             met=ours_cached <= 0.5,
             note="cache hit as in ui.graph_and_layout, then graph_figure + to_json",
         ),
+    ]
+
+
+def own_peak_mb(fn: Callable[[], Any]) -> tuple[float, float]:
+    """Wall time of one `fn()` and the peak resident memory it added to this process, in MB: the high-water mark is
+    reset first (/proc/self/clear_refs), so the peak is the call's own, native allocations (numpy, scipy) included."""
+    before = peak_rss_mb(os.getpid())
+    Path("/proc/self/clear_refs").write_text("5")
+    start = time.perf_counter()
+    fn()
+    took = time.perf_counter() - start
+    return took, max(peak_rss_mb(os.getpid()) - min(before, _rss_mb()), 0.0)
+
+
+def _rss_mb() -> float:
+    return next(int(line.split()[1]) / 1024 for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmRSS:"))
+
+
+DENSE_UP_TO = 10_000  # papers; the dense n × n similarity of the old code needs 8·n² bytes (80 GB at 100k)
+
+
+def bench_network(folder: Path, size: int) -> list[Row]:
+    """The Graph page's default view built from scratch, once (citation links, then the top-k similar papers of each
+    paper with none, in blocks): time and peak memory, beside the dense n × n similarity matrix the similarity graph
+    used to compute (measured up to DENSE_UP_TO papers)."""
+    from survey_taxonomy.search import SearchIndex
+
+    corpus = load_corpus(folder)
+    keys = [p.key for p in corpus.papers if p.relation != "survey"]
+    took, peak = own_peak_mb(lambda: build_graph(corpus, "network", keys))
+
+    def dense() -> None:
+        matrix = SearchIndex.build(corpus.papers).matrix
+        (matrix @ matrix.T).toarray()
+
+    dense_took, dense_peak = own_peak_mb(dense) if size <= DENSE_UP_TO else (None, None)
+    baseline = "dense n × n TF-IDF similarity (the old code)"
+    skipped = "" if size <= DENSE_UP_TO else f"; the dense baseline was not run: {8 * size * size / 1e9:.0f} GB"
+    note = "citation links, then top-2 similar for each paper without one; one cold run" + skipped
+    return [
+        Row("graph", "paper network build", label(size), took, dense_took, baseline, note=note),
+        Row("graph", "paper network peak memory", label(size), peak, dense_peak, baseline, unit="MB", note="peak RSS added by the build"),
     ]
 
 
@@ -595,6 +640,10 @@ def run(quick: bool, log: Callable[[str], None], groups: tuple[str, ...] = GROUP
         if "graph" in groups:
             log(f"graph of {plan.graph_size} papers")
             guarded(rows, ("graph",), label(plan.graph_size), lambda: bench_graph(write_corpus(workdir / f"g{plan.graph_size}", plan.graph_size), plan))
+            for size in plan.network_sizes:
+                log(f"paper network of {size} papers")
+                folder = workdir / f"c{size}"
+                rows += bench_network(folder if folder.exists() else write_corpus(folder, size), size)
         if "export" in groups:
             log(f"export of {plan.export_size} papers")
             rows += bench_export(corpora[plan.export_size], workdir / f"c{plan.export_size}", plan)
