@@ -9,6 +9,8 @@ Terms:
 - *stale temporary file*: `.<name>.*.tmp` (or the older `<name>.tmp`) left by a writer that was killed; removed
   by the next writer while it holds the lock, when no other writer can be using it.
 - A symlinked file is written through: the link's target is replaced and the link stays a link.
+- *mode*: a replaced file keeps its mode; a new one gets the folder's read and write bits (0644 in a 0755
+  folder), not the 0600 of a temporary file.
 - *table*: a CSV file of the data folder (`citations.csv`, `citation_counts.csv`, `abstracts.csv`), read by
   `read_table` with each row's line number, so every reader names the line of a bad row.
 """
@@ -68,8 +70,9 @@ def write_atomic(target: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)  # mkstemp makes 0600; keep the file's own mode
+        # mkstemp makes 0600: keep the file's own mode, or give a new file the folder's (without execute bits),
+        # so that a file a refresh creates is as readable as the rest of the data folder.
+        os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else target.parent.stat().st_mode & 0o666)
         os.replace(tmp, target)
         folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:

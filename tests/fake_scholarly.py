@@ -44,7 +44,7 @@ def recorded(name: str) -> dict:
 
 
 def short(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[-1]
+    return url.removeprefix("https://openalex.org/")
 
 
 @dataclass
@@ -78,6 +78,7 @@ class FakeScholarly:
         self.seen: list[tuple[str, str, dict[str, str]]] = []  # (path, query, headers) of every request
         self.oa_records: dict[str, dict] = {}
         self.oa_merged: dict[str, str] = {}
+        self.oa_refs_as: dict[str, str] = {}  # canonical id -> the merged id that reference lists still carry
         self.s2_records: dict[str, dict] = {}
         self.s2_citing: dict[str, list[str]] = {}
         self.huge_bytes = 2_000_000
@@ -119,6 +120,7 @@ class FakeScholarly:
     def merge_openalex(self, old: str, new: str) -> None:
         """`old` was merged into `new`: lists answer with `new`, `/works/old` redirects (301) to `/works/new`."""
         self.oa_merged[old] = new
+        self.oa_refs_as[new] = old
 
     def add_s2(self, papers: list[dict | None]) -> None:
         """Serve these recorded Semantic Scholar papers (None entries, as a batch answer has them, are skipped)."""
@@ -261,7 +263,9 @@ class FakeScholarly:
             "publication_year": w.year,
             "publication_date": w.date or f"{w.year}-01-15",
             "cited_by_count": w.cited_by_count,
-            "referenced_works": [f"https://openalex.org/{self.world[c].oa}" for c in w.cites if c in self.world and self.world[c].oa],
+            "referenced_works": [
+                f"https://openalex.org/{self.oa_refs_as.get(self.world[c].oa, self.world[c].oa)}" for c in w.cites if c in self.world and self.world[c].oa
+            ],
             "authorships": [{"author_position": "first", "author": {"id": "https://openalex.org/A1", "display_name": a}} for a in w.authors],
             "abstract_inverted_index": index,
         }
@@ -271,10 +275,10 @@ class FakeScholarly:
         if name == "doi":
             return self._oa_doi(w) in {v.lower().removeprefix("https://doi.org/") for v in values}
         if name in ("openalex", "ids.openalex"):
-            return w.oa in {v.rsplit("/", 1)[-1] for v in values}
+            return w.oa in {self.oa_merged.get(short(v), short(v)) for v in values}
         if name == "cites":
             cited = {self.world[c].oa for c in w.cites if c in self.world}
-            return bool(cited & set(values))
+            return bool(cited & {self.oa_merged.get(v, v) for v in values})
         if name in ("title.search", "display_name.search"):
             return all(word in normalise_title(w.title).split() for word in values[0].split())
         if name == "publication_year":
@@ -412,10 +416,10 @@ class FakeScholarly:
     def _s2_citations(self, ident: str, query: dict) -> dict:
         cited = self._s2_find(ident)
         fields = query.get("fields", "")
-        citing = [self._s2_paper(w, fields) for w in sorted((w for w in self.world.values() if w.s2 and cited and cited.name in w.cites), key=lambda w: w.s2)]
-        citing += [self._s2_raw(self.s2_records[i], fields) for i in self.s2_citing.get(cited.s2 if cited else ident, [])]
+        citing: list = sorted((w for w in self.world.values() if w.s2 and cited and cited.name in w.cites), key=lambda w: w.s2)
+        citing += [self.s2_records[i] for i in self.s2_citing.get(cited.s2 if cited else ident, [])]
         offset, limit = int(query.get("offset", 0)), int(query.get("limit", 100))
-        page = citing[offset : offset + limit]
+        page = [self._s2_paper(p, fields) if isinstance(p, FakeWork) else self._s2_raw(p, fields) for p in citing[offset : offset + limit]]
         data: dict = {"offset": offset, "data": [{"citingPaper": p} for p in page]}
         if offset + limit < len(citing):
             data["next"] = offset + limit

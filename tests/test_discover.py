@@ -1,8 +1,10 @@
-"""`discover` against the local fake APIs, queueing into a real SQLite store; and the store's `origin` column."""
+"""`discover` against the local fake APIs and real recorded answers, queueing into a real SQLite store; and the
+store's `origin` column."""
 # ruff: noqa: F811  (the `fake_scholarly` fixture is imported from tests.fake_scholarly, then requested by name)
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.discovery import discover
 from survey_taxonomy.sources import open_sources
 from survey_taxonomy.submissions import SubmissionStore
-from tests.fake_scholarly import FakeScholarly, fake_scholarly  # noqa: F401  (the fixture)
+from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, recorded  # noqa: F401  (the fixture)
 
 TOKEN = "t" * 32
 
@@ -87,3 +89,83 @@ def test_old_stores_get_an_origin_for_every_row(tmp_path):
     assert [s.origin for s in store.find()] == ["form", "bibtex", "bibtex", "form"]
     assert [s.key for s in store.find(origin="bibtex")] == ["k1", "k2"]
     store.close()
+
+
+# --- Real recorded answers and a hostile server ---
+
+
+def _settings(server: FakeScholarly, data: Path, tmp_path: Path, **more) -> Settings:
+    return Settings(
+        data_dir=data, openalex_url=server.openalex_url, s2_url=server.s2_url, scholarly_cache=str(tmp_path / "cache.sqlite"), http_timeout=5, **more
+    )
+
+
+def test_a_paper_only_semantic_scholar_finds_is_queued_with_its_full_record(fake_scholarly, tiny_copy, store, tmp_path):
+    """Recorded S2 papers cite two dataset papers; the citations endpoint gives only the fields asked for."""
+    papers = [p for p in recorded("s2_batch_full_records.json")["body"] if p]
+    key = "s2-key-Z9q8W7e6R5t4"
+    papers[0] = dict(papers[0], abstract=papers[0]["abstract"] + f" Echoed key: {key}.")  # a server that echoes the API key
+    fake_scholarly.add_s2(papers)
+    for cited in ("leviathan2023fast", "chen2023accelerating"):
+        fake_scholarly.s2_cite(fake_scholarly.world[cited].s2, [p["paperId"] for p in papers])
+    settings = _settings(fake_scholarly, tiny_copy, tmp_path, s2_api_key=key)
+    http, sources = open_sources(settings, ("semanticscholar",), attempts=2, backoff=0.01)
+    try:
+        discover(load_corpus(tiny_copy), sources, store, settings, min_links=2)
+    finally:
+        http.close()
+    queued = {s.title: s for s in store.find(origin="discovered")}
+    trust = queued["How Much Should We Trust Differences-in-Differences Estimates?"]
+    assert trust.paper.authors == ("Marianne Bertrand", "E. Duflo", "S. Mullainathan")
+    assert trust.paper.summary.startswith("Most Difference-in-Difference (DD) papers rely on many years of data")
+    assert trust.evidence["cites"] == ["leviathan2023fast", "chen2023accelerating"] and trust.evidence["source"] == "semanticscholar"
+    assert "The Miracle of Microfinance? Evidence from a Randomized Evaluation" in queued
+    stored = (tmp_path / "store.db").read_bytes() + (tmp_path / "cache.sqlite").read_bytes()
+    assert key.encode() not in stored and b"Echoed key: ***" in stored
+
+
+def test_a_merged_prior_work_is_followed_and_queued_once(fake_scholarly, tiny_copy, store, tmp_path):
+    """Dataset papers still list prior1 under a merged id; the API answers with the canonical work."""
+    fake_scholarly.world["prior1"].oa = "W4999999999"
+    fake_scholarly.merge_openalex("W2900000101", "W4999999999")
+    run(fake_scholarly, tiny_copy, store, tmp_path, names=("openalex",))
+    drafting = next(s for s in store.find(origin="discovered") if s.title == "Attention Based Drafting for Faster Generation")
+    assert drafting.evidence["work_id"] == "W4999999999"
+    assert drafting.evidence["cited_by"] == ["chen2024what", "xia2024unlocking", "ong2024routellm"]
+
+
+def test_a_preprint_and_its_journal_version_are_one_candidate_with_both_ids(fake_scholarly, tiny_copy, store, tmp_path):
+    """Recorded ChemCrow: OpenAlex's journal work (no arXiv id) and Semantic Scholar's record (arXiv id and DOI)."""
+    fake_scholarly.add_openalex(recorded("openalex_chemcrow_two_versions.json")["body"]["results"])
+    match = recorded("s2_match_chemcrow.json")["body"]["data"][0]
+    fake_scholarly.add_s2([match])
+    for cited in ("leviathan2023fast", "chen2023accelerating"):
+        fake_scholarly.s2_cite(fake_scholarly.world[cited].s2, [match["paperId"]])
+    run(fake_scholarly, tiny_copy, store, tmp_path)
+    chem = [s for s in store.find(origin="discovered") if "chemistry tools" in s.title]
+    assert len(chem) == 1
+    paper = chem[0].paper
+    assert paper.title == "Augmenting large language models with chemistry tools"
+    assert (paper.doi, paper.arxiv, paper.year) == ("10.1038/s42256-024-00832-8", "2304.05376", 2024)
+    assert paper.summary.startswith("Large language models (LLMs) have shown strong performance")
+
+
+def test_since_is_inclusive_at_its_precision_and_notes_and_output_are_clean(fake_scholarly, tiny_copy, tmp_path, monkeypatch, capsys):
+    """`--since 2025` keeps a preprint dated 2025-01-01 (a year-only date); a capped S2 paper stops nothing else."""
+    from survey_taxonomy import citations_cli, cli
+
+    world = fake_scholarly.world
+    world["newB"].date = "2025-01-01"
+    world["newB"].title = "Speculative Decoding with Tiny Draft Models on Phones\x1b[2J\x1b]0;owned\x07"
+    many = [FakeWork(f"m{i}", f"Citing paper {i}", 2025, s2=f"{i:040x}", cites=["xia2024unlocking"]) for i in range(10_050)]
+    world.update({w.name: w for w in many})
+    for name, value in {"SURVEY_DATA_DIR": tiny_copy, "SURVEY_OPENALEX_URL": fake_scholarly.openalex_url, "SURVEY_S2_URL": fake_scholarly.s2_url}.items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.setenv("SURVEY_SCHOLARLY_CACHE", str(tmp_path / "cache.sqlite"))
+    monkeypatch.setenv("SURVEY_DB_URL", f"sqlite:///{tmp_path / 'cli-store.db'}")
+    monkeypatch.setattr(citations_cli, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
+    assert cli.main(["discover", "--source", "all", "--since", "2025", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Speculative Decoding with Tiny Draft Models on Phones" in out and "\x1b" not in out and "\x07" not in out
+    assert "An Older Paper Citing Two Drafting Works" not in out  # 2023
+    assert "note: Semantic Scholar: 8c8134503bc4d22bca7d0076e1370f5a288d5420 has more citing works than its API lists" in out

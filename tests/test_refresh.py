@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from survey_taxonomy.graphs import derivative_works, prior_works
 from survey_taxonomy.provenance import citation_counts, edge_provenance, freshness
 from survey_taxonomy.refresh import refresh_citations
 from survey_taxonomy.sources import open_sources
-from tests.fake_scholarly import FakeScholarly, fake_scholarly  # noqa: F401  (the fixture)
+from tests.fake_scholarly import FakeScholarly, fake_scholarly, recorded  # noqa: F401  (the fixture)
 
 FILES = ("papers.bib", "citations.csv", "citation_counts.csv", "abstracts.csv")
 
@@ -200,3 +201,104 @@ def test_a_background_refresh_reports_progress_and_its_result(fake_scholarly, ti
     assert job.summary.splitlines()[0].startswith("OpenAlex: ") and "edges: " in job.summary and " -> " not in job.summary
     assert " -> " in job.report  # the items stay in the whole report
     assert job.requests == fake_scholarly.count() and seen[0].startswith("OpenAlex")
+
+
+# --- Real recorded answers and a hostile server ---
+
+CHEMCROW_BIB = """
+@article{bran2024augmenting,
+  title = {Augmenting large language models with chemistry tools},
+  author = {Andres M. Bran and Sam Cox and Oliver Schilter and Carlo Baldassari and Andrew D. White and Philippe Schwaller},
+  year = {2024},
+  journal = {Nature Machine Intelligence},
+  venue = {Nature Machine Intelligence 2024},
+  doi = {10.1038/s42256-024-00832-8},
+  eprint = {2304.05376},
+  archiveprefix = {arXiv},
+  url = {https://doi.org/10.1038/s42256-024-00832-8},
+  taxonomy = {collaboration/efficient-inference/speculative-decoding},
+  topic = {Tools},
+  relation = {community},
+  summary = {An LLM agent that calls expert chemistry tools; the facts of this test entry are those of the recorded OpenAlex and Semantic Scholar answers.}
+}
+"""
+
+
+def test_a_paper_in_two_versions_gets_the_edges_of_both_and_the_publisher_count(fake_scholarly, tiny_copy, tmp_path):
+    """Recorded: OpenAlex's arXiv work of ChemCrow has no references, its journal work lists two dataset papers."""
+    with (tiny_copy / "papers.bib").open("a", encoding="utf-8") as fh:
+        fh.write(CHEMCROW_BIB)
+    fake_scholarly.add_openalex(recorded("openalex_chemcrow_two_versions.json")["body"]["results"])
+    report = run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite", names=("openalex",))
+    corpus = load_corpus(tiny_copy)
+    edges = {(c.citing, c.cited): c for c in corpus.citations if c.provider == "openalex" and c.citing == "bran2024augmenting"}
+    assert set(edges) == {("bran2024augmenting", "leviathan2023fast"), ("bran2024augmenting", "chen2023accelerating")}
+    assert edges["bran2024augmenting", "leviathan2023fast"].citing_id == "W4396723768"
+    assert corpus.by_key["bran2024augmenting"].openalex == "W4396723768"
+    count = next(c for c in corpus.counts if c.key == "bran2024augmenting")
+    assert (count.work_id, count.count) == ("W4396723768", 236)
+    assert "1 paper found as two works" in report.describe() and "the id and citation count are the publisher version's" in report.describe()
+    abstract = next(a for a in corpus.abstracts if a.key == "bran2024augmenting")
+    assert abstract.text.startswith("Large language models (LLMs)")  # the recorded "Abstract" heading word is gone
+    assert corpus.errors == []
+
+
+def test_hostile_ids_and_counts_are_never_written(fake_scholarly, tiny_copy, tmp_path):
+    """An answer with a work id `W1<script>x</script>` and a count of -5: refused with a note, the files stay valid."""
+    hostile = dict(recorded("openalex_copper_double_escaped.json")["body"]["results"][0])
+    hostile |= {"id": "https://openalex.org/W1<script>x</script>", "doi": "https://doi.org/10.48550/arxiv.2211.17192"}
+    fake_scholarly.add_openalex([hostile])  # sorted before the genuine work of leviathan2023fast
+    fake_scholarly.world["chen2023frugalgpt"].cited_by_count = -5
+    report = run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite", names=("openalex",))
+    text = report.describe()
+    assert "refused a work id 'W1<script>x</script>'" in text and "left out the citation count -5 of W4376000005" in text
+    corpus = load_corpus(tiny_copy)
+    assert corpus.errors == [] and corpus.by_key["leviathan2023fast"].openalex == "W4310000002"
+    assert "<script>" not in "".join((tiny_copy / name).read_text() for name in FILES if (tiny_copy / name).exists())
+    assert cli.main(["--data", str(tiny_copy), "validate"]) == 0
+
+
+def test_new_files_get_the_data_folders_permissions(fake_scholarly, tiny_copy, tmp_path):
+    tiny_copy.chmod(0o775)
+    run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite", names=("openalex",))
+    assert (tiny_copy / "citation_counts.csv").stat().st_mode & 0o777 == 0o664
+    assert (tiny_copy / "abstracts.csv").stat().st_mode & 0o777 == 0o664
+
+
+def _cli_env(monkeypatch, server: FakeScholarly, data: Path, cache: Path) -> None:
+    env = {"SURVEY_DATA_DIR": data, "SURVEY_OPENALEX_URL": server.openalex_url, "SURVEY_S2_URL": server.s2_url, "SURVEY_SCHOLARLY_CACHE": cache}
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.setattr(citations_cli, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
+
+
+def test_max_age_zero_refetches_and_a_dry_run_caches_nothing(fake_scholarly, tiny_copy, tmp_path, monkeypatch, capsys):
+    cache = tmp_path / "cache.sqlite"
+    _cli_env(monkeypatch, fake_scholarly, tiny_copy, cache)
+    assert cli.main(["citations", "refresh", "--source", "openalex", "--dry-run"]) == 0
+    dry = fake_scholarly.count()
+    assert cli.main(["citations", "refresh", "--source", "openalex", "--dry-run"]) == 0
+    assert fake_scholarly.count() == 2 * dry  # the dry run kept nothing to answer from
+    assert cli.main(["citations", "refresh", "--source", "openalex"]) == 0
+    sent = fake_scholarly.count()
+    assert cli.main(["citations", "refresh", "--source", "openalex"]) == 0
+    assert fake_scholarly.count() == sent  # a warm cache sends no request
+    assert cli.main(["citations", "refresh", "--source", "openalex", "--max-age", "0"]) == 0
+    assert fake_scholarly.count() == sent + dry
+    with pytest.raises(SystemExit) as bad:
+        cli.main(["citations", "refresh", "--max-age", "-1"])
+    assert bad.value.code == 2 and "'-1' is not a number of days" in capsys.readouterr().err
+
+
+def test_a_stuck_refresh_job_can_be_cancelled_and_writes_nothing(fake_scholarly, tiny_copy, tmp_path):
+    from survey_taxonomy.jobs import start_refresh
+
+    before = snapshot(tiny_copy)
+    fake_scholarly.drip_every = 0.2
+    fake_scholarly.script("/openalex", *["drip"] * 20)
+    job = start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite"), ("openalex",))
+    time.sleep(0.5)
+    assert job.state == "running"
+    job.cancel()
+    assert job.wait(5) and job.state == "cancelled" and "cancelled" in job.error
+    assert snapshot(tiny_copy) == before

@@ -1,19 +1,23 @@
-"""The scholarly clients against the local fake APIs (tests/fake_scholarly.py): resolution, batching, paging, faults."""
+"""The scholarly clients against the local fake APIs (tests/fake_scholarly.py): resolution, batching, paging, faults,
+real recorded answers (tests/fixtures/recorded) and a hostile server."""
 # ruff: noqa: F811  (the `fake_scholarly` fixture is imported from tests.fake_scholarly, then requested by name)
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
+from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.errors import SourceError
 from survey_taxonomy.records import Paper
-from survey_taxonomy.sources import HttpClient, OpenAlex, SemanticScholar
-from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly  # noqa: F401  (the fixture)
+from survey_taxonomy.sources import HttpClient, OpenAlex, SemanticScholar, open_sources
+from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, recorded  # noqa: F401  (the fixture)
 
 CLIENTS = {"openalex": OpenAlex, "semanticscholar": SemanticScholar}
 
@@ -150,3 +154,160 @@ def test_a_second_client_on_the_same_cache_sends_nothing(fake_scholarly, tiny_di
     sent = fake_scholarly.count()
     again = {name: client(fake_scholarly, name, tmp_path / "cache.sqlite").resolve(papers) for name in CLIENTS}
     assert fake_scholarly.count() == sent and again == first  # same works, same retrieval days
+
+
+# --- Real recorded answers (tests/fixtures/recorded) ---
+
+CHEMCROW = Paper(
+    "bran2024augmenting", "Augmenting large language models with chemistry tools", year=2024, arxiv="2304.05376", doi="10.1038/s42256-024-00832-8"
+)  # the facts of the recorded answers: OpenAlex W4396723768 and W4365597205, Semantic Scholar 354dcdeb...
+
+
+def test_both_versions_of_a_paper_are_resolved_and_their_references_united(fake_scholarly):
+    """OpenAlex knows ChemCrow as two works; the arXiv one has no references (as recorded), the publisher one 57."""
+    fake_scholarly.add_openalex(recorded("openalex_chemcrow_two_versions.json")["body"]["results"])
+    source = client(fake_scholarly, "openalex")
+    work = source.resolve([CHEMCROW])["bran2024augmenting"]
+    assert (work.id, work.versions, work.matched_by) == ("W4396723768", ("W4365597205",), "arxiv+doi")
+    assert work.arxiv == "2304.05376" and work.doi == "10.1038/s42256-024-00832-8"
+    assert len(work.references) == 57 and "W4310000002" in work.references
+    assert work.citation_count == 236  # the publisher version's count (the arXiv version's is 106)
+    assert work.listed_by("W4310000002") == "W4396723768"
+
+
+def test_abstracts_are_cleaned_once_where_the_record_is_built(fake_scholarly):
+    """Recorded inverted indexes: a double-escaped `&amp;lt;` and a leading "Abstract" heading word."""
+    fake_scholarly.add_openalex(recorded("openalex_copper_double_escaped.json")["body"]["results"])
+    fake_scholarly.add_openalex(recorded("openalex_chemcrow_two_versions.json")["body"]["results"])
+    copper = Paper("copper", "Effect of native oxide layers on copper thin-film tensile properties", year=2015, doi="10.1063/1.4938384")
+    found = client(fake_scholarly, "openalex").resolve([copper, CHEMCROW])
+    text = found["copper"].abstract
+    assert "(<75 K)" in text and "(<5%)" in text and "&" not in text
+    assert found["bran2024augmenting"].abstract.startswith("Large language models (LLMs) have shown strong performance")
+
+
+def test_a_merged_openalex_id_is_followed_to_the_canonical_work(fake_scholarly):
+    """A list filtered by a merged id answers with the canonical work; the client asks for the id alone (301)."""
+    fake_scholarly.merge_openalex("W1111111111", "W4310000002")
+    source = client(fake_scholarly, "openalex")
+    works = source.works(["W1111111111", "W4320000003", "W2222222222"])
+    assert works["W1111111111"].id == "W4310000002" and works["W4320000003"].id == "W4320000003"
+    assert "W2222222222" not in works  # unknown: OpenAlex's recorded 404 is an HTML page, still "not found"
+    assert any("W1111111111 was merged into W4310000002" in n for n in source.notes)
+
+
+def test_max_age_zero_fetches_every_answer_again(fake_scholarly, tiny_dir, tmp_path):
+    papers = load_corpus(tiny_dir).papers
+    client(fake_scholarly, "openalex", tmp_path / "cache.sqlite").resolve(papers)
+    sent = fake_scholarly.count()
+    client(fake_scholarly, "openalex", tmp_path / "cache.sqlite", max_age=dt.timedelta(days=7)).resolve(papers)
+    assert fake_scholarly.count() == sent  # a warm cache sends nothing
+    client(fake_scholarly, "openalex", tmp_path / "cache.sqlite", max_age=dt.timedelta(0)).resolve(papers)
+    assert fake_scholarly.count() == 2 * sent
+
+
+def test_semantic_scholar_paging_cap_keeps_the_first_9999_with_a_note():
+    """offset + limit must stay below 10,000 (the API answers 400 past it): the client stops there, with a note."""
+    cited = FakeWork("cited", "A much cited paper", 2020, oa="W1", s2="a" * 40)
+    citing = [FakeWork(f"c{i}", f"Citing paper {i}", 2024, s2=f"{i:040x}", cites=["cited"]) for i in range(10_050)]
+    other = FakeWork("other", "Another paper", 2021, s2="b" * 40)
+    server = FakeScholarly([cited, other, *citing, FakeWork("x", "Citing the other", 2024, s2="c" * 40, cites=["other"])])
+    try:
+        source = client(server, "semanticscholar")
+        works = source.citing(["a" * 40, "b" * 40])
+        assert server.count() == 11  # 10 pages of the first paper (the last one 999 long), 1 of the other
+    finally:
+        server.close()
+    assert sum(1 for w in works if w.references == ("a" * 40,)) == 9999
+    assert any(w.references == ("b" * 40,) for w in works)  # the other paper is not stopped
+    assert any("kept the first 9999" in n for n in source.notes)
+
+
+def test_the_s2_rate_limit_answer_is_waited_for(fake_scholarly, tiny_dir):
+    fake_scholarly.script("/s2", "429")  # the recorded answer, with Retry-After: 1
+    start = time.monotonic()
+    assert "chen2024what" in client(fake_scholarly, "semanticscholar").resolve(load_corpus(tiny_dir).papers[:1])
+    assert time.monotonic() - start >= 1.0
+
+
+# --- Secrets ---
+
+
+def test_the_api_key_and_e_mail_reach_neither_the_cache_nor_messages(fake_scholarly, tiny_dir, tmp_path):
+    key, mail = "s2-key-Z9q8W7e6R5t4", "maintainer@example.org"
+    cache = tmp_path / "cache.sqlite"
+    settings = Settings(openalex_url=fake_scholarly.openalex_url, s2_url=fake_scholarly.s2_url, scholarly_cache=str(cache), s2_api_key=key, contact_email=mail)
+    http, sources = open_sources(settings, ["openalex", "semanticscholar"], attempts=1)
+    try:
+        for source in sources:
+            source.resolve(load_corpus(tiny_dir).papers)
+        fake_scholarly.script("/s2", "away")
+        with pytest.raises(SourceError) as refused:
+            sources[1].resolve([Paper("k", "Some other title", year=2020, arxiv="2001.99999")])
+    finally:
+        http.close()
+    # They were sent, where they belong ...
+    assert any(h.get("x-api-key") == key for path, _, h in fake_scholarly.seen if path.startswith("/s2"))
+    assert any("mailto=" in q for path, q, _ in fake_scholarly.seen if path.startswith("/openalex"))
+    # ... and are nowhere on disk or in the message.
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert key.encode() not in stored and mail.encode() not in stored and b"mailto" not in stored
+    assert key not in str(refused.value) and mail not in str(refused.value)
+
+
+# --- A hostile or broken server ---
+
+
+def test_an_oversized_answer_is_refused_as_it_streams_and_nothing_is_cached(fake_scholarly, tiny_dir, tmp_path):
+    fake_scholarly.huge_bytes = 3_000_000
+    fake_scholarly.script("/openalex", "huge")
+    with pytest.raises(SourceError, match=r"OpenAlex, looking up .* more than 1 MB; refused"):
+        client(fake_scholarly, "openalex", tmp_path / "cache.sqlite", max_bytes=1_000_000).resolve(load_corpus(tiny_dir).papers)
+    assert fake_scholarly.count() == 1  # a refusal is not retried
+    with sqlite3.connect(tmp_path / "cache.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
+
+
+def test_a_dry_run_reads_the_cache_but_adds_nothing(fake_scholarly, tiny_dir, tmp_path):
+    client(fake_scholarly, "openalex", tmp_path / "cache.sqlite", store=False).resolve(load_corpus(tiny_dir).papers)
+    with sqlite3.connect(tmp_path / "cache.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
+
+
+def test_a_server_that_drips_a_byte_a_second_cannot_hang_a_request(fake_scholarly, tiny_dir):
+    fake_scholarly.drip_every = 0.2
+    fake_scholarly.script("/openalex", "drip", "drip")
+    start = time.monotonic()
+    with pytest.raises(SourceError, match=r"OpenAlex, looking up .*no answer within 1 s .*2 tries"):
+        client(fake_scholarly, "openalex", timeout=1, attempts=2).resolve(load_corpus(tiny_dir).papers[:1])
+    assert time.monotonic() - start < 5
+
+
+def test_a_redirect_to_another_host_is_refused_before_anything_is_sent_there(fake_scholarly, tiny_dir):
+    fake_scholarly.script("/openalex", "away")
+    with pytest.raises(SourceError, match=r"redirected .* to another host .*refused"):
+        client(fake_scholarly, "openalex").resolve(load_corpus(tiny_dir).papers[:1])
+    assert [h["host"] for _, _, h in fake_scholarly.seen] == [f"127.0.0.1:{fake_scholarly.port}"]
+
+
+def test_endless_paging_stops_at_the_page_cap_with_a_note(fake_scholarly):
+    fake_scholarly.script("/openalex", *["loop"] * 60)
+    source = client(fake_scholarly, "openalex")
+    source.citing(["W4310000002"])
+    assert fake_scholarly.count() == 50 and any("stopped after 50 pages" in n for n in source.notes)
+
+
+def test_json_nested_too_deeply_is_refused_cleanly(fake_scholarly, tiny_dir):
+    fake_scholarly.script("/s2", "deep")
+    with pytest.raises(SourceError, match=r"Semantic Scholar, looking up .*nested too deeply"):
+        client(fake_scholarly, "semanticscholar").resolve(load_corpus(tiny_dir).papers[:1])
+
+
+def test_ids_that_are_not_ids_are_refused_and_never_reach_a_url(fake_scholarly, tiny_dir):
+    evil = dict(recorded("s2_batch_full_records.json")["body"][1], paperId="../../evil", externalIds={"ArXiv": "2409.06857"})
+    fake_scholarly.add_s2([evil])  # answers for the survey's arXiv id
+    source = client(fake_scholarly, "semanticscholar")
+    found = source.resolve(load_corpus(tiny_dir).papers[:1])
+    source.citing(["../../evil", *(w.id for w in found.values())])
+    assert found["chen2024what"].matched_by == "title" and any("'../../evil'" in n for n in source.notes)  # the refused answer is not used
+    assert all(path.startswith("/s2/graph/v1/paper/") and "evil" not in path for path, _, _ in fake_scholarly.seen)

@@ -172,6 +172,17 @@ def are_versions(a: Work, b: Work) -> bool:
     return same_title and bool(_family_names(a.authors) & _family_names(b.authors))
 
 
+def version_keys(work: Work) -> tuple[str, ...]:
+    """What two versions of one paper may share (`are_versions`), as keys for an index.
+
+    >>> version_keys(Work("openalex", "W1", "ChemCrow: Augmenting tools", 2023, arxiv="2304.05376v2"))
+    ('arxiv:2304.05376', 'title:augmenting tools')
+    """
+    keys = [f"arxiv:{bare_arxiv(work.arxiv)}"] if work.arxiv else []
+    keys += [f"doi:{work.doi}"] if work.doi else []
+    return (*keys, f"title:{_core_title(work.title)}")
+
+
 def join_versions(a: Work, b: Work) -> Work:
     """One work of two versions: the publisher version's id and facts, the arXiv id, both reference lists.
 

@@ -47,12 +47,13 @@ ARXIV_DOI = "10.48550/arxiv."
 
 
 def short_id(url: str) -> str:
-    """`https://openalex.org/W123` -> `W123`.
+    """`https://openalex.org/W123` -> `W123` (anything else after the prefix is kept, for `checked` to refuse).
 
-    >>> short_id("https://openalex.org/W2741809807")
-    'W2741809807'
+    >>> short_id("https://openalex.org/W2741809807"), short_id("https://openalex.org/W1<b>x</b>")
+    ('W2741809807', 'W1<b>x</b>')
     """
-    return url.rstrip("/").rsplit("/", 1)[-1]
+    prefix = "https://openalex.org/"
+    return url[len(prefix) :] if url.startswith(prefix) else url.rstrip("/").rsplit("/", 1)[-1]
 
 
 def bare_doi(url: str | None) -> str:
