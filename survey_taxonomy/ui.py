@@ -24,7 +24,7 @@ from .config import Settings
 from .corpus import Corpus, files_signature, load_corpus
 from .errors import SettingsError, SurveyDataError
 from .export import export, markdown_text
-from .provenance import citation_counts, describe_sources, edge_note
+from .provenance import citation_counts, describe_sources
 from .query import Selection, facet_counts, node_counts
 from .reading_list import ReadingLists, browser_secret, owner_id
 from .records import RELATION_LABELS, Paper, code_badge
@@ -157,17 +157,6 @@ def _graph_and_layout(
 def graph_and_layout(mode: str, keys: tuple[str, ...], c: Corpus) -> tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]:
     """Graph, metrics and positions for a mode and a set of papers; computed once per combination and corpus content."""
     return _graph_and_layout(mode, keys, c.signature, c)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _edge_notes(keys: tuple[str, ...], signature: tuple[int, int, int], _corpus: Corpus) -> dict[tuple[str, str], str]:
-    graph, _ = _graph_and_metrics("citations", keys, signature, _corpus)
-    return {(a, b): edge_note(_corpus, a, b)[:200] for a, b in graph.edges()}
-
-
-def edge_notes(keys: tuple[str, ...], c: Corpus) -> dict[tuple[str, str], str]:
-    """Where each link of the citation graph of `keys` comes from (for hovering), once per selection and corpus."""
-    return _edge_notes(keys, c.signature, c)
 
 
 def citation_sources(c: Corpus) -> None:
