@@ -468,3 +468,55 @@ def test_the_queue_pages_in_the_database(store: SubmissionStore, corpus: Corpus)
     findings = store.findings_of(first.submissions, corpus)
     assert set(findings) == {1, 3, 4, 5} and findings[3] == store.findings(store.get(3), corpus)
     assert not [p for p in findings[1] if p.severity == "error"]  # a submission is no duplicate of itself
+
+
+VENUE_PAPERS = [
+    pytest.param(
+        form(venue="ACL 2024", arxiv="2401.00001"), {"entry_type": "inproceedings", "booktitle": "ACL 2024"}, "paper-conference", id="form-conference"
+    ),
+    pytest.param(form(venue="TMLR 2024", arxiv="2401.00001"), {"entry_type": "article", "journal": "TMLR 2024"}, "article-journal", id="form-journal"),
+    pytest.param(
+        bib(
+            entry_type=None,
+            booktitle="Proceedings of the 62nd Annual Meeting of the ACL",
+            venue="ACL 2024",
+            eprint="2401.00001",
+            doi="10.18653/v1/2024.acl-long.1",
+            note="Oral.",
+        ).replace("@misc", "@inproceedings"),
+        {
+            "entry_type": "inproceedings",
+            "booktitle": "Proceedings of the 62nd Annual Meeting of the ACL",
+            "venue": "ACL 2024",
+            "doi": "10.18653/v1/2024.acl-long.1",
+            "note": "Oral.",
+        },
+        "paper-conference",
+        id="pasted-inproceedings",
+    ),
+    pytest.param(
+        bib(journal="Transactions on Machine Learning Research", venue="TMLR 2024").replace("@misc", "@article"),
+        {"entry_type": "article", "journal": "Transactions on Machine Learning Research", "venue": "TMLR 2024"},
+        "article-journal",
+        id="pasted-article",
+    ),
+]
+
+
+@pytest.mark.parametrize(("payload", "fields", "csl_type"), VENUE_PAPERS)
+def test_an_approved_submission_keeps_its_fields_and_is_exported_as_what_it_is(
+    db_url: str, store: SubmissionStore, corpus: Corpus, data_copy: Path, payload: object, fields: dict, csl_type: str
+):
+    from survey_taxonomy.export import export
+
+    (submission,) = submit(store, corpus, payload).submissions
+    submitted = submission.paper
+    store.review(submission.id, "approve", token="t", admin_token="t", corpus=corpus)
+    (approved,) = [p for p in approved_papers(Settings(db_url=db_url))[1] if p.key == submission.key]
+    assert approved == submitted and {name: getattr(approved, name) for name in fields} == fields
+    assert export([approved], "cite").startswith(f"@{fields['entry_type']}{{")
+    assert json.loads(export([approved], "csl"))[0]["type"] == csl_type
+    store.merge(data_copy)
+    (merged,) = [p for p in load_bibliography(data_copy / "papers.bib").papers if p.key == submission.key]
+    assert {name: getattr(merged, name) for name in fields if name != "note"} == {k: v for k, v in fields.items() if k != "note"}
+    assert merged.note.endswith(submitted.note)

@@ -36,6 +36,9 @@ PLACEHOLDER_KEY = "submission"
 _AUTHOR_SEPARATOR = re.compile(r"\n|;|\s+and\s+", re.IGNORECASE)
 _FACET_SEPARATOR = re.compile(r"[;\n]")
 _COMMA = re.compile(",")
+# What a venue names when the form gives no entry type: a preprint server, else a journal, else proceedings.
+_PREPRINT_VENUE = re.compile(r"^\s*(?:arxiv|corr|biorxiv|medrxiv|ssrn|preprint)\b", re.IGNORECASE)
+_JOURNAL_VENUE = re.compile(r"\b(?:journal|transactions|letters|magazine|review|TMLR|JMLR|TACL|PNAS|Nature|Science)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -174,10 +177,32 @@ def read_payload(payload: object, source: str = "form") -> tuple[list[Draft], li
     contact, found_contact = _text(data, "contact", where)
     problems += found + found_contact
     names, cites = values.pop("authors"), values.pop("cites")
-    kind = values["entry_type"].lower() or ("article" if values["journal"] else "inproceedings" if values["booktitle"] else "misc")
-    values |= {"entry_type": kind, "arxiv": normalise_arxiv_id(values["arxiv"]), "doi": normalise_doi(values["doi"])}
+    values |= entry_fields(values["entry_type"], values["venue"], values["booktitle"], values["journal"])
+    values |= {"arxiv": normalise_arxiv_id(values["arxiv"]), "doi": normalise_doi(values["doi"])}
     paper = Paper(key=PLACEHOLDER_KEY, relation="community", authors=tuple(n.display for n in names), author_names=names, **values)
     return [Draft(with_clean_links(paper), why=why, contact=contact, source=source, cites=cites)], problems
+
+
+def entry_fields(entry_type: str, venue: str, booktitle: str, journal: str) -> dict[str, str]:
+    """The entry type and container of a payload: as given, else from the container given, else from the venue the
+    form asks for (it asks for no type), so that a paper the submitter says appeared at a venue is not exported as
+    a preprint: a preprint server stays `misc`, a journal's name makes an `article` in it, any other venue an
+    `inproceedings` in it.
+
+    >>> [entry_fields("", v, "", "")["entry_type"] for v in ("ACL 2024", "TMLR 2024", "arXiv 2024", "")]
+    ['inproceedings', 'article', 'misc', 'misc']
+    >>> entry_fields("", "ACL 2024", "", ""), entry_fields("InProceedings", "ACL 2024", "Proceedings of ACL", "")["booktitle"]
+    ({'entry_type': 'inproceedings', 'booktitle': 'ACL 2024', 'journal': ''}, 'Proceedings of ACL')
+    """
+    if entry_type or booktitle or journal:
+        kind = entry_type.lower() or ("article" if journal else "inproceedings")
+    elif not venue or _PREPRINT_VENUE.match(venue):
+        kind = "misc"
+    elif _JOURNAL_VENUE.search(venue):
+        kind, journal = "article", venue
+    else:
+        kind, booktitle = "inproceedings", venue
+    return {"entry_type": kind, "booktitle": booktitle, "journal": journal}
 
 
 def _too_long(text: str, source: str) -> list[Problem]:
