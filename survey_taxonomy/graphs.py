@@ -37,7 +37,7 @@ import pandas as pd
 from .corpus import Corpus, category_of
 from .counts import PROVIDERS
 from .provenance import edge_notes
-from .records import Paper
+from .records import Citation, Paper
 
 if TYPE_CHECKING:  # scikit-learn takes ~1 s to import; only the similarity links need it
     from .search import SearchIndex
@@ -415,7 +415,10 @@ def describe_citation_links(corpus: Corpus) -> str:
     """How many citation links between papers are known, by evidence kind, and when they were recorded, and that
     the refresh fills in the rest: the line above the paper network (links to and from the survey left out)."""
     survey = _survey_key(corpus)
-    rows = {(c.citing, c.cited): c for c in corpus.citations if survey not in (c.citing, c.cited)}
+    rows: dict[tuple[str, str], Citation] = {}
+    for citation in corpus.citations:  # an edge counts once, by its first row (hand-curated rows come first)
+        if survey not in (citation.citing, citation.cited):
+            rows.setdefault((citation.citing, citation.cited), citation)
     between = [edge for edge in corpus.edges() if survey not in edge]
     kinds: Counter[str] = Counter()
     for edge in between:
