@@ -14,8 +14,10 @@ with st.container(key="explore_count"):
     st.caption(ui.markdown_text(selection.describe(len(result), c.taxonomy)))
 
 if result.empty:
-    st.info("No paper matches these filters. Remove a filter in the sidebar or use **Clear all filters**.")
+    st.info("No paper matches these filters. Remove a filter in the sidebar, or start again:")
+    ui.clear_button("explore", "main")
 else:
+    ui.meaning_note(selection)
     ui.paper_table(c, result, "explore")
     ui.downloads(c, result, selection, "explore")
 

@@ -5,6 +5,7 @@ import streamlit as st
 from survey_taxonomy import ui
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.figures import papers_per_year, taxonomy_sunburst
+from survey_taxonomy.query import facet_counts
 from survey_taxonomy.words import clipped, plural
 
 c = ui.corpus()
@@ -18,11 +19,11 @@ if survey is not None:
         "helps the other, and **Competition**, where a small model is the better pick."
     )
 frame = c.frame
-counts = frame["relation"].value_counts()
+counts = facet_counts(frame["relations"])  # the relation filter's own rule: one count per option, as in Explore
 cols = st.columns(5)
 cols[0].metric("Papers", len(frame))
 cols[1].metric("Cited by the survey", int(counts.get("cited-by-survey", 0)))
-cols[2].metric("Citing the survey", len(c.links_of(survey.key)[1]) if survey is not None else 0)
+cols[2].metric("Citing the survey", int(counts.get("cites-survey", 0)))
 cols[3].metric("Curated and community", int(counts.get("curated", 0) + counts.get("community", 0)))
 cols[4].metric("With code", f"{frame['has_code'].mean():.0%}" if len(frame) else "–")
 

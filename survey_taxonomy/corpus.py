@@ -6,8 +6,11 @@ Terms:
   see `provenance`), from `cites` fields, and implicitly from `relation` (the survey cites every
   `cited-by-survey` paper; every `cites-survey` paper cites the survey).
 - *counts*: per paper and provider, how many works cite it (`citation_counts.csv`, written by the refresh).
+- *signature*: a value computed from everything a corpus was built from (taxonomy, papers, citations, counts,
+  abstracts), so that a view cached under it can never outlive a change of any input file.
+- *topics* are normalised once, here (`query.topic_labels`): one display form per case-folded topic.
 - *frame*: one row per paper with list columns kept as tuples and precomputed lowercase text columns
-  (`search_text`, `taxonomy_text`, `topics_text`) so that filters are vectorised string tests, and
+  (`search_text`, `taxonomy_text`, `topics_text`, `relations_text`) so that filters are vectorised string tests, and
   `sort_rank`, the row's place in the explorer's order (newest first, then by title), so that ordering a
   selection is an integer argsort instead of a two-key sort of every column.
 """
@@ -30,6 +33,7 @@ from .bibliography import load_bibliography
 from .counts import COUNTS_FILE, CitationCount, check_provenance, read_citation_counts
 from .errors import SurveyDataError
 from .files import read_table
+from .query import topic_key, topic_labels
 from .records import Citation, Paper, Problem
 from .taxonomy import Taxonomy, load_taxonomy
 from .words import stem_text
@@ -68,15 +72,34 @@ class Corpus:
         return self.by_key.get(key)
 
     @cached_property
-    def signature(self) -> tuple[int, int, int]:
-        """A value that changes whenever the papers or citations do: what caches of derived views are keyed on
-        (never `id()`, which Python reuses once a corpus is gone)."""
-        return (len(self.papers), hash(self.papers), hash(self.citations))
+    def signature(self) -> tuple[int, ...]:
+        """A value that changes whenever any input does (taxonomy, papers, citations, counts, abstracts): what
+        caches of derived views are keyed on (never `id()`, which Python reuses once a corpus is gone). The
+        graph, the retriever and the classifier all read the taxonomy, so a signature without it served an old
+        tree after `taxonomy.yaml` was edited."""
+        tax = self.taxonomy
+        return (
+            len(self.papers),
+            hash(self.papers),
+            hash(self.citations),
+            hash((tuple(tax.nodes.items()), tax.roots, repr(sorted(tax.survey.items())))),
+            hash(self.counts),
+            hash(self.abstracts),
+        )
 
     @cached_property
     def topics(self) -> frozenset[str]:
-        """Every topic some paper carries: the values the topic filter accepts."""
+        """Every topic some paper carries, in its display form: the values the topic filter accepts."""
         return frozenset(t for p in self.papers for t in p.topics)
+
+    def topic(self, name: str) -> str | None:
+        """The display form of the topic `name` names in any case or spacing (an older link's "Model Routing"),
+        or None when no paper carries it."""
+        return self._topic_forms.get(topic_key(name))
+
+    @cached_property
+    def _topic_forms(self) -> dict[str, str]:
+        return {topic_key(t): t for t in self.topics}
 
     @cached_property
     def venue_names(self) -> frozenset[str]:
@@ -131,6 +154,7 @@ def category_of(taxonomy: Taxonomy, paper: Paper) -> str:
 
 def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
     """One row per paper; list fields as tuples, plus lowercase text columns for fast filtering."""
+    relations = survey_relations(papers)
     rows: dict[str, Any] = {  # column -> values (lists, and a nullable integer array for `year`)
         "key": [p.key for p in papers],
         "title": [p.title for p in papers],
@@ -151,7 +175,9 @@ def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
         "summary": [p.summary for p in papers],
         "cites": [p.cites for p in papers],
         "taxonomy_text": ["|" + "|".join(p.taxonomy) + "|" for p in papers],
-        "topics_text": ["|" + "|".join(t.lower() for t in p.topics) + "|" for p in papers],
+        "topics_text": ["|" + "|".join(topic_key(t) for t in p.topics) + "|" for p in papers],
+        "relations": relations,
+        "relations_text": ["|" + "|".join(r) + "|" for r in relations],
         "search_text": [" ".join((p.key, p.title, " ".join(p.authors), p.summary, " ".join(p.topics), p.venue)).lower() for p in papers],
     }
     rows["search_stems"] = [stem_text(text) for text in rows["search_text"]]
@@ -161,6 +187,34 @@ def build_frame(papers: Sequence[Paper], taxonomy: Taxonomy) -> pd.DataFrame:
     rank[order] = np.arange(len(frame))
     frame["sort_rank"] = rank
     return frame
+
+
+def survey_relations(papers: Sequence[Paper]) -> list[tuple[str, ...]]:
+    """Per paper, its `relation` and, when a citation edge links it to the survey the other way too,
+    "cites-survey" or "cited-by-survey": the rule of `Corpus._edges` (a relation is an edge, and so is a key in
+    `cites`), read per paper. Papers need their `cites` joined with citations.csv first (`build_corpus`)."""
+    survey = next((p for p in papers if p.relation == "survey"), None)
+    out: list[tuple[str, ...]] = []
+    for p in papers:
+        relations: list[str] = [p.relation]
+        if survey is not None and p is not survey:
+            if survey.key in p.cites and p.relation != "cites-survey":
+                relations.append("cites-survey")
+            if p.key in survey.cites and p.relation != "cited-by-survey":
+                relations.append("cited-by-survey")
+        out.append(tuple(relations))
+    return out
+
+
+def normal_topics(papers: Sequence[Paper]) -> list[Paper]:
+    """The papers with every topic in its one display form (`query.topic_labels`), repeats within a paper
+    dropped; papers whose topics are already so are returned as they are."""
+    labels = topic_labels(t for p in papers for t in p.topics)
+    out = []
+    for p in papers:
+        topics = tuple(dict.fromkeys(labels[topic_key(t)] for t in p.topics if t.strip()))
+        out.append(p if topics == p.topics else replace(p, topics=topics))
+    return out
 
 
 _YEAR_AT_END = re.compile(r"\s+\d{4}(\s+\([^()]*\))?$")  # see `venue_name`
@@ -223,7 +277,7 @@ def build_corpus(
     extra: dict[str, list[str]] = {}
     for c in citations:
         extra.setdefault(c.citing, []).append(c.cited)
-    joined = [replace(p, cites=tuple(dict.fromkeys([*p.cites, *extra.get(p.key, [])]))) if p.key in extra else p for p in papers]
+    joined = normal_topics([replace(p, cites=tuple(dict.fromkeys([*p.cites, *extra.get(p.key, [])]))) if p.key in extra else p for p in papers])
     all_problems = [*problems, *check_corpus(taxonomy, joined, citations, source)]
     keys = {p.key for p in papers}
     for name, rows in ((COUNTS_FILE, counts), (ABSTRACTS_FILE, abstracts)):
@@ -263,5 +317,5 @@ def load_corpus(data_dir: str | Path, extra_papers: Sequence[Paper] = ()) -> Cor
     extra = [p for p in extra_papers if p.key not in known]
     if not extra:
         return base
-    papers = (*base.papers, *extra)  # checked when they were approved; the dataset's problems stay its own
+    papers = tuple(normal_topics([*base.papers, *extra]))  # checked when they were approved; the dataset's problems stay its own
     return Corpus(base.taxonomy, papers, base.citations, base.problems, build_frame(papers, base.taxonomy), base.counts, base.abstracts)

@@ -4,6 +4,13 @@ A `Selection` is a value: every filter is optional and filters combine with AND.
 `venues` and `relations` are alternatives (OR); `facets` must all be present (AND), so adding a facet can
 only narrow the result. The taxonomy filter is tree-aware: a node selects its whole subtree. The same
 state round-trips through URL query parameters, which is how views are shared.
+
+Terms:
+- *topic key*: a topic's identity, its words case-folded with single spaces ("Model Routing" and "model
+  routing" are one topic); *topic label*: the one form it is shown in (`topic_label`, `topic_labels`).
+- *relations* of a paper (the frame's `relations` column): its own `relation` plus how it is linked to the
+  survey by citation edges. A paper the survey cites that also cites the survey is both "cited by" and
+  "citing" it, so every count of "papers citing the survey" is the relation filter's count.
 """
 
 from __future__ import annotations
@@ -23,6 +30,42 @@ from .taxonomy import Taxonomy
 from .words import plural, query_stems
 
 _SLUG = re.compile(r"[^a-z0-9]+")
+_CAPITALISED = re.compile(r"^[A-Z][a-z]+$")  # "Routing", not "LLM", "MoE" or "CoT" (see `topic_label`)
+
+
+def topic_key(topic: str) -> str:
+    """A topic's identity: case-folded, with single spaces.
+
+    >>> topic_key("  Model   Routing "), topic_key("model routing") == topic_key("MODEL ROUTING")
+    ('model routing', True)
+    """
+    return " ".join(topic.split()).casefold()
+
+
+def topic_label(topic: str) -> str:
+    """A topic in the dataset's display form: lower case, except abbreviations and mixed-case names, which keep
+    their capitals. Capitalised words ("Chain-Of-Thought Distillation") are lowered part by part.
+
+    >>> topic_label("Chain-Of-Thought Distillation"), topic_label("LLM routing"), topic_label("MoE pruning")
+    ('chain-of-thought distillation', 'LLM routing', 'MoE pruning')
+    """
+    words = (" ".join(topic.split())).split(" ")
+    return " ".join("-".join(part.lower() if _CAPITALISED.match(part) else part for part in word.split("-")) for word in words)
+
+
+def topic_labels(topics: Iterable[str]) -> dict[str, str]:
+    """Each topic key of `topics` with its one display form: the `topic_label` most of its spellings give (the
+    first seen on a tie), so "LLM routing" and "llm routing" are shown one way everywhere.
+
+    >>> topic_labels(["Model Routing", "model routing", "LLM routing", "llm routing", "LLM Routing"])
+    {'model routing': 'model routing', 'llm routing': 'LLM routing'}
+    """
+    spellings: dict[str, Counter[str]] = {}
+    for topic in topics:
+        if topic.strip():
+            spellings.setdefault(topic_key(topic), Counter())[topic_label(topic)] += 1
+    return {key: forms.most_common(1)[0][0] for key, forms in spellings.items()}
+
 
 # How each relation reads after "12 papers …" in `describe`.
 RELATION_PHRASES: dict[Relation, str] = {
@@ -99,7 +142,7 @@ class Selection:
             parts["node"] = (text.str.contains("|" + self.node + "|", regex=False) | text.str.contains("|" + self.node + "/", regex=False)).to_numpy(bool)
         if self.facets:
             topics = frame["topics_text"]
-            parts["facets"] = np.logical_and.reduce([topics.str.contains("|" + facet.lower() + "|", regex=False).to_numpy(bool) for facet in self.facets])
+            parts["facets"] = np.logical_and.reduce([topics.str.contains("|" + topic_key(facet) + "|", regex=False).to_numpy(bool) for facet in self.facets])
         if self.year_min is not None:
             parts["year_min"] = (frame["year"] >= self.year_min).fillna(False).to_numpy(bool)
         if self.year_max is not None:
@@ -107,7 +150,8 @@ class Selection:
         if self.venues:
             parts["venues"] = frame["venue_name"].isin(self.venues).to_numpy(bool)
         if self.relations:
-            parts["relations"] = frame["relation"].isin(self.relations).to_numpy(bool)
+            text = frame["relations_text"]
+            parts["relations"] = np.logical_or.reduce([text.str.contains("|" + r + "|", regex=False).to_numpy(bool) for r in self.relations])
         if self.has_code:
             parts["has_code"] = frame["has_code"].to_numpy(bool)
         return parts

@@ -107,7 +107,7 @@ def corpus() -> Corpus:
 
 
 @st.cache_resource(show_spinner="Indexing the papers…", max_entries=2)
-def _retriever(signature: tuple[int, int, int], _c: Corpus) -> Retriever:
+def _retriever(signature: tuple[int, ...], _c: Corpus) -> Retriever:
     from .models.retrieval import build_retriever  # scikit-learn and WordLlama: ~1 s, paid only by pages that retrieve
 
     return build_retriever(_c)
@@ -119,7 +119,7 @@ def retriever(c: Corpus) -> Retriever:
 
 
 @st.cache_resource(show_spinner="Training the category classifier…", max_entries=2)
-def _classifier(signature: tuple[int, int, int], _c: Corpus) -> CategoryClassifier:
+def _classifier(signature: tuple[int, ...], _c: Corpus) -> CategoryClassifier:
     from .models.category import classifier_for  # scikit-learn and WordLlama, paid only by pages that suggest nodes
 
     return classifier_for(_c)
@@ -131,7 +131,7 @@ def classifier(c: Corpus) -> CategoryClassifier:
 
 
 @st.cache_resource(show_spinner="Measuring the graph…", max_entries=16)
-def _graph_and_metrics(mode: str, keys: tuple[str, ...], signature: tuple[int, int, int], _corpus: Corpus) -> tuple[nx.Graph, pd.DataFrame]:
+def _graph_and_metrics(mode: str, keys: tuple[str, ...], signature: tuple[int, ...], _corpus: Corpus) -> tuple[nx.Graph, pd.DataFrame]:
     from .graphs import build_graph, graph_metrics  # networkx: ~0.5 s that Explore's first render need not pay
 
     graph = build_graph(_corpus, mode, keys)
@@ -145,7 +145,7 @@ def graph_and_metrics(mode: str, keys: tuple[str, ...], c: Corpus) -> tuple[nx.G
 
 @st.cache_resource(show_spinner="Laying out the graph…", max_entries=16)
 def _graph_and_layout(
-    mode: str, keys: tuple[str, ...], signature: tuple[int, int, int], _corpus: Corpus
+    mode: str, keys: tuple[str, ...], signature: tuple[int, ...], _corpus: Corpus
 ) -> tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]:
     graph, metrics = _graph_and_metrics(mode, keys, signature, _corpus)
     center = _corpus.survey.key if mode == "citations" and _corpus.survey is not None else None
@@ -268,7 +268,7 @@ def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple
     """Set the widgets to `selection` (from the URL), keeping only values that name something in the corpus."""
     state = st.session_state
     state[f"{prefix}_node"] = selection.node or ""
-    state[f"{prefix}_facets"] = [f for f in selection.facets if f in c.topics]
+    state[f"{prefix}_facets"] = [t for t in dict.fromkeys(c.topic(f) for f in selection.facets) if t]  # any case or spacing
     state[f"{prefix}_venues"] = [v for v in selection.venues if v in c.venue_names]
     state[f"{prefix}_relations"] = list(selection.relations)
     state[f"{prefix}_has_code"] = selection.has_code
@@ -277,7 +277,7 @@ def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple
     lo = max(selection.year_min or year_span[0], year_span[0])
     hi = min(selection.year_max or year_span[1], year_span[1])
     state[f"{prefix}_years"] = (lo, hi) if lo <= hi else year_span
-    dropped = (set(selection.facets) - c.topics) | (set(selection.venues) - c.venue_names)
+    dropped = {f for f in selection.facets if c.topic(f) is None} | (set(selection.venues) - c.venue_names)
     if dropped:
         st.toast(f"Link: ignored unknown values {markdown_text(', '.join(sorted(dropped)))}", icon=":material/warning:")
 
@@ -361,8 +361,8 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
             st.toggle(
                 "Search by meaning",
                 key=f"{prefix}_meaning",
-                help="Rank papers by what the search is about, not its words (the live demo's retriever): "
-                "“make decoding faster” finds speculative decoding. Shows the closest papers.",
+                help="Rank papers by what the search is about, not its words (WordLlama embeddings): "
+                "“make decoding faster” finds speculative decoding. Shows the papers close to the best match, with their similarity.",
             )
         if "node" in fields:
             counts = node_counts(frame["taxonomy"].to_numpy()[counted["node"]], c.taxonomy)
@@ -386,15 +386,27 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
             options = list(dict.fromkeys([*chosen, *venue_counts.index]))
             st.multiselect("Venues", options, key=f"{prefix}_venues")
         if "relations" in fields:
-            rel_counts = facet_counts(frame["relation"].to_numpy()[counted["relations"]])
+            rel_counts = facet_counts(frame["relations"].to_numpy()[counted["relations"]])
             st.multiselect("Relation to the survey", list(RELATION_LABELS), key=f"{prefix}_relations", format_func=relation_label)
             st.caption(_counts_caption(rel_counts, relation_label))
         if "has_code" in fields:
             with_code = int(frame["has_code"].to_numpy()[counted["has_code"]].sum())
             st.checkbox(f"Only papers with code ({with_code})", key=f"{prefix}_has_code")
         if not current.is_empty():
-            st.button("Clear all filters", key=f"{prefix}_clear", on_click=_clear_filters, args=(prefix,))
+            clear_button(prefix)
     return current
+
+
+def clear_button(prefix: str, where: str = "sidebar") -> None:
+    """*Clear all filters*: in the sidebar, and where a page says nothing matches (there a mention of the button
+    in bold text read as a control, and a click on it did nothing)."""
+    st.button(
+        "Clear all filters",
+        key=f"{prefix}_clear" if where == "sidebar" else f"{prefix}_clear_{where}",
+        on_click=_clear_filters,
+        args=(prefix,),
+        icon=":material/filter_alt_off:",
+    )
 
 
 def _clear_filters(prefix: str) -> None:
@@ -413,6 +425,17 @@ def safe_url(url: str) -> str:
     drops a user name (`https://trusted.org@evil.example`), so a stored URL can only ever be one link.
     """
     return clean_url(url) or ""
+
+
+def meaning_note(selection: Selection) -> None:
+    """Under a search by meaning, what the list holds and what its Similarity column means."""
+    if selection.by_meaning:
+        from .models.retrieval import MEANING_FLOOR, MEANING_MARGIN
+
+        st.caption(
+            f"Closest first: the papers whose similarity to the search is within {MEANING_MARGIN:.2f} of the best match and at"
+            f" least {MEANING_FLOOR:.2f}. Similarity is the cosine of the two texts' WordLlama embeddings, not a probability."
+        )
 
 
 def selected(c: Corpus, selection: Selection) -> pd.DataFrame:
@@ -477,6 +500,8 @@ def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
         code=result["code"].map(safe_url),
     )
     columns = ["title", "authors_text", "year", "venue", "relation_label", "page", "url", "code"]
+    if "similarity" in table:  # a search by meaning: what the order rests on, said with its meaning
+        columns.insert(0, "similarity")
     with st.container(key=f"{prefix}_wide"):
         st.dataframe(
             table[columns],  # only what is shown: the frame's search columns would be serialised on every rerun
@@ -493,6 +518,7 @@ def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
                 "page": st.column_config.LinkColumn("Page", display_text="page ↗", width="small", help="The paper's own page in this atlas"),
                 "url": st.column_config.LinkColumn("Paper", display_text="open ↗", width="small"),
                 "code": st.column_config.LinkColumn("Code", display_text="code ↗", width="small"),
+                "similarity": st.column_config.NumberColumn("Similarity", format="%.2f", width="small", help=SIMILARITY_HELP),
             },
             height=min(38 + 35 * len(table), 460),
         )
@@ -510,6 +536,10 @@ def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
 
 
 CARDS = 30  # cards drawn for a phone; the wide table shows every row
+SIMILARITY_HELP = (
+    "Cosine similarity of the WordLlama embeddings of your search and of the paper's text (title, summary, taxonomy,"
+    " topics): higher is closer in meaning. It is not a probability and not a measure of quality."
+)
 PAPER_PAGE = "pages/paper.py"
 
 
@@ -632,13 +662,20 @@ def paper_details(c: Corpus, paper: Paper, here: str = "paper") -> None:
 def bibtex_block(paper: Paper) -> None:
     """The paper's citable BibTeX (standard fields only), with Streamlit's copy button."""
     st.markdown("**BibTeX** to cite it (copy with the button at the top right of the box)")
-    st.code(export([paper], "cite"), language="bibtex")
+    st.code(export([paper], "cite"), language="bibtex", wrap_lines=True)  # a long title or author list stays in view
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _reading_lists(db_url: str) -> ReadingLists | None:
+def _reading_lists_at(db_url: str) -> ReadingLists:
+    """The reading lists of the store at `db_url`. A failure raises, and Streamlit caches no exception, so a
+    database that was down is tried again on the next view (a cached None kept the lists off until a restart)."""
+    return ReadingLists(store_for(settings()).engine)
+
+
+def _reading_lists() -> ReadingLists | None:
+    """The store's reading lists, or None while its database cannot be reached (the list then lives in the session)."""
     try:
-        return ReadingLists(store_for(settings()).engine)
+        return _reading_lists_at(settings().db_url)
     except (SurveyDataError, SQLAlchemyError):
         return None
 
@@ -653,13 +690,13 @@ BROWSER_COOKIE = "_streamlit_xsrf"  # set by Streamlit when the page connects; t
 
 def reading_list(c: Corpus) -> list[str]:
     """The keys of this browser's reading list that the corpus knows, oldest first."""
-    lists = _reading_lists(settings().db_url)
+    lists = _reading_lists()
     keys = lists.keys(_reader()) if lists is not None else st.session_state.get("_reading_list", [])
     return [k for k in keys if k in c.by_key]
 
 
 def _toggle_reading(key: str) -> None:
-    lists = _reading_lists(settings().db_url)
+    lists = _reading_lists()
     if lists is None:
         kept = st.session_state.setdefault("_reading_list", [])
         kept.remove(key) if key in kept else kept.append(key)

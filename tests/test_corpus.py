@@ -1,6 +1,9 @@
 from pathlib import Path
 
+import pytest
+
 from survey_taxonomy.corpus import DATA_FILES, files_signature, load_corpus, venue_name
+from survey_taxonomy.query import Selection
 from survey_taxonomy.records import Paper
 
 
@@ -57,3 +60,75 @@ def test_venue_name():
     assert venue_name("NeurIPS 2022 Datasets and Benchmarks") == "NeurIPS 2022 Datasets and Benchmarks"
     assert venue_name("ICML 2023") == "ICML"
     assert venue_name("EuroMLSys 2025 (5th Workshop on Machine Learning and Systems)") == "EuroMLSys"
+
+
+def _edit_taxonomy(data: Path) -> None:
+    path = data / "taxonomy.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "label: Speculative decoding" in text
+    path.write_text(text.replace("label: Speculative decoding", "label: Drafting with a small model"), encoding="utf-8")
+
+
+def _edit_papers(data: Path) -> None:
+    path = data / "papers.bib"
+    path.write_text(path.read_text(encoding="utf-8").replace("Fast Inference from Transformers", "Faster Inference from Transformers", 1), encoding="utf-8")
+
+
+def _edit_citations(data: Path) -> None:
+    with (data / "citations.csv").open("a", encoding="utf-8") as out:
+        out.write("xia2024unlocking,ong2024routellm,https://example.org/list,a hand-checked list\n")
+
+
+def _edit_counts(data: Path) -> None:
+    (data / "citation_counts.csv").write_text("key,provider,work_id,count,retrieved\nleviathan2023fast,openalex,W1,7,2026-01-01\n", encoding="utf-8")
+
+
+def _edit_abstracts(data: Path) -> None:
+    rows = "key,provider,work_id,retrieved,abstract\nleviathan2023fast,openalex,W1,2026-01-01,A draft model guesses.\n"
+    (data / "abstracts.csv").write_text(rows, encoding="utf-8")
+
+
+EDITS = {"taxonomy.yaml": _edit_taxonomy, "papers.bib": _edit_papers, "citations.csv": _edit_citations}
+EDITS |= {"citation_counts.csv": _edit_counts, "abstracts.csv": _edit_abstracts}
+
+
+@pytest.mark.parametrize("name", DATA_FILES)
+def test_an_edit_of_any_input_file_changes_both_signatures(tiny_copy, name):
+    """The files' signature keys the loaded corpus (ui.corpus), the corpus's signature keys every view derived from
+    it (graph, retriever, classifier): an edit of any input file must change both, or a page serves an old view.
+    The corpus signature once left out the taxonomy, counts and abstracts."""
+    assert set(EDITS) == set(DATA_FILES)  # a new input file needs its edit here
+    files, corpus = files_signature(tiny_copy), load_corpus(tiny_copy)
+    assert load_corpus(tiny_copy).signature == corpus.signature  # a value of the content, not of the object
+    EDITS[name](tiny_copy)
+    edited = load_corpus(tiny_copy)
+    assert edited.errors == []
+    assert files_signature(tiny_copy) != files
+    assert edited.signature != corpus.signature
+
+
+def test_topics_are_one_per_case_folded_name_in_one_display_form(tiny_copy):
+    path = tiny_copy / "papers.bib"
+    text = path.read_text(encoding="utf-8")
+    assert "topic = {Model Routing}" in text and "topic = {LLM routing; ensemble" in text
+    path.write_text(text.replace("topic = {LLM routing;", "topic = {model  ROUTING; LLM routing;"), encoding="utf-8")  # the same topic, spelled another way
+    corpus = load_corpus(tiny_copy)
+    routing = [t for t in corpus.topics if t.casefold().split() == ["model", "routing"]]
+    assert routing == ["model routing"]  # one topic, shown one way (before: "Model Routing" and "model  ROUTING")
+    assert set(Selection(facets=("Model Routing",)).filter(corpus.frame)["key"]) == {"ong2024routellm", "zhang2025lightrouter"}
+    assert corpus.topic("Model Routing") == corpus.topic("MODEL routing") == "model routing" and corpus.topic("nothing") is None
+    assert {t for p in corpus.papers for t in p.topics} == corpus.topics  # papers, frame and filter agree
+    assert {t for topics in corpus.frame["topics"] for t in topics} == corpus.topics
+
+
+def test_a_paper_linked_to_the_survey_both_ways_has_both_relations(tiny_copy):
+    """A paper the survey cites that also cites it (ProxyLM, before its edge was dropped) counts as citing the
+    survey wherever that is counted: the relation filter, the sidebar and the Overview use one column."""
+    with (tiny_copy / "citations.csv").open("a", encoding="utf-8") as out:
+        out.write("leviathan2023fast,chen2024what,https://example.org/refs,the paper's reference list\n")
+    corpus = load_corpus(tiny_copy)
+    citing = set(corpus.links_of(corpus.survey.key)[1])
+    assert "leviathan2023fast" in citing
+    assert corpus.frame.loc["leviathan2023fast", "relations"] == ("cited-by-survey", "cites-survey")
+    assert set(Selection(relations=("cites-survey",)).filter(corpus.frame)["key"]) == citing
+    assert set(Selection(relations=("cited-by-survey",)).filter(corpus.frame)["key"]) == set(corpus.links_of(corpus.survey.key)[0])

@@ -5,7 +5,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from survey_taxonomy import ui
+from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.graphs import build_graph
+from survey_taxonomy.models.retrieval import MEANING_FLOOR, MEANING_MARGIN
 from survey_taxonomy.query import Selection
 from survey_taxonomy.ui import markdown_text
 from tests.apptest import APP, open_page
@@ -29,7 +32,7 @@ def test_overview_numbers_match_the_library(corpus):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Papers"] == str(len(corpus))
     assert metrics["Cited by the survey"] == str(sum(p.relation == "cited-by-survey" for p in corpus.papers))
-    assert metrics["Citing the survey"] == str(len(corpus.links_of(corpus.survey.key)[1]))
+    assert metrics["Citing the survey"] == str(len(Selection(relations=("cites-survey",)).filter(corpus.frame)))
     assert at.title[0].value == "Small Models Atlas"
 
 
@@ -213,3 +216,89 @@ def test_a_bad_setting_stops_the_app_with_a_message_naming_it(monkeypatch, name,
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(markdown_text(name) in e.value and "not configured correctly" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_overview_counts_citing_papers_by_the_relation_filters_rule(data_copy, monkeypatch):
+    """A paper the survey cites that also cites it (as ProxyLM once did) is counted by one rule: the Overview's
+    "Citing the survey" is what Explore's relation filter selects (it said 29 where the filter said 28)."""
+    cited = next(p for p in load_corpus(data_copy).papers if p.relation == "cited-by-survey")
+    with (data_copy / "citations.csv").open("a", encoding="utf-8") as out:
+        out.write(f"{cited.key},chen2024what,https://example.org/refs,the paper's reference list,,,,2026-12-01\n")
+    corpus = load_corpus(data_copy)
+    assert corpus.errors == [] and cited.key in corpus.links_of(corpus.survey.key)[1]
+    monkeypatch.setenv("SURVEY_DATA_DIR", str(data_copy))
+    metrics = {m.label: m.value for m in open_page("pages/overview.py").metric}
+    citing = Selection(relations=("cites-survey",))
+    assert metrics["Citing the survey"] == str(len(citing.filter(corpus.frame))) == str(len(corpus.links_of(corpus.survey.key)[1]))
+    at = open_page("pages/explore.py", relation="cites-survey")
+    assert citing.describe(len(citing.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
+
+
+def test_an_old_link_with_a_topic_in_another_case_keeps_it(corpus):
+    """Topics are one per case-folded name: "Model Routing" in a link made before they were normalised selects
+    the topic, shown as the sidebar shows it."""
+    shown = corpus.topic("Model Routing")
+    assert shown == "model routing"
+    at = open_page("pages/explore.py", facet="Model Routing")
+    assert at.multiselect(key="explore_facets").value == [shown]
+    assert not [t for t in at.toast if "Model Routing" in t.value]
+    expected = Selection(facets=(shown,))
+    assert expected.describe(len(expected.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
+
+
+def test_an_empty_result_offers_clear_all_filters_where_it_says_so(corpus):
+    """Where Explore says nothing matches, the way out is a button there (bold text naming the sidebar's button
+    read as one, and a click on it did nothing): one click clears every filter."""
+    at = open_page("pages/explore.py", facet=["model routing", "data selection"], code="1")
+    assert "0 papers" in " ".join(caption_texts(at))
+    at.button(key="explore_clear_main").click().run()
+    assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
+    assert dict(at.query_params) == {} and at.multiselect(key="explore_facets").value == []
+    assert not at.checkbox(key="explore_has_code").value
+
+
+def test_bibtex_boxes_wrap_long_lines():
+    at = open_page("pages/paper.py", key="leviathan2023fast")
+    boxes = [c for c in at.code if c.language == "bibtex"]
+    assert boxes and all(c.proto.wrap_lines for c in boxes)
+
+
+def test_a_search_by_meaning_shows_close_papers_with_their_similarity(corpus):
+    """Only papers close to the best match, each with its cosine similarity (said to be one); nonsense finds
+    nothing instead of twenty papers."""
+    at = open_page("pages/explore.py", q="make decoding faster", meaning="1")
+    table = at.dataframe[0].value
+    assert 0 < len(table) < 20 and table.columns[0] == "similarity"
+    scores = list(table["similarity"])
+    assert scores == sorted(scores, reverse=True) and scores[-1] >= MEANING_FLOOR and scores[0] - scores[-1] <= MEANING_MARGIN
+    assert {"leviathan2023fast", "chen2023accelerating", "xia2024unlocking"} <= {corpus.frame.set_index("title").loc[t, "key"] for t in table["title"]}
+    assert any("cosine" in c and "not a probability" in c for c in caption_texts(at))
+    nothing = open_page("pages/explore.py", q="zzqx vvbn plorf", meaning="1")
+    assert any("No paper matches" in i.value for i in nothing.info)
+
+
+def test_editing_the_taxonomy_under_a_running_app_changes_the_graph_and_the_classifier(data_copy, monkeypatch):
+    """The next view after an edit of taxonomy.yaml draws the new tree: the graph's categories and the category
+    classifier are derived views cached under `Corpus.signature`, which once left the taxonomy out."""
+    monkeypatch.setenv("SURVEY_DATA_DIR", str(data_copy))
+    at = open_page("pages/graph.py")
+    assert "SMs enhance LLMs" in at.get("plotly_chart")[0].proto.spec
+    path = data_copy / "taxonomy.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("label: SMs enhance LLMs", "label: Small models help LLMs"), encoding="utf-8")
+    at.run()
+    assert not at.exception
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "Small models help LLMs" in spec and "SMs enhance LLMs" not in spec
+
+    before = load_corpus(data_copy)
+    trained = ui.classifier(before)
+    leaf = trained.model.classes_[0]
+    assert ui.classifier(load_corpus(data_copy)) is trained  # the same inputs: the cached classifier
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at_leaf = next(i for i, line in enumerate(lines) if line.strip() == f"- id: {leaf}")
+    indent = len(lines[at_leaf]) - len(lines[at_leaf].lstrip())
+    end = next((i for i in range(at_leaf + 1, len(lines)) if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) <= indent), len(lines))
+    path.write_text("\n".join(lines[:at_leaf] + lines[end:]) + "\n", encoding="utf-8")  # the node is gone
+    after = load_corpus(data_copy)
+    assert leaf not in after.taxonomy
+    assert leaf not in ui.classifier(after).model.classes_  # retrained on the new tree, not the cached one

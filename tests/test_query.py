@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_taxonomy.query import Selection, facet_counts, node_counts
+from survey_taxonomy.query import Selection, facet_counts, node_counts, topic_key, topic_label
 
 SPECULATIVE = "collaboration/efficient-inference/speculative-decoding"
 
@@ -55,9 +55,9 @@ def test_sorted_newest_first(tiny):
 
 def test_facet_and_node_counts(tiny):
     routing = Selection(node="collaboration/efficient-inference/cascading-and-routing").filter(tiny.frame)
-    assert facet_counts(routing["topics"]).to_dict() == {
-        "Model Cascading": 1,
-        "Model Routing": 1,
+    assert facet_counts(routing["topics"]).to_dict() == {  # in their display form (`topic_label`)
+        "model cascading": 1,
+        "model routing": 1,
         "LLM routing": 1,
         "ensemble": 1,
         "cost efficiency": 1,
@@ -143,3 +143,25 @@ def test_sideways_rows_are_what_the_selection_without_that_filter_keeps(tiny, se
     assert list(counted) == names
     for name in names:
         assert set(tiny.frame["key"][counted[name]]) == keys(selection.without(name), tiny), name
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        pytest.param("Model Routing", "model routing", id="capitalised"),
+        pytest.param("Out-Of-Vocabulary  Words", "out-of-vocabulary words", id="hyphens-and-spaces"),
+        pytest.param("LLM routing", "LLM routing", id="abbreviation"),
+        pytest.param("MoE pruning", "MoE pruning", id="mixed-case"),
+        pytest.param("CoT distillation", "CoT distillation", id="mixed-case-2"),
+        pytest.param("human-AI collaboration", "human-AI collaboration", id="abbreviation-in-hyphen"),
+    ],
+)
+def test_topic_label_lowers_capitalised_words_only(raw, shown):
+    assert topic_label(raw) == shown
+    assert topic_key(raw) == topic_key(shown) == " ".join(shown.split()).casefold()
+
+
+def test_the_shipped_topics_are_one_per_case_folded_name(corpus):
+    keys = [topic_key(t) for t in corpus.topics]
+    assert len(keys) == len(set(keys))
+    assert all(t == topic_label(t) for t in corpus.topics)  # one display form, whatever the file says

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine
+import streamlit as st
+from sqlalchemy import create_engine, select
 
-from survey_taxonomy.reading_list import MAX_PAPERS, ReadingLists, owner_id
+from survey_taxonomy.reading_list import MAX_PAPERS, READING_LISTS, ReadingLists, owner_id
+from tests.apptest import open_page
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -48,3 +50,25 @@ def test_the_stored_owner_is_not_the_cookie(lists):
     with lists.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT owner FROM reading_lists").scalars().all()
     assert stored and all("secret-cookie" not in owner for owner in stored)
+
+
+def test_a_store_that_could_not_be_reached_is_used_once_it_can(tmp_path, monkeypatch):
+    """A failed connection is never cached: the app once kept "no store" after one failure, and every list after
+    it lived only in its browser tab until a restart. Here a folder stands where the database file belongs until
+    the second view."""
+    path = tmp_path / "store.db"
+    path.mkdir()  # SQLite cannot open a folder
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("SURVEY_DB_URL", url)
+    st.cache_resource.clear()
+    at = open_page("pages/paper.py", key="leviathan2023fast")
+    assert any("cannot be reached" in w.value for w in at.warning)
+    path.rmdir()
+    at.run()
+    at.button(key="paper_keep_leviathan2023fast").click().run()
+    assert not at.exception
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        stored = conn.execute(select(READING_LISTS.c["keys"])).scalars().all()
+    engine.dispose()
+    assert stored == ['["leviathan2023fast"]']
