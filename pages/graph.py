@@ -72,9 +72,9 @@ if focus and focus not in graph:
 ui.write_url("graph", selection, {"mode": mode, **({"survey": "1"} if show_survey else {}), **({"focus": focus} if focus else {})})
 
 descriptions = {
-    "network": "Papers joined by the citation links a public page shows (solid) and, for a paper with none, by its "
+    "network": "Papers joined by the citation links a named page or scholarly index shows (solid) and, for a paper with none, by its "
     "two nearest neighbours in text (dotted: similar wording, not a citation).",
-    "citations": "Only the citation links a public page shows, citing → cited.",
+    "citations": "Only the citation links a named page or scholarly index shows, citing → cited.",
     "similarity": "Each paper joined to its four most similar papers by the wording of title, summary and topics "
     "(and a shared taxonomy node). Similar text is not a citation.",
     "coauthors": "Authors joined when they wrote a paper of this selection together; bigger means more connected. An "

@@ -11,14 +11,15 @@ Graphs:
   shared co-authors (see `author_groups`), so namesakes who never wrote with a common colleague stay apart.
 - *similarity graph*: each paper joined to its `k` nearest neighbours in text (`nearest_papers`).
 
-Link kinds (`LINK_KINDS`, the edge attribute `kind`): `citation` (a public page shows that one paper cites the
-other; the edge's `note` names it), `similar` (similar wording; never a citation; `weight` is the score) and
-`survey` (a link of the survey's own lists). Node attributes used by the figures: `label`, `title`, `year`,
+Link kinds (`LINK_KINDS`, the edge attribute `kind`): `citation` (a named page or scholarly index shows that one
+paper cites the other; the edge's `note` names it), `similar` (similar wording; never a citation; `weight` is the
+score) and `survey` (a link of the survey's own lists). Node attributes used by the figures: `label`, `title`, `year`,
 `category`, `relation`, `kind`.
 
 *Similarity*: the cosine of TF-IDF vectors (title, summary, topics, authors; `search.document`) plus
-TAXONOMY_BONUS for each shared taxonomy node, computed a block of rows at a time and kept as the top k per
-paper, so memory grows with n·k, not n² (a dense 10,000 × 10,000 matrix was 800 MB).
+TAXONOMY_BONUS for each shared taxonomy node, computed a block of rows at a time (BLOCK_CELLS scores) and kept as
+the top k per paper, so memory grows with n·k, not n² (the dense matrix the similarity graph used to build added
+1.9 GB at 10,000 papers; benchmarks/run.py measures both). Time still grows with (papers asking) × n.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ if TYPE_CHECKING:  # scikit-learn takes ~1 s to import; only the similarity link
 
 MODES = ("network", "citations", "similarity", "coauthors")
 LINK_KINDS = {
-    "citation": "Citation (a public page shows it)",
+    "citation": "Citation (a named page or index shows it)",
     "similar": "Similar text (nearest neighbour, not a citation)",
     "survey": "The survey's own lists (its frame)",
 }
