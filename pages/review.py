@@ -14,7 +14,7 @@ from survey_taxonomy.arxiv import verify_arxiv
 from survey_taxonomy.errors import SubmissionError
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.jobs import KINDS, current_job, start_discover, start_refresh
-from survey_taxonomy.submissions import ORIGINS, store_for
+from survey_taxonomy.submissions import ORIGINS, client_key, store_for
 from survey_taxonomy.validation import doi_url
 from survey_taxonomy.words import plural
 
@@ -43,7 +43,8 @@ if "review_token_ok" not in state:
         st.info("Enter the admin token to see the submissions waiting for review.")
         st.stop()
     try:
-        store.authenticate(typed, settings.admin_token, client=ui.browser_id())
+        # Throttled by network address, as submissions are: a fresh browser does not get fresh tries.
+        store.authenticate(typed, settings.admin_token, client=client_key(st.context.ip_address))
     except SubmissionError as exc:
         st.error(markdown_text(str(exc)))
         st.stop()
