@@ -12,7 +12,7 @@ Terms:
   as `relation = community`; `SubmissionStore.merge` later writes them into `papers.bib` for a git review,
   and marks them merged so they are never written twice.
 - *client*: whoever submits or tries a review token, named by an id the caller chooses (`client_key` of the
-  network address for the form, a browser cookie for the review throttle, "cli") and stored only as its SHA-256
+  network address for the form and the review's sign-in, "cli", "discover") and stored only as its SHA-256
   with the store's own random salt: no IP, no raw id.
 - *rate limit*: per client, at most `per_minute` submissions in the last minute, counted in the store so that
   a reload (a new Streamlit session), a new cookie or another browser does not reset it; at most

@@ -606,7 +606,7 @@ class SubmissionStore:
 
         A wrong token adds one to the client's and to everyone's count of wrong tokens in a row and raises
         `SubmissionError`; the right one clears the client's count. The counts live in the store, so a reload or
-        a second server does not reset them. The review page calls this with the browser's client id.
+        a second server does not reset them. The review page calls this with `client_key` of the network address.
         """
         if not admin_token:
             check_token(token, admin_token)  # review is disabled: say so, count nothing
