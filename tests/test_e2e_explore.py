@@ -28,7 +28,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
+from survey_taxonomy.models.retrieval import build_retriever, filter_by_meaning
 from survey_taxonomy.query import Selection
 from tests.browser import as_shown, new_context, runs, shoot, wait_for_app
 
@@ -247,7 +249,7 @@ def start(page, server: str, log: list[str]) -> None:
         page.goto(f"{server}/explore")
         wait_for_app(page)
         log.append("open Explore")
-    clear = page.get_by_role("button", name="Clear all filters")
+    clear = page.get_by_test_id("stSidebar").get_by_role("button", name="Clear all filters")  # an empty result has one in the page too
     if clear.count():
         before = runs(page)
         clear.click()
@@ -329,3 +331,63 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, tab, 
         mirror = mirrors[len(REOPENED) % MIRRORS]
         mirror.goto(url, wait_until="commit")
         PENDING.append((mirror, view, url, list(log)))
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_clear_all_filters_and_a_search_by_meaning_by_clicks(width, server, browser, corpus):
+    """What a reader meets first, clicked as a reader clicks, on a wide screen and a phone: two topics and the code
+    filter leave nothing, and the Clear all filters where the page says so clears them all in one click (the page's
+    bold text used to name the sidebar's button, and a click on it did nothing); a search by meaning shows the
+    papers the library keeps, not always twenty, and says what its similarity is."""
+    context = new_context(browser, viewport={"width": width, "height": 900}, **MOTION)
+    page = context.new_page()
+    page.goto(f"{server}/explore")
+    wait_for_app(page)
+    sidebar = page.get_by_test_id("stSidebar")
+
+    def filters() -> None:  # a phone keeps the filters in a panel that its labelled control opens
+        if width < 640 and sidebar.bounding_box()["x"] < 0:
+            page.get_by_test_id("stExpandSidebarButton").click()
+            expect(sidebar.get_by_text("Filters", exact=True)).to_be_in_viewport()
+
+    def close_filters() -> None:  # the panel covers the page on a phone
+        if width < 640:
+            page.keyboard.press("Escape")
+            page.get_by_test_id("stSidebarCollapseButton").click()
+            page.wait_for_function("document.querySelector('[data-testid=stSidebar]').getBoundingClientRect().right <= 0")
+
+    filters()
+    expect(sidebar.get_by_text("Filters", exact=True)).to_be_in_viewport()  # the filters come first, not 760 px down
+    for topic in ("model routing", "data selection"):
+        assert pick_option(page, "Topics (all must match)", re.compile(f"^{re.escape(topic)}$"), topic), topic
+        wait_for_app(page)
+    page.get_by_text(re.compile(r"^Only papers with code")).click()
+    wait_for_app(page)
+    chosen = Selection(facets=("model routing", "data selection"), has_code=True)
+    assert chosen.filter(corpus.frame).empty
+    expect(page.locator(".st-key-explore_count")).to_have_text(chosen.describe(0, corpus.taxonomy))
+    close_filters()
+    shoot(page, f"explore-empty-{width}")
+    before = runs(page)
+    page.get_by_test_id("stMain").get_by_role("button", name="Clear all filters").click()
+    wait_for_app(page, after=before)
+    expect(page.locator(".st-key-explore_count")).to_have_text(Selection().describe(len(corpus), corpus.taxonomy))
+    assert urlsplit(page.url).query == ""
+    filters()
+    expect(sidebar.get_by_role("checkbox", name=re.compile("Only papers with code"))).not_to_be_checked()
+    expect(sidebar.get_by_text("model routing", exact=True)).to_have_count(0)  # no chip left in the topic box
+
+    box = page.get_by_role("textbox", name="Search titles, authors, summaries")
+    box.fill("make decoding faster")
+    box.press("Enter")
+    wait_for_app(page)
+    page.get_by_text("Search by meaning").click()
+    wait_for_app(page, timeout=120_000)
+    meaning = Selection(query="make decoding faster", by_meaning=True)
+    expected = filter_by_meaning(meaning, corpus.frame, build_retriever(corpus))
+    assert 0 < len(expected) < 20
+    expect(page.locator(".st-key-explore_count")).to_have_text(as_shown(meaning.describe(len(expected), corpus.taxonomy)))
+    expect(page.get_by_test_id("stMain").get_by_text(re.compile("cosine .* not a probability"))).to_be_visible()
+    close_filters()
+    shoot(page, f"explore-meaning-{width}")
+    context.close()
