@@ -171,6 +171,10 @@ def _jobs() -> None:
         label = JOB_LABELS.get(kind, kind)
         if job.state == "running":
             st.progress(job.fraction, text=f"{label}: {job.stage} ({job.done} of {job.total or '?'})")
+            if st.button("Cancel", key=f"review_job_cancel_{kind}", help="stops before the next request; nothing is written"):
+                job.cancel()
+        elif job.state == "cancelled":
+            st.info(f"{label} cancelled: {markdown_text(job.error)}")
         elif job.state == "done":
             st.success(f"{label} finished.")
             st.text(job.summary)
