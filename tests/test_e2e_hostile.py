@@ -158,3 +158,37 @@ def test_the_form_refuses_impossible_values_and_fresh_browsers_share_one_limit(o
         wait_for_app(page)
         assert page.get_by_test_id("stException").count() == 0 and live_icons(page) == 0, path
     first.close()
+
+
+# A `clear_cache` message as Streamlit's frontend sends it (BackMsg field 5, true), from a page's own script.
+SEND_CLEAR_CACHE = """async ([url, bytes]) => {
+    const socket = new WebSocket(url, ["streamlit"]);
+    socket.binaryType = "arraybuffer";
+    await new Promise((resolve, reject) => { socket.onopen = resolve; socket.onerror = reject; });
+    socket.send(new Uint8Array(bytes));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    socket.close();
+}"""
+
+
+def test_an_anonymous_websocket_message_clears_no_cache(browser, tmp_path):
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    from serve import ROOT, served
+
+    message = BackMsg()
+    message.clear_cache = True
+    context = new_context(browser)
+    page = context.new_page()
+    with served(tmp_path / "server.log", env={"PYTHONPATH": str(ROOT)}, script=ROOT / "tests" / "fixtures" / "cache_guard_app.py") as (base, _):
+
+        def cached_value() -> str:
+            page.goto(base)
+            wait_for_app(page)
+            return re.search(r"cached value (\d+)", page.get_by_test_id("stMarkdownContainer").first.inner_text()).group(1)
+
+        first = cached_value()
+        assert cached_value() == first  # a reload reads the cache
+        page.evaluate(SEND_CLEAR_CACHE, [base.replace("http", "ws") + "/_stcore/stream", list(message.SerializeToString())])
+        assert cached_value() == first  # the anonymous message cleared nothing (without the guard the value changes)
+    context.close()
