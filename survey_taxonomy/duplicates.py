@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -40,8 +41,10 @@ class Match:
         return f"has {what} {self.other_key!r} ({self.other_title[:80]})"
 
 
+@lru_cache(maxsize=65536)
 def normalise_title(title: str) -> str:
-    """Lowercase ASCII words only, so that punctuation and accents never hide a duplicate.
+    """Lowercase ASCII words only, so that punctuation and accents never hide a duplicate. Cached: the review
+    queue checks each submission of a page against the same dataset and open submissions.
 
     >>> normalise_title("Fast Inference from Transformers via Speculative Decoding!")
     'fast inference from transformers via speculative decoding'
