@@ -9,8 +9,10 @@ Terms:
   what either record lacks (authors, abstract) filled in from the other. `build_candidates` makes them.
 - *evidence*: which dataset papers the candidate cites and which cite it, per the source that said so; stored
   with the submission for the reviewer (`Submission.evidence`).
-- *triage*: the category classifier (`models.category`, trained on the dataset, offline) suggests the
-  taxonomy node and its probability; the top node becomes the draft's node, the three best go in the evidence.
+- *triage*: `models.triage`, the same code as `python -m survey_taxonomy triage`, judges each candidate from
+  its title and abstract: relevance, in or out of scope, the three best taxonomy nodes and the reason. The top
+  node becomes the draft's node; the verdict goes in the evidence (`evidence["triage"]`), where the Review page
+  reads it. Out-of-scope candidates are queued too, marked so, for the reviewer to reject in bulk.
 - *queue*: each candidate that passes the acceptance rule (`acceptance.check_papers`, applied by
   `SubmissionStore.submit` against the dataset and the open submissions) becomes a pending submission with
   origin `discovered`. Candidates that `acceptance.find_duplicates` finds among the dataset and every stored
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from .acceptance import find_duplicates
 from .config import Settings
@@ -31,6 +34,9 @@ from .errors import SubmissionError
 from .records import Paper
 from .sources.base import ScholarlySource, Since, Work, are_versions, fuller, join_versions, version_keys
 from .submissions import Draft, SubmissionStore
+
+if TYPE_CHECKING:  # the model stack loads only when a discover run triages
+    from .models.triage import Triage
 
 ORIGIN = "discovered"
 
@@ -174,13 +180,15 @@ def queue_candidates(
     min_links: int = 2,
     dry_run: bool = False,
     suggest: Callable[[str, str], list[tuple[str, float]]] | None = None,
+    triage: Triage | None = None,
 ) -> DiscoverReport:
     """Triage each candidate and store it as a pending `discovered` submission, unless the store or the dataset
-    already has it; `suggest(title, summary)` defaults to the dataset's category classifier."""
-    if suggest is None:
-        from .models.category import classifier_for  # scikit-learn and the embeddings load only when discovering
+    already has it. `triage` defaults to `models.triage.triage_for(corpus)`; a `suggest(title, summary)` given
+    without it only proposes nodes, with no relevance (a cheap stand-in for tests)."""
+    if suggest is None and triage is None:
+        from .models.triage import triage_for  # scikit-learn and the embeddings load only when discovering
 
-        suggest = classifier_for(corpus).suggest
+        triage = triage_for(corpus)
     report = DiscoverReport(found=len(candidates), dry_run=dry_run)
     known = [*corpus.papers, *(Paper(key=f"submission #{s.id}", title=s.title, arxiv=s.paper.arxiv, doi=s.paper.doi) for s in store.find())]
     for candidate in candidates:
@@ -193,9 +201,14 @@ def queue_candidates(
         if not work.authors or not work.gist:
             report.skipped.append(f"{label}: the source gives no {'authors' if not work.authors else 'abstract'}, so no valid entry can be drafted")
             continue
-        suggestions = suggest(work.title, work.gist)
+        verdict = triage.assess(work.id, work.title, work.abstract or work.gist) if triage is not None else None
+        if verdict is not None:
+            suggestions = list(zip(verdict.nodes, verdict.node_scores, strict=True))
+        elif suggest is not None:
+            suggestions = suggest(work.title, work.gist)
         node, confidence = suggestions[0]
         reasons = candidate.reasons(min_links)
+        scope = "" if verdict is None else f" {'In' if verdict.in_scope else 'OUT OF'} scope (relevance {verdict.relevance:.2f})."
         evidence = {
             "source": work.source,
             "work_id": work.id,
@@ -207,11 +220,13 @@ def queue_candidates(
             "suggested": [[n, round(p, 3)] for n, p in suggestions],
             "citation_count": work.citation_count,
         }
-        why = f"Discovered in {work.source}: {', '.join(reasons)}. Suggested node {node} (p = {confidence:.2f})."
+        if verdict is not None:
+            evidence["triage"] = verdict.to_dict()
+        why = f"Discovered in {work.source}: {', '.join(reasons)}. Suggested node {node} (p = {confidence:.2f}).{scope}"
         paper = candidate_paper(candidate, node)
         draft = Draft(paper, why=why[:1000], source="discover", label=work.id, cites=tuple(candidate.cites), origin=ORIGIN, evidence=evidence)
         if dry_run:
-            report.queued.append(f"{label} -> {node} ({confidence:.2f}): {', '.join(reasons)}")
+            report.queued.append(f"{label} -> {node} ({confidence:.2f}):{scope} {', '.join(reasons)}")
             continue
         try:
             result = store.submit([draft], corpus, session="discover", per_minute=None, max_pending=settings.max_pending, source="discover")
@@ -223,7 +238,7 @@ def queue_candidates(
             continue
         stored = result.submissions[0]
         known.append(Paper(key=f"submission #{stored.id}", title=work.title, arxiv=work.arxiv, doi=work.doi))
-        report.queued.append(f"#{stored.id} {stored.key}: {label} -> {node} ({confidence:.2f}): {', '.join(reasons)}")
+        report.queued.append(f"#{stored.id} {stored.key}: {label} -> {node} ({confidence:.2f}):{scope} {', '.join(reasons)}")
     return report
 
 

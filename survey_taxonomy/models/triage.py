@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +54,7 @@ from ..corpus import Corpus
 from ..errors import ModelError
 from ..latex import decode
 from ..records import Paper
+from ..sources.base import first_sentence
 from ..taxonomy import Taxonomy
 from .category import CategoryClassifier, classifier_for, paper_input, training_set
 
@@ -62,7 +62,6 @@ EXAMPLES_PATH = Path(__file__).with_name("triage_examples.jsonl")
 C = 10.0  # the logistic regression's inverse regularisation, chosen with the features by cross-validation
 KEEP = 0.98  # share of in-scope training papers the threshold keeps out-of-fold: a margin over the 95 % target
 FOLDS = 5
-_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])")
 SEED = 2409  # fixed folds, so the same training set always gives the same threshold
 
 
@@ -86,16 +85,6 @@ class Example:
         return paper_input(self.title, first_sentence(self.abstract))
 
 
-def first_sentence(text: str) -> str:
-    """The text up to its first full stop followed by a space and a capital (or the whole text).
-
-    >>> first_sentence("We study e.g. cascades. Results follow. More.")
-    'We study e.g. cascades.'
-    """
-    found = _SENTENCE_END.search(text)
-    return text[: found.start() + 1] if found else text
-
-
 @dataclass(frozen=True)
 class Verdict:
     """The triage of one paper (see the module docstring); `to_dict` is the CLI's JSON object."""
@@ -105,6 +94,7 @@ class Verdict:
     in_scope: bool
     nodes: tuple[str, ...]
     reason: str
+    node_scores: tuple[float, ...] = ()  # the category classifier's probability of each of `nodes`
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "relevance": round(self.relevance, 4), "in_scope": self.in_scope, "nodes": list(self.nodes), "reason": self.reason}
@@ -196,7 +186,7 @@ class Triage:
                 f"closest out-of-scope example: “{self.out_titles[o]}” ({near_out[o]:.2f}); "
                 f"best node {nodes[0][0]} (p = {nodes[0][1]:.2f})"
             )
-            verdicts.append(Verdict(key, float(score), in_scope, tuple(node for node, _ in nodes), reason))
+            verdicts.append(Verdict(key, float(score), in_scope, tuple(n for n, _ in nodes), reason, tuple(p for _, p in nodes)))
         return verdicts
 
 
@@ -258,6 +248,21 @@ def train_triage(corpus: Corpus, examples: Sequence[Example] | None = None) -> T
         vectorizer.transform([e.text for e in negatives]),
         corpus.taxonomy,
     )
+
+
+_TRAINED: dict[tuple[Any, ...], Triage] = {}
+
+
+def triage_for(corpus: Corpus, examples_path: Path = EXAMPLES_PATH) -> Triage:
+    """The triage trained on `corpus` and the examples file, trained once per process for the same inputs (the
+    key holds the corpus's signature and the examples file's size and time, so an edit to either retrains)."""
+    stat = examples_path.stat()
+    key = (corpus.signature, str(examples_path), stat.st_size, stat.st_mtime_ns)
+    if key not in _TRAINED:
+        if len(_TRAINED) >= 2:
+            _TRAINED.clear()
+        _TRAINED[key] = train_triage(corpus, load_examples(examples_path))
+    return _TRAINED[key]
 
 
 def bibtex_abstracts(text: str) -> dict[str, str]:
