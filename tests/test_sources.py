@@ -237,7 +237,8 @@ def test_the_api_key_and_e_mail_reach_neither_the_cache_nor_messages(fake_schola
     key, mail = "s2-key-Z9q8W7e6R5t4", "maintainer@example.org"
     cache = tmp_path / "cache.sqlite"
     settings = Settings(openalex_url=fake_scholarly.openalex_url, s2_url=fake_scholarly.s2_url, scholarly_cache=str(cache), s2_api_key=key, contact_email=mail)
-    http, sources = open_sources(settings, ["openalex", "semanticscholar"], attempts=1)
+    logged: list[str] = []
+    http, sources = open_sources(settings, ["openalex", "semanticscholar"], attempts=1, on_request=lambda method, url: logged.append(url))
     try:
         for source in sources:
             source.resolve(load_corpus(tiny_dir).papers)
@@ -253,6 +254,21 @@ def test_the_api_key_and_e_mail_reach_neither_the_cache_nor_messages(fake_schola
     stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert key.encode() not in stored and mail.encode() not in stored and b"mailto" not in stored
     assert key not in str(refused.value) and mail not in str(refused.value)
+    assert logged and not any(mail in url or "mailto" in url for url in logged)  # the request log
+
+
+def test_a_cache_left_by_requests_cache_is_purged_of_its_secrets(tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    with sqlite3.connect(cache) as db:  # the tables requests-cache kept, with a key in a stored request
+        db.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, value BLOB)")
+        db.execute("CREATE TABLE redirects (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("INSERT INTO responses VALUES ('k', ?)", (b"x-api-key: s2-key-Z9q8W7e6R5t4",))
+    db.close()
+    HttpClient(cache).close()
+    assert b"s2-key-Z9q8W7e6R5t4" not in cache.read_bytes()
+    with sqlite3.connect(cache) as db:
+        assert [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["answers"]
+    db.close()
 
 
 # --- A hostile or broken server ---

@@ -3,8 +3,9 @@
 Terms:
 - *work*: a source's record of a paper (`Work`): its id in that source, title, year, external ids, citation count
   and, when asked for, the ids of the works it cites (`references`).
-- *resolve*: find the work of each dataset paper, in this order, each step only for papers still unresolved: the
-  arXiv id, the DOI, then a title search whose best hit is accepted only when it *matches* (`is_same_paper`).
+- *resolve*: find the work of each dataset paper, in this order: the arXiv id, the publisher DOI (also for a
+  paper found by its arXiv id: see *versions*), then, for papers still unresolved, a title search whose best
+  hit is accepted only when it *matches* (`is_same_paper`).
   Look-ups are batched (`batch_size` ids per request); a title search costs one request per paper. The ids a
   refresh stores in the entries (`openalex`, `s2`) are not used to resolve: starting from the same arXiv ids
   and DOIs every time makes a rerun send the very requests the cache already answered.

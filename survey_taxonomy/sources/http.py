@@ -16,7 +16,8 @@ Terms:
   but adds nothing to it. Only answers are kept: 429, 5xx, refused, oversized and malformed ones never are.
   Written here rather than with requests-cache, which reads a whole body before anything can refuse it,
   fixes an answer's expiry when it is stored (so `--max-age 0` expired nothing) and matched secret header
-  names with their case (so `x-api-key` was stored in plain text).
+  names with their case (so `x-api-key` was stored in plain text); its tables, if an older version left them
+  in the file, are dropped and the file vacuumed when the cache is opened.
 - *limits* (a hostile or broken server cannot hang or flood a run): at most `max_bytes` of answer, read as
   it streams and refused past that; one `timeout` for the whole of each request, connection and answer
   together, so a server that drips a byte a second is cut off; redirects followed only on the same scheme,
@@ -147,6 +148,11 @@ class AnswerCache:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None, timeout=30)
+            legacy = self._db.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('responses', 'redirects')").fetchone()[0]
+            if legacy:  # requests-cache's tables of an older version, which held the API key in plain text: purge them
+                self._db.execute("DROP TABLE IF EXISTS responses")
+                self._db.execute("DROP TABLE IF EXISTS redirects")
+                self._db.execute("VACUUM")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS answers"
                 " (key TEXT PRIMARY KEY, url TEXT NOT NULL, status INTEGER NOT NULL, body BLOB NOT NULL, created TEXT NOT NULL)"
