@@ -18,6 +18,7 @@ Terms:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -209,10 +210,15 @@ def survey_relations(papers: Sequence[Paper]) -> list[tuple[str, ...]]:
 def normal_topics(papers: Sequence[Paper]) -> list[Paper]:
     """The papers with every topic in its one display form (`query.topic_labels`), repeats within a paper
     dropped; papers whose topics are already so are returned as they are."""
-    labels = topic_labels(t for p in papers for t in p.topics)
+    spellings = Counter(t for p in papers for t in p.topics)  # each spelling is labelled once, however many papers use it
+    labels = topic_labels(spellings.elements())
+    shown = {t: labels.get(topic_key(t), "") for t in spellings}
+    normal: dict[tuple[str, ...], tuple[str, ...]] = {}  # papers share their topic tuples: each is rebuilt once
     out = []
     for p in papers:
-        topics = tuple(dict.fromkeys(labels[topic_key(t)] for t in p.topics if t.strip()))
+        if p.topics not in normal:
+            normal[p.topics] = tuple(dict.fromkeys(shown[t] for t in p.topics if shown[t]))
+        topics = normal[p.topics]
         out.append(p if topics == p.topics else replace(p, topics=topics))
     return out
 

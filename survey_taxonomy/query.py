@@ -61,9 +61,9 @@ def topic_labels(topics: Iterable[str]) -> dict[str, str]:
     {'model routing': 'model routing', 'llm routing': 'LLM routing'}
     """
     spellings: dict[str, Counter[str]] = {}
-    for topic in topics:
+    for topic, n in Counter(topics).items():  # each spelling is labelled once
         if topic.strip():
-            spellings.setdefault(topic_key(topic), Counter())[topic_label(topic)] += 1
+            spellings.setdefault(topic_key(topic), Counter())[topic_label(topic)] += n
     return {key: forms.most_common(1)[0][0] for key, forms in spellings.items()}
 
 
