@@ -30,9 +30,9 @@ def terminal_text(text: str) -> str:
 
 
 def print_problems(problems: Sequence[Problem]) -> None:
-    """Each problem on its own stderr line, prefixed by its severity."""
+    """Each problem on its own stderr line, prefixed by its severity (a problem may quote a hostile value)."""
     for problem in problems:
-        print(f"{problem.severity}: {problem}", file=sys.stderr)
+        print(terminal_text(f"{problem.severity}: {problem}"), file=sys.stderr)
 
 
 def write_output(text: str, out: str | None) -> None:

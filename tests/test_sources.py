@@ -186,6 +186,16 @@ def test_abstracts_are_cleaned_once_where_the_record_is_built(fake_scholarly):
     assert found["bran2024augmenting"].abstract.startswith("Large language models (LLMs) have shown strong performance")
 
 
+def test_titles_lose_their_html_where_the_record_is_built(fake_scholarly):
+    """OpenAlex carries some titles with JATS or HTML markup; the recorded work, its title marked up that way."""
+    work = recorded("openalex_copper_double_escaped.json")["body"]["results"][0]
+    title = "Effect of native oxide layers on copper <i>thin-film</i> tensile properties: A reactive molecular dynamics study"
+    fake_scholarly.add_openalex([dict(work, title=title)])
+    copper = Paper("copper", "Effect of native oxide layers on copper thin-film tensile properties", year=2015, doi="10.1063/1.4938384")
+    found = client(fake_scholarly, "openalex").resolve([copper])["copper"]
+    assert found.title == "Effect of native oxide layers on copper thin-film tensile properties: A reactive molecular dynamics study"
+
+
 def test_a_merged_openalex_id_is_followed_to_the_canonical_work(fake_scholarly):
     """A list filtered by a merged id answers with the canonical work; the client asks for the id alone (301)."""
     fake_scholarly.merge_openalex("W1111111111", "W4310000002")
