@@ -6,6 +6,8 @@ User text is shown only through `st.text`/`st.code` or escaped with `markdown_te
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -15,10 +17,12 @@ from survey_taxonomy.errors import SubmissionError
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.jobs import KINDS, current_job, start_discover, start_refresh
 from survey_taxonomy.submissions import ORIGINS, client_key, store_for
+from survey_taxonomy.submissions.store import triage_in_scope, triage_relevance
 from survey_taxonomy.validation import doi_url
 from survey_taxonomy.words import plural
 
 ORIGIN_LABELS = {"all": "All", "form": "Form", "bibtex": "BibTeX", "discovered": "Discovered"}
+ORDER_LABELS = {"oldest": "Oldest first", "relevance": "Most relevant first"}
 JOB_LABELS = {"refresh": "Refresh citations", "discover": "Discover new papers"}
 PAGE_SIZE = 20  # submissions drawn per run: the page stays fast however long the queue is
 
@@ -74,6 +78,29 @@ def _decide(submission_id: int, decision: str) -> None:
     state["review_message"] = ("success", f"Submission #{done.id} ({done.key}) {done.status}: {then}.")
 
 
+def _reject_out_of_scope() -> None:
+    try:
+        done = store.reject_out_of_scope(token=state.get("review_token_ok", ""), admin_token=settings.admin_token, reviewer=state.get("review_reviewer", ""))
+    except SubmissionError as exc:
+        state["review_message"] = ("error", str(exc))
+        return
+    which = ", ".join(f"#{s.id}" for s in done) or "none was pending"
+    state["review_message"] = ("success", f"{plural(len(done), 'submission')} out of scope rejected: {which}.")
+
+
+def _triage(evidence: object) -> None:
+    """The triage's verdict on a discovered submission: scope and relevance as a badge, then its reason."""
+    relevance, in_scope = triage_relevance(evidence), triage_in_scope(evidence)
+    if relevance is None or in_scope is None:
+        return
+    colour, scope = ("green", "in scope") if in_scope else ("red", "out of scope")
+    st.markdown(f":{colour}-badge[{scope} · relevance {relevance:.2f}]")
+    found = evidence.get("triage") if isinstance(evidence, Mapping) else None
+    reason = found.get("reason") if isinstance(found, Mapping) else None
+    if isinstance(reason, str):
+        st.caption(markdown_text(reason))
+
+
 def _verify(submission_id: int, arxiv_id: str, title: str) -> None:
     state[f"review_verified_{submission_id}"] = verify_arxiv(arxiv_id, title)
 
@@ -99,7 +126,22 @@ if message := state.pop("review_message", None):
 origin = st.segmented_control(
     "Origin", ["all", *ORIGINS], default="all", key="review_origin", format_func=lambda o: ORIGIN_LABELS.get(o, o), help="How submissions arrived"
 )
-queue = store.queue(state.get("review_page", 1), size=PAGE_SIZE, origin=None if origin in ("all", None) else origin)
+order = st.segmented_control(
+    "Order",
+    ["oldest", "relevance"],
+    default="oldest",
+    key="review_order",
+    format_func=lambda o: ORDER_LABELS.get(o, o),
+    help="Relevance is the triage's, for discovered papers",
+)
+chosen = None if origin in ("all", None) else origin
+queue = (store.queue_by_relevance if order == "relevance" else store.queue)(state.get("review_page", 1), size=PAGE_SIZE, origin=chosen)
+st.button(
+    "Reject every out-of-scope submission",
+    key="review_reject_out_of_scope",
+    on_click=_reject_out_of_scope,
+    help="Rejects each pending submission that the triage judged out of the survey's scope, with your name and a note saying so",
+)
 shown = f" (oldest first; {queue.first}–{queue.first + len(queue.submissions) - 1} here)" if queue.pages > 1 else ""
 st.caption(
     f"{plural(queue.total, 'submission')} waiting{shown}. Approved ones join Explore at once; "
@@ -116,6 +158,7 @@ for submission in queue.submissions:
         st.text(f"{', '.join(draft.paper.authors)} · {draft.paper.year or 'no year'} · {', '.join(draft.paper.taxonomy)}")
         if submission.origin == "discovered":
             st.markdown(":violet-badge[discovered in a scholarly index]")
+            _triage(submission.evidence)
             if submission.evidence:
                 st.json(dict(submission.evidence), expanded=False)
         if draft.why:

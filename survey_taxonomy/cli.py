@@ -169,7 +169,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
-    from .models.triage import bibtex_abstracts, train_triage, triage_papers  # scikit-learn loads only for this command
+    from .models.triage import bibtex_abstracts, triage_for, triage_papers  # scikit-learn loads only for this command
 
     path = Path(args.file)
     try:
@@ -189,7 +189,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     if not papers:
         print(f"error: no entry of {path} could be triaged; fix the problems above", file=sys.stderr)
         return 1
-    verdicts = triage_papers(train_triage(load_corpus(_data_dir(args))), papers, bibtex_abstracts(text))
+    verdicts = triage_papers(triage_for(load_corpus(_data_dir(args))), papers, bibtex_abstracts(text))
     for verdict in verdicts:
         if args.format == "json":
             print(json.dumps(verdict.to_dict()))  # ASCII escapes: a hostile title cannot reach the terminal raw

@@ -327,6 +327,30 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
+OUT_OF_SCOPE_NOTE = "rejected in bulk: out of the survey's scope by triage"
+
+
+def _triage_of(evidence: object) -> Mapping[str, Any]:
+    found = evidence.get("triage") if isinstance(evidence, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+def triage_relevance(evidence: object) -> float | None:
+    """The triage relevance in a submission's evidence, if it holds a number in 0..1.
+
+    >>> triage_relevance({"triage": {"relevance": 0.25}}), triage_relevance({"triage": {"relevance": "high"}}), triage_relevance(None)
+    (0.25, None, None)
+    """
+    value = _triage_of(evidence).get("relevance")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0 else None
+
+
+def triage_in_scope(evidence: object) -> bool | None:
+    """Whether the triage in a submission's evidence judged it in scope; None without a triage."""
+    value = _triage_of(evidence).get("in_scope")
+    return value if isinstance(value, bool) else None
+
+
 def _row_to_submission(row: Row[Any]) -> Submission:
     return Submission(
         id=row.id,
@@ -442,6 +466,39 @@ class SubmissionStore:
         page = min(max(page, 1), pages)
         rows = self.find("pending", origin, limit=size, offset=(page - 1) * size)
         return QueuePage(tuple(rows), total, page, pages, size)
+
+    def relevance_of_pending(self, origin: str | None = None) -> dict[int, float | None]:
+        """The triage relevance (`evidence["triage"]`, written by `discover`) of each pending submission, by id;
+        None for one without a triage. Reads only the ids and evidence, not the payloads."""
+        query = self._matching(select(SUBMISSIONS.c.id, SUBMISSIONS.c.evidence), "pending", origin).order_by(SUBMISSIONS.c.id)
+        with self.engine.connect() as conn:
+            return {row.id: triage_relevance(json.loads(row.evidence) if row.evidence else None) for row in conn.execute(query)}
+
+    def queue_by_relevance(self, page: int, *, size: int = 20, origin: str | None = None) -> QueuePage:
+        """Like `queue`, but the most relevant first by triage (untriaged last, oldest first among equals)."""
+        relevance = self.relevance_of_pending(origin)
+        ranked = sorted(relevance, key=lambda i: (relevance[i] is None, -(relevance[i] or 0.0), i))
+        pages = max(1, math.ceil(len(ranked) / size))
+        page = min(max(page, 1), pages)
+        ids = ranked[(page - 1) * size : page * size]
+        with self.engine.connect() as conn:
+            rows = {row.id: _row_to_submission(row) for row in conn.execute(select(SUBMISSIONS).where(SUBMISSIONS.c.id.in_(ids)))}
+        return QueuePage(tuple(rows[i] for i in ids if i in rows), len(ranked), page, pages, size)
+
+    def reject_out_of_scope(self, *, token: str, admin_token: str, reviewer: str = "", origin: str | None = None) -> list[Submission]:
+        """Reject every pending submission that the triage judged out of scope, each through `review` (so the
+        token is checked and a submission reviewed meanwhile is left alone); returns those rejected."""
+        check_token(token, admin_token)
+        query = self._matching(select(SUBMISSIONS.c.id, SUBMISSIONS.c.evidence), "pending", origin).order_by(SUBMISSIONS.c.id)
+        with self.engine.connect() as conn:
+            out = [row.id for row in conn.execute(query) if triage_in_scope(json.loads(row.evidence) if row.evidence else None) is False]
+        done = []
+        for submission_id in out:
+            try:
+                done.append(self.review(submission_id, "reject", token=token, admin_token=admin_token, reviewer=reviewer, note=OUT_OF_SCOPE_NOTE))
+            except SubmissionError:  # reviewed by someone else meanwhile: theirs stands
+                continue
+        return done
 
     def count(self, status: Status | Collection[Status] | None = None, origin: str | None = None) -> int:
         """How many submissions `find` would return without a limit, counted by the database."""
