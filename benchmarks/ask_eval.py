@@ -17,6 +17,9 @@ Per mode (`extractive`, `small`, and `large` when a large model is given), over 
 `--calibrate` measures the support check instead: each question's reference answer against the papers it names
 (labelled supported) and against the same number of retrieved papers it does not name (labelled not supported),
 for the lexical score and, for comparison, WordLlama cosine similarity; it prints the AUC and the best threshold.
+It then checks the sentences of `support_labels.yaml` (real small-model output, judged by a reader) and prints how
+often the check agrees, and how many of the good and of the bad sentences it passes.
+`--app-speed` measures tokens/s in the served app instead (see `app_speed`).
 
 Run: `.venv/bin/python benchmarks/ask_eval.py [--modes extractive small large] [--large test-server|env]
 [--limit N] [--json FILE]` or `--calibrate`. `--large test-server` starts a second llama.cpp server on 127.0.0.1
@@ -40,6 +43,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project importable wi
     sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+import yaml  # noqa: E402
 
 from survey_taxonomy.config import Settings  # noqa: E402
 from survey_taxonomy.corpus import Corpus, load_corpus  # noqa: E402
@@ -47,7 +51,9 @@ from survey_taxonomy.models.chat import ChatModel  # noqa: E402
 from survey_taxonomy.models.questions import Question, load_questions  # noqa: E402
 from survey_taxonomy.models.rag import ask  # noqa: E402
 from survey_taxonomy.models.retrieval import Retriever, build_retriever, load_wordllama  # noqa: E402
-from survey_taxonomy.models.support import SUPPORT_THRESHOLD, evidence_for, support_score  # noqa: E402
+from survey_taxonomy.models.support import SUPPORT_THRESHOLD, check_sentence, evidence_for, support_score  # noqa: E402
+
+LABELS = Path(__file__).resolve().parent / "support_labels.yaml"
 
 
 def score_answer(result: dict[str, Any], question: Question) -> dict[str, Any]:
@@ -182,7 +188,20 @@ def calibrate(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
         threshold, accuracy = best_threshold(scores, labels)
         report[name] = {"auc": round(auc(scores, labels), 3), "best_threshold": round(threshold, 3), "balanced_accuracy": round(accuracy, 3)}
     report["lexical"]["at_threshold"] = {"threshold": SUPPORT_THRESHOLD, "balanced_accuracy": round(balanced_accuracy(lexical, labels, SUPPORT_THRESHOLD), 3)}
+    report["hand_labelled"] = hand_labelled(corpus)
     return report
+
+
+def hand_labelled(corpus: Corpus) -> dict[str, Any]:
+    """How often the support check agrees with a reader on real small-model sentences (`LABELS`)."""
+    rows = yaml.safe_load(LABELS.read_text(encoding="utf-8"))["sentences"]
+    verdicts = [(check_sentence(row["sentence"], evidence_for([corpus.by_key[k] for k in row["cited"]])).supported, row["supported"]) for row in rows]
+    return {
+        "sentences": len(rows),
+        "agreement": round(sum(ours == theirs for ours, theirs in verdicts) / len(rows), 3),
+        "supported_passed": f"{sum(ours for ours, theirs in verdicts if theirs)} of {sum(theirs for _, theirs in verdicts)}",
+        "unsupported_passed": f"{sum(ours for ours, theirs in verdicts if not theirs)} of {sum(not theirs for _, theirs in verdicts)}",
+    }
 
 
 def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retriever, settings: Settings) -> dict[str, Any]:

@@ -44,7 +44,8 @@ CONFIDENCE_HELP = (
 SUPPORT_HELP = (
     f"A sentence counts as supported when its cited papers' title, summary and abstract (when fetched) contain at "
     f"least {SUPPORT_THRESHOLD:.0%} of its content words. This word check is fast and local but cannot see a negation "
-    "or a wrong number: read the passage beside each sentence, and the paper."
+    "or a wrong number: on 25 sentences of the small model checked by a reader, it also passed 6 of the 12 wrong ones. "
+    "Read the passage beside each sentence, and the paper."
 )
 ASK_MODES = {"extractive": "Extractive (the papers' own sentences)", "small": "Small model", "large": "Large model", "cascade": "Cascade"}
 STREAM_EVERY_S = 0.1
