@@ -168,4 +168,4 @@ def test_since_is_inclusive_at_its_precision_and_notes_and_output_are_clean(fake
     out = capsys.readouterr().out
     assert "Speculative Decoding with Tiny Draft Models on Phones" in out and "\x1b" not in out and "\x07" not in out
     assert "An Older Paper Citing Two Drafting Works" not in out  # 2023
-    assert "note: Semantic Scholar: 8c8134503bc4d22bca7d0076e1370f5a288d5420 has more citing works than its API lists" in out
+    assert "note: Semantic Scholar: xia2024unlocking (8c8134503bc4d22bca7d0076e1370f5a288d5420) has more citing works than its API lists" in out

@@ -329,6 +329,23 @@ def test_json_nested_too_deeply_is_refused_cleanly(fake_scholarly, tiny_dir):
         client(fake_scholarly, "semanticscholar").resolve(load_corpus(tiny_dir).papers[:1])
 
 
+@pytest.mark.parametrize("fault", ["html", "malformed"])
+def test_an_html_or_truncated_answer_is_refused_naming_the_source_and_the_papers(fake_scholarly, tiny_dir, fault):
+    fake_scholarly.script("/openalex", fault, fault)
+    with pytest.raises(SourceError, match=r"^OpenAlex, looking up chen2024what by arxiv: 127\.0\.0\.1:\d+ failed: malformed JSON"):
+        client(fake_scholarly, "openalex", attempts=2).resolve(load_corpus(tiny_dir).papers[:1])
+
+
+def test_values_of_the_wrong_type_are_left_out_not_fatal(fake_scholarly):
+    """The recorded work with its fields of the wrong types: the paper is still found, without those values."""
+    work = recorded("openalex_copper_double_escaped.json")["body"]["results"][0]
+    broken = dict(work, publication_year="2015", cited_by_count="many", authorships=5, referenced_works={"a": 1}, abstract_inverted_index=[1])
+    fake_scholarly.add_openalex([broken])
+    paper = Paper("copper", "Effect of native oxide layers on copper thin-film tensile properties", year=2015, doi="10.1063/1.4938384")
+    found = client(fake_scholarly, "openalex").resolve([paper])["copper"]
+    assert (found.id, found.year, found.citation_count, found.authors, found.references, found.abstract) == ("W2277923667", None, None, (), (), "")
+
+
 def test_ids_that_are_not_ids_are_refused_and_never_reach_a_url(fake_scholarly, tiny_dir):
     evil = dict(recorded("s2_batch_full_records.json")["body"][1], paperId="../../evil", externalIds={"ArXiv": "2409.06857"})
     fake_scholarly.add_s2([evil])  # answers for the survey's arXiv id

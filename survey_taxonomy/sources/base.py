@@ -36,7 +36,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -241,6 +241,7 @@ class ScholarlySource(ABC):
         self.base_url = base_url.rstrip("/")
         self.progress = progress or (lambda stage, done, total: None)
         self.notes: list[str] = []
+        self.keys: dict[str, str] = {}  # work id -> the dataset key `resolve` found it for, to name papers in messages
 
     @abstractmethod
     def work_url(self, work_id: str) -> str:
@@ -267,6 +268,10 @@ class ScholarlySource(ABC):
             raise
         except SourceError as exc:
             raise SourceError(f"{self.label}, {what}: {exc}") from exc
+
+    def named(self, ids: Sequence[str]) -> str:
+        """Work ids as a message names them: the dataset key where `resolve` found one ("chen2024what (W123)")."""
+        return plural_keys([f"{self.keys[i]} ({i})" if i in self.keys else i for i in ids])
 
     def note(self, text: str) -> None:
         """Record what was left out or cut short, once."""
@@ -324,6 +329,7 @@ class ScholarlySource(ABC):
             if hit is not None:
                 found[paper.key] = replace(hit, matched_by="title")
             self.progress(f"{self.label}: search by title", done, len(rest))
+        self.keys |= {work_id: key for key, work in found.items() for work_id in work.ids}
         return found
 
     def works(self, ids: Sequence[str]) -> dict[str, Work]:
@@ -333,10 +339,19 @@ class ScholarlySource(ABC):
         batches = list(chunks(sorted(set(ids)), self.batch_size))
         out: dict[str, Work] = {}
         for done, batch in enumerate(batches, 1):
-            with self.about(f"fetching works {plural_keys(batch)}"):
+            with self.about(f"fetching works {self.named(batch)}"):
                 out |= self._lookup("id", batch, False)
             self.progress(f"{self.label}: fetch works", done, len(batches))
         return out
+
+
+def as_list(value: object) -> list[Any]:
+    """`value` when an answer gives a list there, else [] (a hostile or broken answer may give anything).
+
+    >>> as_list([1]), as_list(5), as_list(None)
+    ([1], [], [])
+    """
+    return value if isinstance(value, list) else []
 
 
 def plural_keys(keys: Sequence[str], shown: int = 3) -> str:

@@ -36,7 +36,7 @@ from ..duplicates import normalise_title
 from ..errors import SourceError
 from ..records import Paper
 from ..validation import OPENALEX_WORK
-from .base import Progress, ScholarlySource, Since, Work, bare_arxiv, chunks, is_same_paper, merge_works, plural_keys
+from .base import Progress, ScholarlySource, Since, Work, as_list, bare_arxiv, chunks, is_same_paper, merge_works
 from .http import Answer, HttpClient
 
 FIELDS = "id,doi,title,publication_year,publication_date,cited_by_count,authorships,abstract_inverted_index"
@@ -125,14 +125,14 @@ class OpenAlex(ScholarlySource):
         doi = bare_doi(result.get("doi") if isinstance(result.get("doi"), str) else None)
         authors = tuple(
             plain_text(str(a["author"]["display_name"]))
-            for a in result.get("authorships") or []
+            for a in as_list(result.get("authorships"))
             if isinstance(a, dict) and isinstance(a.get("author"), dict) and a["author"].get("display_name")
         )
         year = result.get("publication_year")
         count = result.get("cited_by_count")
         day = result.get("publication_date")
         index = result.get("abstract_inverted_index")
-        refs: list[Any] = result["referenced_works"] if isinstance(result.get("referenced_works"), list) else []
+        refs = as_list(result.get("referenced_works"))
         work = Work(
             source=self.name,
             id=short_id(result["id"]),
@@ -206,7 +206,7 @@ class OpenAlex(ScholarlySource):
         for done, batch in enumerate(batches, 1):
             # From 1 January of the bound's year: a preprint known by its year only is dated YYYY-01-01.
             filter_ = "cites:" + "|".join(batch) + (f",from_publication_date:{since.first_day.isoformat()}" if since else "")
-            with self.about(f"listing the works that cite {plural_keys(batch)}"):
+            with self.about(f"listing the works that cite {self.named(batch)}"):
                 found = [w for r, a in self._pages(filter_, True) if (w := self._work(r, a, True)) is not None]
             works = merge_works(works, [w for w in found if since is None or since.admits(w.date, w.year)])
             self.progress(f"{self.label}: works citing the dataset", done, len(batches))

@@ -32,7 +32,7 @@ from ..abstracts import plain_text
 from ..errors import SourceError
 from ..records import Paper
 from ..validation import S2_PAPER
-from .base import Progress, ScholarlySource, Since, Work, bare_arxiv, is_same_paper, merge_works
+from .base import Progress, ScholarlySource, Since, Work, as_list, bare_arxiv, is_same_paper, merge_works
 from .http import Answer, HttpClient, RequestRefused
 
 FIELDS = "paperId,externalIds,title,year,publicationDate,citationCount,authors,abstract,tldr"
@@ -59,7 +59,7 @@ class SemanticScholar(ScholarlySource):
         ids: dict[str, Any] = paper["externalIds"] if isinstance(paper.get("externalIds"), dict) else {}
         tldr: dict[str, Any] = paper["tldr"] if isinstance(paper.get("tldr"), dict) else {}
         year, count, day = paper.get("year"), paper.get("citationCount"), paper.get("publicationDate")
-        refs: list[Any] = paper["references"] if isinstance(paper.get("references"), list) else []
+        refs = as_list(paper.get("references"))
         work = Work(
             source=self.name,
             id=str(paper["paperId"]),
@@ -68,7 +68,7 @@ class SemanticScholar(ScholarlySource):
             date=day if isinstance(day, str) else "",
             doi=str(ids.get("DOI") or "").lower(),
             arxiv=str(ids.get("ArXiv") or ""),
-            authors=tuple(plain_text(str(a["name"])) for a in paper.get("authors") or [] if isinstance(a, dict) and a.get("name")),
+            authors=tuple(plain_text(str(a["name"])) for a in as_list(paper.get("authors")) if isinstance(a, dict) and a.get("name")),
             abstract=str(paper.get("abstract") or ""),
             tldr=plain_text(str(tldr.get("text") or "")),
             citation_count=count if isinstance(count, int) else None,
@@ -121,7 +121,7 @@ class SemanticScholar(ScholarlySource):
         wanted = sorted({i for i in ids if self._valid(i)})
         works: dict[str, Work] = {}
         for done, cited in enumerate(wanted, 1):
-            with self.about(f"listing the works that cite {cited}"):
+            with self.about(f"listing the works that cite {self.named([cited])}"):
                 works = merge_works(works, [_citing(w, cited) for w in self._citing_one(cited) if since is None or since.admits(w.date, w.year)])
             self.progress(f"{self.label}: works citing the dataset", done, len(wanted))
         return list(works.values())
@@ -134,14 +134,14 @@ class SemanticScholar(ScholarlySource):
         while True:
             limit = min(PAGE, OFFSET_CAP - offset)
             if limit <= 0:
-                self.note(f"{self.label}: {cited} has more citing works than its API lists (offset + limit < 10,000); kept the first {offset}")
+                self.note(f"{self.label}: {self.named([cited])} has more citing works than its API lists (offset + limit < 10,000); kept the first {offset}")
                 return found
             try:
                 answer = self.http.get(url, {"fields": CITING_FIELDS, "limit": limit, "offset": offset}, self.headers)
             except RequestRefused as exc:
                 if exc.status != 400 or offset == 0:
                     raise
-                self.note(f"{self.label}: refused the citations of {cited} from offset {offset} ({exc}); kept the first {offset}")
+                self.note(f"{self.label}: refused the citations of {self.named([cited])} from offset {offset} ({exc}); kept the first {offset}")
                 return found
             data = answer.data
             if answer.status == 404:
