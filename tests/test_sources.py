@@ -294,6 +294,22 @@ def test_an_oversized_answer_is_refused_as_it_streams_and_nothing_is_cached(fake
         assert db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
 
 
+def test_a_10_mb_answer_is_refused_by_default_and_a_dry_run_caches_nothing(fake_scholarly, tiny_dir, tmp_path):
+    """The issue's hostile server: 10 MB answers, on a dry run, grew the cache by 1.6 GB."""
+    fake_scholarly.huge_bytes = 10_000_000
+    fake_scholarly.script("/openalex", "huge")
+    with pytest.raises(SourceError, match=r"^OpenAlex, looking up .* more than 8 MB; refused"):
+        client(fake_scholarly, "openalex", tmp_path / "cache.sqlite", store=False).resolve(load_corpus(tiny_dir).papers)
+    assert (tmp_path / "cache.sqlite").stat().st_size < 100_000
+
+
+def test_a_semantic_scholar_batch_past_the_cap_is_asked_for_in_halves(fake_scholarly, tiny_dir):
+    fake_scholarly.huge_bytes = 2_000_000
+    fake_scholarly.script("/s2/graph/v1/paper/batch", "huge")
+    found = client(fake_scholarly, "semanticscholar", max_bytes=1_000_000).resolve(load_corpus(tiny_dir).papers)
+    assert len(found) == 8 and fake_scholarly.count("/s2/graph/v1/paper/batch") >= 3
+
+
 def test_a_dry_run_reads_the_cache_but_adds_nothing(fake_scholarly, tiny_dir, tmp_path):
     client(fake_scholarly, "openalex", tmp_path / "cache.sqlite", store=False).resolve(load_corpus(tiny_dir).papers)
     with sqlite3.connect(tmp_path / "cache.sqlite") as db:

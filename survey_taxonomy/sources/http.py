@@ -56,7 +56,7 @@ from ..errors import SourceError
 ANSWER_CODES = (200, 404)
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5
-MAX_BYTES = 16 * 1024 * 1024  # S2 refuses answers over 10 MB itself; OpenAlex pages of 200 works stay far below
+MAX_BYTES = 8 * 1000 * 1000  # below the 10 MB S2 refuses to send itself; a page of 200 OpenAlex works is ~1-4 MB
 # Header and parameter names that carry secrets (compared lowercased): requests-cache's list, plus OpenAlex's e-mail.
 SECRET_NAMES = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "x-auth-token", "x-api-token", "x-access-token", "access_token", "api_key", "apikey", "mailto"}
@@ -84,6 +84,10 @@ class RequestRefused(SourceError):
 
 class AnswerRefused(SourceError):
     """The answer broke a limit (size, redirect to another host, nesting): refused, not retried, not cached."""
+
+
+class AnswerTooLarge(AnswerRefused):
+    """The answer passed `max_bytes`: refused as it streamed (a batch may be asked for again in halves)."""
 
 
 class Cancelled(SourceError):
@@ -359,7 +363,7 @@ class HttpClient:
                 return b"".join(parts)
             size += len(chunk)
             if size > self.max_bytes:
-                raise AnswerRefused(
+                raise AnswerTooLarge(
                     f"{urlsplit(url).netloc} answered {urlsplit(url).path} with more than {self.max_bytes / 1e6:g} MB; refused (nothing of it was kept)"
                 )
             parts.append(chunk)

@@ -8,7 +8,8 @@ its examples in public repositories) and the `semanticscholar` client (github.co
   return, and `references.paperId` asks for the `paperId` of each reference.
 - `POST /paper/batch?fields=...` with `{"ids": [...]}` (at most 500 ids; `ARXIV:<id>`, `DOI:<doi>` or a
   paperId) answers a list in the order of the ids, `null` for an id it does not know; an answer over 10 MB
-  is refused with 400 "Response would exceed maximum size", and the batch is then asked for in halves.
+  is refused with 400 "Response would exceed maximum size", and the batch is then asked for in halves, as it
+  is when an answer passes our own size cap (`http.MAX_BYTES`).
 - `GET /paper/{id}/citations?fields=...&offset=&limit=` (limit at most 1000) answers
   `{"offset", "next", "data": [{"citingPaper": {...}}]}`; `next` is absent after the last page. "The sum of
   offset and limit must be < 10000" (the API's 400, quoted in allenai/s2-folks#12; the client's
@@ -33,7 +34,7 @@ from ..errors import SourceError
 from ..records import Paper
 from ..validation import S2_PAPER
 from .base import Progress, ScholarlySource, Since, Work, as_list, bare_arxiv, is_same_paper, merge_works
-from .http import Answer, HttpClient, RequestRefused
+from .http import Answer, AnswerTooLarge, HttpClient, RequestRefused
 
 FIELDS = "paperId,externalIds,title,year,publicationDate,citationCount,authors,abstract,tldr"
 CITING_FIELDS = "paperId,externalIds,title,year,publicationDate,citationCount,authors,abstract"
@@ -80,10 +81,10 @@ class SemanticScholar(ScholarlySource):
     def _batch(self, ids: list[str], fields: str) -> list[tuple[dict[str, Any] | None, Answer]]:
         try:
             answer = self.http.post(f"{self.base_url}/paper/batch", {"fields": fields}, {"ids": ids}, self.headers)
-        except RequestRefused as exc:
-            if exc.status != 400 or len(ids) == 1:
+        except (RequestRefused, AnswerTooLarge) as exc:
+            if (isinstance(exc, RequestRefused) and exc.status != 400) or len(ids) == 1:
                 raise
-            half = len(ids) // 2  # too large an answer: the same ids in two requests
+            half = len(ids) // 2  # too large an answer (S2's 400, or past our cap): the same ids in two requests
             return self._batch(ids[:half], fields) + self._batch(ids[half:], fields)
         if not isinstance(answer.data, list) or len(answer.data) != len(ids):
             raise SourceError(f"answered a batch of {len(ids)} ids with something else than {len(ids)} papers: {str(answer.data)[:120]!r}")
