@@ -109,6 +109,9 @@ class Since:
     (True, True, False)
     >>> Since.parse("2025-03").admits("2025-03-31", 2025), Since.parse("2025-03-15").admits("2025-01-01", 2025)
     (True, True)
+    >>> Since.parse("2025-13")
+    Traceback (most recent call last):
+    ValueError: '2025-13' is not a day of the calendar (month must be in 1..12); write YYYY, YYYY-MM or YYYY-MM-DD
     """
 
     text: str  # YYYY, YYYY-MM or YYYY-MM-DD
@@ -119,7 +122,10 @@ class Since:
         value = value.strip()
         if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
             raise ValueError(f"{value[:40]!r} is not a date; write YYYY, YYYY-MM or YYYY-MM-DD")
-        dt.date.fromisoformat((value + "-01-01")[:10])  # a month or day that does not exist raises ValueError
+        try:
+            dt.date.fromisoformat((value + "-01-01")[:10])
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a day of the calendar ({exc}); write YYYY, YYYY-MM or YYYY-MM-DD") from exc
         return cls(value)
 
     @property
