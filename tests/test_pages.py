@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from survey_taxonomy import ui
-from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.corpus import DATA_FILES, load_corpus
 from survey_taxonomy.graphs import build_graph
 from survey_taxonomy.models.retrieval import MEANING_FLOOR, MEANING_MARGIN
 from survey_taxonomy.query import Selection
@@ -302,3 +302,36 @@ def test_editing_the_taxonomy_under_a_running_app_changes_the_graph_and_the_clas
     after = load_corpus(data_copy)
     assert leaf not in after.taxonomy
     assert leaf not in ui.classifier(after).model.classes_  # retrained on the new tree, not the cached one
+
+
+FAST = "leviathan2023fast"
+NEXT_VIEW_EDITS = {  # file -> (edit of a copy of the data, what the paper's page shows after it)
+    "papers.bib": (lambda text: text.replace("Fast Inference from Transformers via", "Fast Inference, Edited, via", 1), "Fast Inference, Edited"),
+    "taxonomy.yaml": (lambda text: text.replace("label: Speculative decoding", "label: Drafting with a small model", 1), "Drafting with a small model"),
+    "citations.csv": (lambda text: text + f"{FAST},ong2024routellm,https://example.org/refs,the paper's reference list,,,,2026-12-01\n", "RouteLLM"),
+    "citation_counts.csv": (lambda _: f"key,provider,work_id,count,retrieved\n{FAST},openalex,W1,4321,2026-12-01\n", "cited by 4321"),
+    "abstracts.csv": (lambda _: f"key,provider,work_id,retrieved,abstract\n{FAST},openalex,W1,2026-12-01,A draft guesses ahead.\n", "A draft guesses ahead."),
+}
+
+
+@pytest.mark.parametrize("name", list(NEXT_VIEW_EDITS))
+def test_an_edit_of_any_data_file_is_seen_by_the_next_view(data_copy, monkeypatch, name):
+    """Under a running app, the next run after an edit of any input file shows it (the corpus is cached under the
+    signature of every file it reads, `corpus.DATA_FILES`)."""
+    assert set(NEXT_VIEW_EDITS) == set(DATA_FILES)
+    monkeypatch.setenv("SURVEY_DATA_DIR", str(data_copy))
+    at = open_page("pages/paper.py", key=FAST)
+    edit, shown = NEXT_VIEW_EDITS[name]
+    path = data_copy / name
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    assert markdown_text(shown) not in page_text(at)
+    path.write_text(edit(text), encoding="utf-8")
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    assert markdown_text(shown) in page_text(at)  # as the page escapes data
+
+
+def page_text(at: AppTest) -> str:
+    """Everything a page shows as text: titles, headings, Markdown, captions, buttons and code."""
+    parts = [*at.title, *at.subheader, *at.markdown, *at.caption, *at.code]
+    return "\n".join([str(p.value) for p in parts] + [b.label for b in at.button] + [link.proto.label for link in at.get("page_link")])
