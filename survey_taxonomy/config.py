@@ -233,7 +233,7 @@ SETTINGS: tuple[Setting, ...] = (
         "a file path",
         "on-disk cache of scholarly answers",
     ),
-    _whole("SURVEY_HTTP_TIMEOUT", "http_timeout", 1, 600, 30, "seconds a scholarly API request may take to connect, and to send each part of its answer"),
+    _whole("SURVEY_HTTP_TIMEOUT", "http_timeout", 1, 600, 30, "seconds a scholarly API request may take in all: to connect and to send its whole answer"),
 )
 
 
