@@ -8,16 +8,18 @@ Terms:
 - *training set*: the dataset's papers (title and summary, as `models.category.training_set` gives them) are
   in-scope examples; `triage_examples.jsonl` beside this module (`EXAMPLES_PATH`) adds real arXiv papers with
   their title and abstract, labelled `in` (small language models, distillation from a large model, speculative
-  decoding, cascading and routing, weak-to-strong) or `out` (the three out-of-scope kinds), so that the model
-  also learns from texts shaped like what it will triage: a whole abstract, not a one-line summary. None of
-  them is in the evaluation pool `benchmarks/triage_pool.yaml`.
+  decoding, cascading and routing, weak-to-strong, data synthesis for a small model, a small model steering a
+  large one's logits, a small fine-tuned model against an LLM) or `out` (the three out-of-scope kinds, and
+  compressing one model with no smaller model beside it: quantisation, pruning, KV-cache compression), so that
+  the model also learns from texts shaped like what it will triage: a whole abstract, not a one-line summary.
+  All come from arXiv listings of 2025-2026; none is in the evaluation pool `benchmarks/triage_pool.yaml`.
 - *relevance*: the probability, between 0 and 1, that a paper is in scope, from a logistic regression over
   TF-IDF words and bigrams of its title and abstract, calibrated by Platt scaling on its 5-fold out-of-fold
   scores. Both classes weigh the same in the fit and in the calibration, so it is the probability *for equal
   priors*: how much more a paper looks like the in-scope training papers than like the out-of-scope ones, not
   the share of a real inbox that is relevant. It is not a raw similarity. TF-IDF was chosen over WordLlama
   embeddings and their concatenation by 5-fold cross-validation on the training papers (ROC AUC on whole
-  abstracts 0.992 against 0.942 and 0.981, with C = 10); `benchmarks/triage_eval.py --choose` re-measures it.
+  abstracts 0.991 against 0.944 and 0.982, with C = 10); `benchmarks/triage_eval.py --choose` re-measures it.
 - *threshold*: a paper is in scope when its relevance reaches `Triage.threshold`, chosen once per training
   set by cross-validation on the training data (never on the evaluation pool): the highest value that still
   keeps `KEEP` of the in-scope training papers *with an abstract* out-of-fold (`choose_threshold`); those are
