@@ -40,5 +40,5 @@ ADMIN_TOKEN = ui.settings().admin_token
 compat.guard_cache_clearing(lambda state: is_admin(state, ADMIN_TOKEN))
 page = st.navigation(PAGES, position="top")
 ui.page_style()
+ui.sidebar_header(ui.corpus())  # shown below the page's own sidebar (Explore's filters come first), see ui.PAGE_STYLE
 page.run()
-ui.sidebar_header(ui.corpus())  # below the page's own sidebar (Explore's filters come first)

@@ -214,6 +214,9 @@ PAGE_STYLE = """
 @media (min-width: 641px) {
   .st-key-explore_cards { display: none; }
 }
+/* The sidebar's "about" block (`sidebar_header`, drawn first so that a page that stops early still has it) shows under
+   the page's own controls: Explore's filters come first. */
+[data-testid="stSidebarUserContent"] [data-testid="stLayoutWrapper"]:has(> .st-key-atlas_about) { order: 1; }
 /* Page links in the main area (a paper's title in the reading list) wrap: Streamlit cuts them at one line. */
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
 /* The cards (`cards.cards_html`): one link per paper, title above authors and venue, whole titles wrapped. */
@@ -232,9 +235,9 @@ def page_style() -> None:
 
 
 def sidebar_header(c: Corpus) -> None:
-    """The shared sidebar block: what this is and how much data it holds."""
+    """The shared sidebar block: what this is and how much data it holds; shown under the page's own sidebar."""
     survey = c.survey
-    with st.sidebar:
+    with st.sidebar, st.container(key="atlas_about"):
         st.markdown("**Small Models Atlas**")
         if survey is not None:
             st.caption(

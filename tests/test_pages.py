@@ -335,3 +335,11 @@ def page_text(at: AppTest) -> str:
     """Everything a page shows as text: titles, headings, Markdown, captions, buttons and code."""
     parts = [*at.title, *at.subheader, *at.markdown, *at.caption, *at.code]
     return "\n".join([str(p.value) for p in parts] + [b.label for b in at.button] + [link.proto.label for link in at.get("page_link")])
+
+
+@pytest.mark.parametrize("page", ["pages/explore.py", "pages/reading-list.py"])
+def test_the_sidebar_about_block_is_on_every_page_even_one_that_stops_early(page):
+    """It is drawn before the page (an empty reading list stops its page early) and shown under the page's own
+    sidebar by a style rule, so the filters come first."""
+    at = open_page(page)
+    assert "**Small Models Atlas**" in [m.value for m in at.sidebar.markdown]
