@@ -50,7 +50,7 @@ def compare_features(corpus: Corpus) -> None:
                 if "wordllama" in name:
                     parts_train.append(csr_matrix(embedded[train]))
                     parts_test.append(csr_matrix(embedded[test]))
-                model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(hstack(parts_train).tocsr(), labels[train])
+                model = LogisticRegression(C=c, class_weight="balanced", solver="liblinear").fit(hstack(parts_train).tocsr(), labels[train])
                 scores[test] = model.decision_function(hstack(parts_test).tocsr())
             auc = roc_auc_score(labels[whole], scores[whole], sample_weight=balanced_weights(labels[whole]))
             print(f"| {name} | {c:g} | {auc:.3f} |")
