@@ -167,7 +167,7 @@ class Triage:
         return self.assess_many([(key, title, text)])[0]
 
     def assess_many(self, papers: Sequence[tuple[str, str, str]]) -> list[Verdict]:
-        """Verdicts on `(key, title, abstract)` triples, in their order (one embedding pass for all)."""
+        """Verdicts on `(key, title, abstract)` triples, in their order (the texts are vectorised together)."""
         if not papers:
             return []
         texts = [paper_input(title, text) for _, title, text in papers]
@@ -181,10 +181,11 @@ class Triage:
             near_in, near_out = near_in_all[:, column], near_out_all[:, column]
             i, o = int(np.argmax(near_in)), int(np.argmax(near_out))
             in_scope = bool(score >= self.threshold)
+            read = "title and abstract" if text.strip() else "title only, no abstract"
             reason = (
                 f"{'in scope' if in_scope else 'out of scope'}: relevance {score:.2f} "
-                f"{'≥' if in_scope else '<'} threshold {self.threshold:.2f} (a classifier trained on the atlas's papers against "
-                f"{len(self.out_titles)} out-of-scope ones); closest atlas paper: “{self.in_titles[i]}” (similarity {near_in[i]:.2f}); "
+                f"{'≥' if in_scope else '<'} threshold {self.threshold:.2f} from its {read} (a classifier trained on the atlas's and other "
+                f"in-scope papers against {len(self.out_titles)} out-of-scope ones); closest atlas paper: “{self.in_titles[i]}” (similarity {near_in[i]:.2f}); "
                 f"closest out-of-scope example: “{self.out_titles[o]}” ({near_out[o]:.2f}); "
                 f"best node {nodes[0][0]} (p = {nodes[0][1]:.2f})"
             )
