@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| {args.pool.name} | {r.papers} | {r.in_scope} | {r.out_caught:.0%} | {r.in_kept:.0%} | {r.wss95:.2f} | {r.recall_at_10:.0%} "
         f"| {r.node_top1:.0%} | {r.node_top3:.0%} | {r.seconds_per_paper:.3f} |"
     )
-    print(f"\nthreshold {triage.threshold:.3f} (cross-validated on the training data), training {train_s:.1f} s")
+    print(f"\nthreshold {triage.threshold:.3f} (cross-validated on the training data), training {train_s:.1f} s, Brier score {r.brier:.3f}")
     print("\n| kind | papers | judged in scope |\n|---|---|---|")
     for kind in kinds:
         rows = [v for v, p in zip(verdicts, pool, strict=True) if p.kind == kind]

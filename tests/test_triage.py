@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from hypothesis import given, settings
+from hypothesis.strategies import text as st_text
 
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
@@ -102,6 +104,13 @@ def test_broken_entries_are_reported_and_the_good_ones_still_triaged(run_cli, fi
 def test_an_almost_empty_entry_is_not_in_scope_for_being_short(triage):
     """The atlas's examples are one-line summaries: a short text must not look in scope for its length alone."""
     assert not triage.assess("x", "A Good First Entry").in_scope
+
+
+@settings(max_examples=25, deadline=None)
+@given(title=st_text(min_size=1, max_size=200), abstract=st_text(max_size=600))
+def test_any_text_gets_a_verdict_with_a_relevance_between_0_and_1(triage, title, abstract):
+    verdict = triage.assess("k", title, abstract)
+    assert 0.0 <= verdict.relevance <= 1.0 and verdict.in_scope == (verdict.relevance >= triage.threshold) and len(verdict.nodes) == 3
 
 
 def test_bad_pool_and_example_files_are_refused_with_the_place_named(tmp_path, corpus):

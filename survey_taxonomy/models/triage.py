@@ -12,7 +12,9 @@ Terms:
   large one's logits, a small fine-tuned model against an LLM) or `out` (the three out-of-scope kinds, and
   compressing one model with no smaller model beside it: quantisation, pruning, KV-cache compression), so that
   the model also learns from texts shaped like what it will triage: a whole abstract, not a one-line summary.
-  All come from arXiv listings of 2025-2026; none is in the evaluation pool `benchmarks/triage_pool.yaml`.
+  All come from arXiv listings of 2025-2026 (title and abstract as arXiv lists them, read from the listing data
+  kept in github.com/dw-dengwei/daily-arXiv-ai-enhanced, branch `data`); none is in the evaluation pool
+  `benchmarks/triage_pool.yaml`.
 - *relevance*: the probability, between 0 and 1, that a paper is in scope, from a logistic regression over
   TF-IDF words and bigrams of its title and abstract, calibrated by Platt scaling on its 5-fold out-of-fold
   scores. Both classes weigh the same in the fit and in the calibration, so it is the probability *for equal
@@ -31,7 +33,9 @@ Terms:
 - *screening metrics* (`screening_metrics`), as systematic-review tools such as ASReview report them:
   out-of-scope caught and in-scope kept at the threshold; *WSS@95*, the share of papers a reviewer need not
   read, reading in relevance order, to find 95 % of the in-scope ones, minus the 5 % that random reading
-  would also save (Cohen et al., 2006); *recall at 10 %*, the share of in-scope papers among the top 10 %.
+  would also save (Cohen et al., 2006); *recall at 10 %*, the share of in-scope papers among the top 10 %;
+  the *Brier score*, the mean squared gap between relevance and the label (0 is perfect, 0.25 is a constant
+  0.5), which checks that relevance reads as a probability.
 """
 
 from __future__ import annotations
@@ -354,6 +358,7 @@ class ScreeningReport:
     recall_at_10: float
     node_top1: float
     node_top3: float
+    brier: float
     seconds_per_paper: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -406,6 +411,7 @@ def screening_metrics(triage: Triage, pool: Sequence[PoolPaper]) -> tuple[Screen
         recall_at_10=recall_at(labels, scores),
         node_top1=sum(node_hit(v.nodes[0], nodes, triage.taxonomy) for v, nodes in relevant) / max(1, len(relevant)),
         node_top3=sum(any(node_hit(n, nodes, triage.taxonomy) for n in v.nodes) for v, nodes in relevant) / max(1, len(relevant)),
+        brier=float(np.mean([(v.relevance - p.in_scope) ** 2 for v, p in zip(verdicts, pool, strict=True)])),
         seconds_per_paper=elapsed / max(1, len(pool)),
     )
     return report, verdicts
