@@ -49,8 +49,7 @@ def topic_label(topic: str) -> str:
     >>> topic_label("Chain-Of-Thought Distillation"), topic_label("LLM routing"), topic_label("MoE pruning")
     ('chain-of-thought distillation', 'LLM routing', 'MoE pruning')
     """
-    words = (" ".join(topic.split())).split(" ")
-    return " ".join("-".join(part.lower() if _CAPITALISED.match(part) else part for part in word.split("-")) for word in words)
+    return " ".join("-".join(part.lower() if _CAPITALISED.match(part) else part for part in word.split("-")) for word in topic.split())
 
 
 def topic_labels(topics: Iterable[str]) -> dict[str, str]:
