@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -244,6 +245,8 @@ def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
             print(f"  app {len(in_app)}/{len(questions)} {q.id}: {caption}", file=sys.stderr)
         browser.close()
     model = small_model(settings)
+    if model.server is None:
+        raise RuntimeError("the small model runs on no local server: the engine's own speed cannot be measured")
     url = local_server(model.server).base_url + "/chat/completions"
     client, engine = [], []
     for q in questions:
@@ -262,6 +265,81 @@ def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
     return {"questions": len(questions), "in_app": spread(in_app), "client_alone": spread(client), "engine": spread(engine)}
 
 
+DRAW_APP = """# A replica of the demo page's streaming loop (pages/demo.py `_stream`), fed by a fixed-rate source instead
+# of a model: the answer is redrawn every `every` seconds (0: on every piece, as the page did).
+import time
+
+import streamlit as st
+
+from survey_taxonomy.models.rag import answer_markdown
+
+PIECES, KEYS, RATE = {pieces!r}, {keys!r}, {rate!r}
+every = float(st.query_params.get("every", "0"))
+if st.button("Go"):
+    box, text, shown, start = st.empty(), "", 0.0, time.perf_counter()
+    for i, piece in enumerate(PIECES):
+        time.sleep(max(0.0, start + i / RATE - time.perf_counter()))
+        text += piece
+        if time.perf_counter() - shown >= every:
+            box.markdown(answer_markdown(text, KEYS))
+            shown = time.perf_counter()
+    box.markdown(answer_markdown(text, KEYS))
+    st.caption(f"drawn at {{len(PIECES) / (time.perf_counter() - start):.1f}} pieces/s")
+"""
+
+
+def _descendants_cpu_s() -> float:
+    """CPU seconds used so far by every process this one started (the app server, Chromium), read from /proc."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid], times[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+    mine: set[int] = set()
+    frontier = {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - mine
+        mine |= frontier
+    return sum(times[pid] for pid in mine)
+
+
+def draw_cost(answer: str, keys: Sequence[str], rate: float = 100.0, repeats: int = 3) -> dict[str, Any]:
+    """CPU that drawing a streamed answer costs the machine (app server and Chromium together), per piece, when the
+    page redraws it on every piece and when it redraws at most every 0.1 s, with pieces arriving at `rate` per second
+    (a model's tokens/s). On a machine whose cores also run llama.cpp, that CPU is taken from the model."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from serve import served
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, new_context, wait_for_app
+
+    pieces = re.findall(r"\S*\s*", answer)[:-1]
+    costs: dict[str, list[float]] = {"every piece": [], "every 0.1 s": []}
+    with tempfile.TemporaryDirectory() as workdir:
+        script = Path(workdir) / "draw.py"
+        script.write_text(DRAW_APP.format(pieces=pieces, keys=list(keys), rate=rate), encoding="utf-8")
+        with served(Path(workdir) / "streamlit.log", {"PYTHONPATH": str(ROOT)}, script) as (base, _), sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = new_context(browser).new_page()
+            for _ in range(repeats):
+                for name, every in (("every piece", 0.0), ("every 0.1 s", 0.1)):
+                    page.goto(f"{base}/?every={every}")
+                    wait_for_app(page)
+                    before = _descendants_cpu_s()
+                    page.get_by_role("button", name="Go").click()
+                    page.get_by_text("drawn at").wait_for(timeout=120_000)
+                    wait_for_app(page)
+                    costs[name].append((_descendants_cpu_s() - before) / len(pieces) * 1000)
+            browser.close()
+    return {"pieces": len(pieces), "rate": rate, "cpu_ms_per_piece": {name: round(statistics.median(v), 2) for name, v in costs.items()}}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modes", nargs="+", choices=("extractive", "small", "large"), default=["extractive", "small", "large"])
@@ -269,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     parser.add_argument("--calibrate", action="store_true", help="measure the support check instead of the modes")
     parser.add_argument("--app-speed", action="store_true", help="measure tokens/s in the served app (Chromium) instead")
+    parser.add_argument("--draw-cost", action="store_true", help="measure the CPU that drawing a streamed answer costs instead")
     parser.add_argument("--json", type=Path, help="also write every answer and summary here")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -277,6 +356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     retriever = build_retriever(corpus)
     if args.calibrate:
         print(json.dumps(calibrate(questions, corpus, retriever), indent=2))
+        return 0
+    if args.draw_cost:
+        answer = "According to [leviathan2023fast], speculative decoding lets a small draft model propose tokens. " * 12
+        print(json.dumps(draw_cost(answer, ["leviathan2023fast"]), indent=2))
         return 0
     if args.app_speed:
         print(json.dumps(app_speed(questions, corpus, retriever, settings), indent=2))

@@ -19,6 +19,7 @@ import random
 import shutil
 import zlib
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -347,7 +348,7 @@ def taxonomy_ids(path: Path = TAXONOMY) -> list[str]:
     """Every node id of the taxonomy file, in file order."""
     out: list[str] = []
 
-    def visit(nodes: list[dict]) -> None:
+    def visit(nodes: list[dict[str, Any]]) -> None:
         for node in nodes:
             out.append(node["id"])
             visit(node.get("children") or [])
@@ -360,7 +361,7 @@ def taxonomy_topics(path: Path = TAXONOMY) -> list[str]:
     """The method families the taxonomy names (`facets`), used as topics like the shipped data does."""
     out: list[str] = []
 
-    def visit(nodes: list[dict]) -> None:
+    def visit(nodes: list[dict[str, Any]]) -> None:
         for node in nodes:
             out.extend(node.get("facets") or [])
             visit(node.get("children") or [])

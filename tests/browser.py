@@ -13,7 +13,9 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from playwright.sync_api import Browser, BrowserContext, FloatRect, Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from serve import served
@@ -98,21 +100,22 @@ def as_shown(text: str) -> str:
     return text
 
 
-def new_context(browser, **options):
+def new_context(browser: Browser, **options: Any) -> BrowserContext:
     """A browser context whose pages count Streamlit's script runs, so tests wait for the runs they caused
-    instead of sleeping (see `wait_for_app`)."""
+    instead of sleeping (see `wait_for_app`). `options` are Playwright's own (`Browser.new_context`)."""
     context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **options})
     context.add_init_script(RUN_WATCH)
     return context
 
 
-def runs(page) -> int:
+def runs(page: Page) -> int:
     """How many script runs this page has seen end since it was loaded."""
-    return page.evaluate("window.__runs.ended")
+    ended: int = page.evaluate("window.__runs.ended")
+    return ended
 
 
 def wait_for_app(
-    page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000, grace: float = INPUT_GRACE, quiet: float = QUIET_MS
+    page: Page, timeout: float = 60_000, after: int | None = None, start_within: float = 2_000, grace: float = INPUT_GRACE, quiet: float = QUIET_MS
 ) -> None:
     """Wait until the script runs that the last action started have finished and none followed for `quiet` ms (a run
     may request another); a click or key press not yet followed by a run counts as unfinished for up to `grace`
@@ -126,7 +129,7 @@ def wait_for_app(
     page.wait_for_function(QUIET, arg=[quiet, grace], timeout=timeout, polling=POLL_MS)
 
 
-def warm_up(browser, base: str) -> None:
+def warm_up(browser: Browser, base: str) -> None:
     """Visit what is slow only the first time, with room for a cold machine: the small model, the retriever."""
     context = new_context(browser)
     page = context.new_page()
@@ -138,12 +141,20 @@ def warm_up(browser, base: str) -> None:
         context.close()
 
 
-def shoot(page, name: str) -> None:
+def bbox(locator: Locator) -> FloatRect:
+    """Where `locator`'s element is drawn; Playwright answers None for an element that is not visible, which fails
+    here, naming the element."""
+    rect = locator.bounding_box()
+    assert rect is not None, f"{locator} is not visible"
+    return rect
+
+
+def shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def choose(page, label: str, text: str) -> None:
+def choose(page: Page, label: str, text: str) -> None:
     """Pick an option of a Streamlit select box as a person does: click it, type, click the option by its label."""
     box = page.get_by_label(label, exact=False).first
     box.click()

@@ -14,11 +14,17 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine
 
 from serve import free_port
+
+if TYPE_CHECKING:  # imported where used, so collecting the tests loads neither
+    from playwright.sync_api import Browser, Page
+
+    from survey_taxonomy.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -56,7 +62,7 @@ def data_copy(tmp_path: Path, data_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def corpus(data_dir: Path):
+def corpus(data_dir: Path) -> Corpus:
     """The shipped dataset, loaded once (tests that need the real data compare pages with it)."""
     from survey_taxonomy.corpus import load_corpus
 
@@ -64,7 +70,7 @@ def corpus(data_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def tiny(tiny_dir: Path):
+def tiny(tiny_dir: Path) -> Corpus:
     """The tiny dataset (eight real papers), loaded once: logic tests use it, so new shipped papers cannot break them."""
     from survey_taxonomy.corpus import load_corpus
 
@@ -107,7 +113,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser() -> Iterator[Browser]:
     """Debian's Chromium through Playwright, one for the whole run."""
     from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -122,7 +128,7 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, browser):
+def server(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> Iterator[str]:
     """One `streamlit run app.py` for every browser test, warmed up (model, retriever) before the first one."""
     from tests.browser import app_server, warm_up
 
@@ -132,7 +138,7 @@ def server(tmp_path_factory, browser):
 
 
 @pytest.fixture
-def own_server(tmp_path):
+def own_server(tmp_path: Path) -> Iterator[str]:
     """A server with a store of its own, for tests that approve submissions: the shared `server` must keep
     showing exactly the shipped dataset, which the other browser tests compare the pages with."""
     from tests.browser import app_server
@@ -142,7 +148,7 @@ def own_server(tmp_path):
 
 
 @pytest.fixture
-def page(browser):
+def page(browser: Browser) -> Iterator[Page]:
     from tests.browser import new_context
 
     context = new_context(browser, accept_downloads=True)

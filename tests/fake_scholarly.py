@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 import pytest
 from rapidfuzz import fuzz
@@ -35,12 +36,14 @@ from survey_taxonomy.duplicates import normalise_title
 
 WORLDS = Path(__file__).resolve().parent / "fixtures" / "scholarly"
 RECORDED = Path(__file__).resolve().parent / "fixtures" / "recorded"
+Json = dict[str, Any]  # a JSON object as the APIs answer it
 S2_OFFSET_CAP = "The sum of offset and limit must be < 10000"  # the API's message, as quoted in allenai/s2-folks#12
 
 
-def recorded(name: str) -> dict:
+def recorded(name: str) -> Json:
     """A recorded answer: {"status", "headers", "body"} (see tests/fixtures/recorded/README.md)."""
-    return json.loads((RECORDED / name).read_text(encoding="utf-8"))
+    answer: Json = json.loads((RECORDED / name).read_text(encoding="utf-8"))
+    return answer
 
 
 def short(url: str) -> str:
@@ -76,10 +79,10 @@ class FakeScholarly:
         self.set_world(world)
         self.requests: list[tuple[str, str]] = []
         self.seen: list[tuple[str, str, dict[str, str]]] = []  # (path, query, headers) of every request
-        self.oa_records: dict[str, dict] = {}
+        self.oa_records: dict[str, Json] = {}
         self.oa_merged: dict[str, str] = {}
         self.oa_refs_as: dict[str, str] = {}  # canonical id -> the merged id that reference lists still carry
-        self.s2_records: dict[str, dict] = {}
+        self.s2_records: dict[str, Json] = {}
         self.s2_citing: dict[str, list[str]] = {}
         self.huge_bytes = 2_000_000
         self.drip_every = 1.0
@@ -93,7 +96,7 @@ class FakeScholarly:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # quiet
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
 
             def do_GET(self) -> None:
@@ -113,7 +116,7 @@ class FakeScholarly:
 
     # --- recorded answers ---
 
-    def add_openalex(self, results: list[dict]) -> None:
+    def add_openalex(self, results: list[Json]) -> None:
         """Serve these recorded OpenAlex works (as a list answer's `results` hold them)."""
         self.oa_records |= {short(r["id"]): r for r in results}
 
@@ -122,7 +125,7 @@ class FakeScholarly:
         self.oa_merged[old] = new
         self.oa_refs_as[new] = old
 
-    def add_s2(self, papers: list[dict | None]) -> None:
+    def add_s2(self, papers: list[Json | None]) -> None:
         """Serve these recorded Semantic Scholar papers (None entries, as a batch answer has them, are skipped)."""
         self.s2_records |= {p["paperId"]: p for p in papers if p}
 
@@ -192,7 +195,7 @@ class FakeScholarly:
             return self._send(handler, 200, self._s2_citations(unquote(url.path.split("/")[-2]), query))
         return self._send(handler, 404, {"error": f"no route {url.path}"})
 
-    def _hostile(self, handler: BaseHTTPRequestHandler, fault: str, url) -> bool:
+    def _hostile(self, handler: BaseHTTPRequestHandler, fault: str, url: SplitResult) -> bool:
         """Answer like a hostile or broken server; False when `fault` is not one of these."""
         if fault == "huge":
             self._send(handler, 200, None, raw=b'{"results": [], "meta": {}, "pad": "' + b"x" * self.huge_bytes + b'"}')
@@ -231,7 +234,7 @@ class FakeScholarly:
         return True
 
     @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, status: int, data, headers: dict | None = None, raw: bytes | None = None) -> None:
+    def _send(handler: BaseHTTPRequestHandler, status: int, data: object, headers: dict[str, str] | None = None, raw: bytes | None = None) -> None:
         payload = raw if raw is not None else json.dumps(data).encode()
         handler.send_response(status)
         if "Content-Type" not in (headers or {}):
@@ -249,7 +252,7 @@ class FakeScholarly:
             return w.doi.lower()
         return f"10.48550/arxiv.{w.arxiv}" if w.arxiv and w.oa_arxiv_doi else ""
 
-    def _oa_work(self, w: FakeWork, select: str) -> dict:
+    def _oa_work(self, w: FakeWork, select: str) -> Json:
         doi = self._oa_doi(w)
         index: dict[str, list[int]] = {}
         for pos, word in enumerate(w.abstract.split()):
@@ -287,7 +290,7 @@ class FakeScholarly:
             return (w.date or f"{w.year}-01-15") >= values[0]
         raise ValueError(f"filter {name} is not faked")
 
-    def _raw_matches(self, r: dict, name: str, values: list[str]) -> bool:
+    def _raw_matches(self, r: Json, name: str, values: list[str]) -> bool:
         if name == "doi":
             return (r.get("doi") or "").lower().removeprefix("https://doi.org/") in {v.lower().removeprefix("https://doi.org/") for v in values}
         if name in ("openalex", "ids.openalex"):
@@ -303,7 +306,7 @@ class FakeScholarly:
             return (r.get("publication_date") or "") >= values[0]
         raise ValueError(f"filter {name} is not faked")
 
-    def _openalex_single(self, handler, ident: str, query: dict, raw_query: str) -> None:
+    def _openalex_single(self, handler: BaseHTTPRequestHandler, ident: str, query: dict[str, str], raw_query: str) -> None:
         if ident in self.oa_merged:
             rec = recorded("openalex_merged_301.json")  # the documented shape, pointed at the canonical work here
             handler.send_response(rec["status"])
@@ -321,9 +324,9 @@ class FakeScholarly:
         rec = recorded("openalex_single_404_html.json")
         return self._send(handler, rec["status"], None, {"Content-Type": rec["headers"]["Content-Type"]}, raw=rec["body"].encode())
 
-    def _openalex_list(self, query: dict) -> dict:
+    def _openalex_list(self, query: dict[str, str]) -> Json:
         filters = [part.split(":", 1) for part in query.get("filter", "").split(",") if part]
-        works: list = [w for w in self.world.values() if w.oa and all(self._oa_matches(w, n, v.split("|")) for n, v in filters)]
+        works: list[FakeWork | Json] = [w for w in self.world.values() if w.oa and all(self._oa_matches(w, n, v.split("|")) for n, v in filters)]
         works += [r for r in self.oa_records.values() if all(self._raw_matches(r, n, v.split("|")) for n, v in filters)]
         works.sort(key=lambda w: w.oa if isinstance(w, FakeWork) else short(w["id"]))
         per_page = int(query.get("per-page", 25))
@@ -343,18 +346,18 @@ class FakeScholarly:
         }
 
     @staticmethod
-    def _raw_select(r: dict, select: str) -> dict:
+    def _raw_select(r: Json, select: str) -> Json:
         return {k: v for k, v in r.items() if not select or k in select.split(",")}
 
     # Semantic Scholar
 
     @staticmethod
-    def _s2_raw(paper: dict, fields: str) -> dict:
+    def _s2_raw(paper: Json, fields: str) -> Json:
         """A recorded paper cut to the fields asked for, as the API answers (paperId always)."""
         wanted = {f.split(".")[0] for f in fields.split(",") if f} | {"paperId"}
         return {k: v for k, v in paper.items() if k in wanted}
 
-    def _s2_raw_find(self, ident: str) -> dict | None:
+    def _s2_raw_find(self, ident: str) -> Json | None:
         for p in self.s2_records.values():
             ids = p.get("externalIds") or {}
             if ident == p["paperId"] or (ident.startswith("ARXIV:") and ids.get("ArXiv") == ident[6:]):
@@ -363,8 +366,8 @@ class FakeScholarly:
                 return p
         return None
 
-    def _s2_paper(self, w: FakeWork, fields: str) -> dict:
-        ids = {"CorpusId": abs(hash(w.s2)) % 10**8}
+    def _s2_paper(self, w: FakeWork, fields: str) -> Json:
+        ids: dict[str, int | str] = {"CorpusId": abs(hash(w.s2)) % 10**8}
         if w.arxiv and w.s2_arxiv:
             ids["ArXiv"] = w.arxiv
         if w.doi:
@@ -396,31 +399,34 @@ class FakeScholarly:
                 return w
         return None
 
-    def _s2_batch(self, ids: list[str], fields: str) -> list:
-        out: list = []
+    def _s2_batch(self, ids: list[str], fields: str) -> list[Json | None]:
+        out: list[Json | None] = []
         for i in ids:
             raw = self._s2_raw_find(i)
             out.append(self._s2_raw(raw, fields) if raw else self._s2_paper(w, fields) if (w := self._s2_find(i)) else None)
         return out
 
-    def _s2_match(self, handler, query: dict) -> None:
-        scored: list = [(fuzz.ratio(normalise_title(w.title), normalise_title(query["query"])), w) for w in self.world.values() if w.s2]
+    def _s2_match(self, handler: BaseHTTPRequestHandler, query: dict[str, str]) -> None:
+        scored: list[tuple[float, FakeWork | Json]] = [
+            (fuzz.ratio(normalise_title(w.title), normalise_title(query["query"])), w) for w in self.world.values() if w.s2
+        ]
         scored += [(fuzz.ratio(normalise_title(p.get("title") or ""), normalise_title(query["query"])), p) for p in self.s2_records.values()]
-        best = max(scored, key=lambda sw: sw[0], default=(0, None))
-        if best[0] < 80:
+        score, found = max(scored, key=lambda sw: sw[0], default=(0, None))
+        if score < 80 or found is None:
             return self._send(handler, 404, {"error": "Title match not found"})
         fields = query.get("fields", "title")
-        paper = self._s2_paper(best[1], fields) if isinstance(best[1], FakeWork) else self._s2_raw(best[1], fields)
-        return self._send(handler, 200, {"data": [{**paper, "matchScore": best[0]}]})
+        paper = self._s2_paper(found, fields) if isinstance(found, FakeWork) else self._s2_raw(found, fields)
+        return self._send(handler, 200, {"data": [{**paper, "matchScore": score}]})
 
-    def _s2_citations(self, ident: str, query: dict) -> dict:
+    def _s2_citations(self, ident: str, query: dict[str, str]) -> Json:
         cited = self._s2_find(ident)
         fields = query.get("fields", "")
-        citing: list = sorted((w for w in self.world.values() if w.s2 and cited and cited.name in w.cites), key=lambda w: w.s2)
+        in_world = sorted((w for w in self.world.values() if w.s2 and cited and cited.name in w.cites), key=lambda w: w.s2)
+        citing: list[FakeWork | Json] = [*in_world]
         citing += [self.s2_records[i] for i in self.s2_citing.get(cited.s2 if cited else ident, [])]
         offset, limit = int(query.get("offset", 0)), int(query.get("limit", 100))
         page = [self._s2_paper(p, fields) if isinstance(p, FakeWork) else self._s2_raw(p, fields) for p in citing[offset : offset + limit]]
-        data: dict = {"offset": offset, "data": [{"citingPaper": p} for p in page]}
+        data: Json = {"offset": offset, "data": [{"citingPaper": p} for p in page]}
         if offset + limit < len(citing):
             data["next"] = offset + limit
         return data

@@ -4,6 +4,7 @@ old copies of the rule disagreed: two versions of one arXiv id, and one DOI in t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from survey_taxonomy.discovery import Candidate, queue_candidates
 from survey_taxonomy.records import Paper
 from survey_taxonomy.sources.base import Work
 from survey_taxonomy.submissions import SubmissionStore, read_text
+from tests.conftest import CliRun
 
 NODE = "competition/task-specific"
 # (identifier field, value in the dataset or first entry, value of the second entry)
@@ -37,11 +39,12 @@ def with_entry(data: Path, field: str, value: str) -> Path:
 
 
 def paper(key: str, title: str, field: str, value: str) -> Paper:
-    return Paper(key, title, ("Ada Lovelace",), 2025, taxonomy=(NODE,), summary="One line.", **{"arxiv" if field == "eprint" else "doi": value})
+    arxiv, doi = (value, "") if field == "eprint" else ("", value)
+    return Paper(key, title, ("Ada Lovelace",), 2025, arxiv=arxiv, doi=doi, taxonomy=(NODE,), summary="One line.")
 
 
 @pytest.mark.parametrize(("field", "first", "second"), PAIRS)
-def test_the_rule_calls_both_one_paper_in_a_batch_and_against_known_papers(field, first, second):
+def test_the_rule_calls_both_one_paper_in_a_batch_and_against_known_papers(field: str, first: str, second: str) -> None:
     one, two = paper("one2025", "First title", field, first), paper("two2025", "Second title", field, second)
     within = check_papers([one, two], {NODE}, source="batch")
     assert [(p.key, p.field, p.severity) for p in within] == [("two2025", field, "error")] and "'one2025'" in within[0].message
@@ -51,7 +54,7 @@ def test_the_rule_calls_both_one_paper_in_a_batch_and_against_known_papers(field
     assert [(p.key, p.severity, p.hint) for p in in_dataset] == [("two2025", "warning", "merge the two entries")]
 
 
-def test_near_titles_are_warnings_and_exact_titles_errors():
+def test_near_titles_are_warnings_and_exact_titles_errors() -> None:
     known = [Paper("old2024", "Fast Inference from Transformers via Speculative Decoding")]
     near, exact = find_duplicates([Paper("a", "Fast inference from transformers with speculative decoding"), Paper("b", known[0].title.upper())], known)
     assert not near[0].is_exact and near[0].kind == "title" and exact[0].is_exact
@@ -63,7 +66,9 @@ def test_near_titles_are_warnings_and_exact_titles_errors():
 
 
 @pytest.mark.parametrize(("field", "first", "second"), PAIRS)
-def test_import_refuses_the_pair_within_a_file_and_against_the_dataset(run_cli, tiny_copy, tmp_path, field, first, second):
+def test_import_refuses_the_pair_within_a_file_and_against_the_dataset(
+    run_cli: Callable[..., CliRun], tiny_copy: Path, tmp_path: Path, field: str, first: str, second: str
+) -> None:
     both = tmp_path / "both.bib"
     both.write_text(entry("one2025", "First title", field, first) + entry("two2025", "Second title", field, second), encoding="utf-8")
     proc = run_cli("--data", tiny_copy, "import", both)
@@ -76,7 +81,7 @@ def test_import_refuses_the_pair_within_a_file_and_against_the_dataset(run_cli, 
 
 
 @pytest.mark.parametrize(("field", "first", "second"), PAIRS)
-def test_validate_warns_about_the_pair_in_the_dataset(run_cli, tiny_copy, field, first, second):
+def test_validate_warns_about_the_pair_in_the_dataset(run_cli: Callable[..., CliRun], tiny_copy: Path, field: str, first: str, second: str) -> None:
     bib = tiny_copy / "papers.bib"
     bib.write_text(bib.read_text(encoding="utf-8") + entry("one2025", "First title", field, first) + entry("two2025", "Second title", field, second))
     proc = run_cli("--data", tiny_copy, "validate")
@@ -85,7 +90,7 @@ def test_validate_warns_about_the_pair_in_the_dataset(run_cli, tiny_copy, field,
 
 
 @pytest.mark.parametrize(("field", "first", "second"), PAIRS)
-def test_submissions_refuse_the_pair_within_a_submission_and_against_the_dataset(tmp_path, tiny_copy, field, first, second):
+def test_submissions_refuse_the_pair_within_a_submission_and_against_the_dataset(tmp_path: Path, tiny_copy: Path, field: str, first: str, second: str) -> None:
     store = SubmissionStore(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         drafts, problems = read_text(entry("one", "First title", field, first) + entry("two", "Second title", field, second), "paste")
@@ -99,11 +104,10 @@ def test_submissions_refuse_the_pair_within_a_submission_and_against_the_dataset
 
 
 @pytest.mark.parametrize(("field", "first", "second"), PAIRS)
-def test_discover_skips_a_candidate_the_dataset_has_in_another_form(tmp_path, tiny_copy, field, first, second):
+def test_discover_skips_a_candidate_the_dataset_has_in_another_form(tmp_path: Path, tiny_copy: Path, field: str, first: str, second: str) -> None:
     corpus = load_corpus(with_entry(tiny_copy, field, first))
-    work = Work(
-        "openalex", "W1", "A different title", 2025, authors=("Ada Lovelace",), abstract="One line.", **{"arxiv" if field == "eprint" else "doi": second}
-    )
+    arxiv, doi = (second, "") if field == "eprint" else ("", second)
+    work = Work("openalex", "W1", "A different title", 2025, authors=("Ada Lovelace",), abstract="One line.", arxiv=arxiv, doi=doi)
     store = SubmissionStore(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         report = queue_candidates([Candidate(work, cites_survey=True)], corpus, store, Settings(data_dir=tiny_copy), suggest=lambda *_: [(NODE, 1.0)])
@@ -124,7 +128,9 @@ DISAGREED = [
 
 
 @pytest.mark.parametrize(("bib_field", "form_field", "field", "words"), DISAGREED)
-def test_import_the_form_and_a_paste_refuse_the_same_paper(run_cli, tiny_copy, tmp_path, bib_field, form_field, field, words):
+def test_import_the_form_and_a_paste_refuse_the_same_paper(
+    run_cli: Callable[..., CliRun], tiny_copy: Path, tmp_path: Path, bib_field: str, form_field: dict[str, object], field: str, words: str
+) -> None:
     text = entry("odd2025", "An odd paper", "url", "https://example.org/odd").replace("relation={curated}", bib_field)
     path = tmp_path / "odd.bib"
     path.write_text(text, encoding="utf-8")
@@ -141,7 +147,7 @@ def test_import_the_form_and_a_paste_refuse_the_same_paper(run_cli, tiny_copy, t
         store.close()
 
 
-def test_import_refuses_an_odd_entry_type_as_a_paste_does(run_cli, tiny_copy, tmp_path):
+def test_import_refuses_an_odd_entry_type_as_a_paste_does(run_cli: Callable[..., CliRun], tiny_copy: Path, tmp_path: Path) -> None:
     text = entry("odd2025", "An odd paper", "url", "https://example.org/odd").replace("@misc", "@webpage")
     path = tmp_path / "odd.bib"
     path.write_text(text, encoding="utf-8")
@@ -156,7 +162,7 @@ def test_import_refuses_an_odd_entry_type_as_a_paste_does(run_cli, tiny_copy, tm
         store.close()
 
 
-def test_a_discovered_candidate_is_held_to_the_same_rule(tmp_path, tiny_copy):
+def test_a_discovered_candidate_is_held_to_the_same_rule(tmp_path: Path, tiny_copy: Path) -> None:
     work = Work("openalex", "W2", "A paper with a long DOI", 2025, authors=("Ada Lovelace",), abstract="One line.", doi="10.5555/" + "x" * 300)
     store = SubmissionStore(f"sqlite:///{tmp_path / 'store.db'}")
     try:

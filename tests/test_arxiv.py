@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from survey_taxonomy.arxiv import ArxivError, _timed_out, fetch_arxiv, normalise_arxiv_id, parse_feed, verify_arxiv
+from survey_taxonomy.arxiv import ArxivError, _timed_out, fetch_arxiv, parse_feed, verify_arxiv
+from survey_taxonomy.validation import normalise_arxiv_id
 
 FEED = (Path(__file__).parent / "fixtures" / "arxiv_feed.xml").read_text(encoding="utf-8")
 ERROR_FEED = (
@@ -37,7 +38,7 @@ class _Arxiv(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -50,7 +51,7 @@ def arxiv_api() -> Iterator[str]:
     server.shutdown()
 
 
-def test_parse_feed_gives_the_form_fields():
+def test_parse_feed_gives_the_form_fields() -> None:
     fields = parse_feed(FEED, "2501.00001v2")
     assert fields == {
         "title": "A Tiny Test Paper: Small Models Routing Large Ones",
@@ -64,7 +65,7 @@ def test_parse_feed_gives_the_form_fields():
 
 
 @pytest.mark.parametrize("text", [EMPTY_FEED, ERROR_FEED, "not xml at all"], ids=["empty-feed", "error-entry", "not-xml"])
-def test_parse_feed_without_a_paper_raises(text: str):
+def test_parse_feed_without_a_paper_raises(text: str) -> None:
     with pytest.raises(ArxivError, match="arXiv"):
         parse_feed(text, "2501.00001")
 
@@ -78,26 +79,26 @@ def test_parse_feed_without_a_paper_raises(text: str):
         ("cs.CL/0101001", "cs.CL/0101001"),
     ],
 )
-def test_normalise_arxiv_id(pasted: str, bare: str):
+def test_normalise_arxiv_id(pasted: str, bare: str) -> None:
     assert normalise_arxiv_id(pasted) == bare
 
 
-def test_fetch_fills_from_the_api(arxiv_api: str):
+def test_fetch_fills_from_the_api(arxiv_api: str) -> None:
     assert fetch_arxiv("https://arxiv.org/abs/2501.00001v2", api=arxiv_api)["title"].startswith("A Tiny Test Paper")
 
 
-def test_fetch_of_an_unknown_id_says_so(arxiv_api: str):
+def test_fetch_of_an_unknown_id_says_so(arxiv_api: str) -> None:
     with pytest.raises(ArxivError, match=r"no paper with id '2501\.99999'"):
         fetch_arxiv("2501.99999", api=arxiv_api)
 
 
-def test_malformed_id_fails_at_once_without_a_request():
+def test_malformed_id_fails_at_once_without_a_request() -> None:
     with pytest.raises(ArxivError, match="is not an arXiv id"):
         fetch_arxiv("hello", api="http://127.0.0.1:9")
 
 
 @pytest.mark.parametrize(("path", "said"), [("/slow", r"cannot be reached from this server \(no answer"), ("/broken", r"answered with an error \(HTTP \d+\)")])
-def test_unreachable_arxiv_fails_within_the_timeout_in_plain_words(arxiv_api: str, path: str, said: str):
+def test_unreachable_arxiv_fails_within_the_timeout_in_plain_words(arxiv_api: str, path: str, said: str) -> None:
     started = time.monotonic()
     with pytest.raises(ArxivError, match=said + r".*type the details in yourself") as info:
         fetch_arxiv("2501.00001", api=arxiv_api + path, timeout=0.5)
@@ -105,7 +106,7 @@ def test_unreachable_arxiv_fails_within_the_timeout_in_plain_words(arxiv_api: st
     assert "urlopen" not in str(info.value) and "Errno" not in str(info.value)
 
 
-def test_a_download_that_gives_up_waiting_counts_as_no_answer(arxiv_api: str):
+def test_a_download_that_gives_up_waiting_counts_as_no_answer(arxiv_api: str) -> None:
     """The worker's own timeout can fire just before the caller stops waiting (CI saw it once on a busy
     machine); that is still a server that did not answer, not one that refused the connection."""
     with pytest.raises(OSError) as waited:
@@ -116,14 +117,14 @@ def test_a_download_that_gives_up_waiting_counts_as_no_answer(arxiv_api: str):
     assert not _timed_out(refused.value)
 
 
-def test_closed_port_fails_fast():
+def test_closed_port_fails_fast() -> None:
     started = time.monotonic()
     with pytest.raises(ArxivError, match=r"cannot be reached from this server \(no connection"):
         fetch_arxiv("2501.00001", api="http://127.0.0.1:9/api/query", timeout=3)
     assert time.monotonic() - started < 3.5
 
 
-def test_verify_arxiv_tells_verified_mismatch_and_unverified(arxiv_api: str):
+def test_verify_arxiv_tells_verified_mismatch_and_unverified(arxiv_api: str) -> None:
     title = parse_feed(FEED, "2501.00001")["title"]
     assert verify_arxiv("2501.00001", title.upper(), api=arxiv_api)[0] == "verified"
     status, why = verify_arxiv("2501.00001", "A completely different paper about tabular data", api=arxiv_api)

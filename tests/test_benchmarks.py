@@ -16,7 +16,7 @@ from benchmarks.run import METRICS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_quick_benchmark_produces_every_row(tmp_path):
+def test_quick_benchmark_produces_every_row(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--json", str(out)],

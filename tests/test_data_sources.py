@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from survey_taxonomy.corpus import Corpus
+
 # Hosts (and their subdomains) that publish papers themselves or hold the authors' code.
 PRIMARY_DOMAINS = (
     "arxiv.org",
@@ -69,7 +71,7 @@ def primary_hosts(note: str) -> set[str]:
     return {h for h in hosts if _is_primary_host(h)}
 
 
-def test_the_domain_check_itself():
+def test_the_domain_check_itself() -> None:
     assert primary_hosts("checked on https://arxiv.org/abs/2211.17192.") == {"arxiv.org"}
     assert primary_hosts("see http://arxiv.org./abs/2412.17837 and aclanthology.org/2024.acl-long.1/")
     assert primary_hosts("https://papers.nips.cc/paper_files/paper/2023/hash/x-Abstract.html")
@@ -77,7 +79,7 @@ def test_the_domain_check_itself():
     assert not primary_hosts("https://paperswithcode.com/paper/x https://notarxiv.org.example.com/abs/1")
 
 
-def test_every_note_names_a_primary_page_or_says_none_was_found(corpus):
+def test_every_note_names_a_primary_page_or_says_none_was_found(corpus: Corpus) -> None:
     broken = []
     for paper in corpus.papers:
         note = paper.note or ""

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
-from survey_taxonomy.discovery import discover
+from survey_taxonomy.discovery import DiscoverReport, discover
 from survey_taxonomy.sources import open_sources
 from survey_taxonomy.submissions import SubmissionStore
 from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, recorded  # noqa: F401  (the fixture)
@@ -20,7 +22,7 @@ from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, record
 TOKEN = "t" * 32
 
 
-def run(server: FakeScholarly, data: Path, store: SubmissionStore, tmp_path: Path, names=("openalex", "semanticscholar")):
+def run(server: FakeScholarly, data: Path, store: SubmissionStore, tmp_path: Path, names: tuple[str, ...] = ("openalex", "semanticscholar")) -> DiscoverReport:
     settings = Settings(data_dir=data, openalex_url=server.openalex_url, s2_url=server.s2_url, scholarly_cache=str(tmp_path / "cache.sqlite"), http_timeout=5)
     http, sources = open_sources(settings, names, attempts=2, backoff=0.01)
     try:
@@ -30,13 +32,15 @@ def run(server: FakeScholarly, data: Path, store: SubmissionStore, tmp_path: Pat
 
 
 @pytest.fixture
-def store(tmp_path: Path):
+def store(tmp_path: Path) -> Iterator[SubmissionStore]:
     store = SubmissionStore(f"sqlite:///{tmp_path / 'store.db'}")
     yield store
     store.close()
 
 
-def test_discover_queues_the_expected_candidates_with_evidence_and_never_twice(fake_scholarly, tiny_copy, store, tmp_path):
+def test_discover_queues_the_expected_candidates_with_evidence_and_never_twice(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path
+) -> None:
     report = run(fake_scholarly, tiny_copy, store, tmp_path)
     queued = {s.title: s for s in store.find(origin="discovered")}
     assert set(queued) == {
@@ -51,19 +55,20 @@ def test_discover_queues_the_expected_candidates_with_evidence_and_never_twice(f
     assert "A Paper Citing One Router Only" not in queued
     phones = queued["Speculative Decoding with Tiny Draft Models on Phones"]
     assert phones.status == "pending" and phones.origin == "discovered"
+    assert phones.evidence is not None
     assert phones.evidence["cites"] == ["leviathan2023fast", "chen2023accelerating"] and phones.evidence["source"] == "openalex"
     assert phones.claimed_cites == ("leviathan2023fast", "chen2023accelerating")
     node, confidence = phones.evidence["suggested"][0]
     assert phones.paper.taxonomy == (node,) and 0 < confidence <= 1
-    assert queued["Attention Based Drafting for Faster Generation"].evidence["cited_by"] == ["chen2024what", "xia2024unlocking", "ong2024routellm"]
-    assert queued["Small Models as Curators of Scholarly Data"].evidence["cites_survey"] is True
+    assert (queued["Attention Based Drafting for Faster Generation"].evidence or {})["cited_by"] == ["chen2024what", "xia2024unlocking", "ong2024routellm"]
+    assert (queued["Small Models as Curators of Scholarly Data"].evidence or {})["cites_survey"] is True
     # A rejected candidate is not queued again, nor is a pending one.
     store.review(phones.id, "reject", token=TOKEN, admin_token=TOKEN)
     again = run(fake_scholarly, tiny_copy, store, tmp_path)
     assert again.queued == [] and len(store.find(origin="discovered")) == 5
 
 
-def test_approving_a_discovered_paper_goes_through_the_merge(fake_scholarly, tiny_copy, store, tmp_path):
+def test_approving_a_discovered_paper_goes_through_the_merge(fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path) -> None:
     run(fake_scholarly, tiny_copy, store, tmp_path, names=("openalex",))
     submission = next(s for s in store.find(origin="discovered") if s.title.startswith("Speculative Decoding with Tiny"))
     store.review(submission.id, "approve", token=TOKEN, admin_token=TOKEN, corpus=load_corpus(tiny_copy))
@@ -73,7 +78,7 @@ def test_approving_a_discovered_paper_goes_through_the_merge(fake_scholarly, tin
     assert merged.arxiv == "2504.00012" and merged.relation == "community"
 
 
-def test_old_stores_get_an_origin_for_every_row(tmp_path):
+def test_old_stores_get_an_origin_for_every_row(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     SubmissionStore(f"sqlite:///{path}").close()
     with sqlite3.connect(path) as db:  # a store from before the column: drop it, as the old schema had none
@@ -94,13 +99,15 @@ def test_old_stores_get_an_origin_for_every_row(tmp_path):
 # --- Real recorded answers and a hostile server ---
 
 
-def _settings(server: FakeScholarly, data: Path, tmp_path: Path, **more) -> Settings:
+def _settings(server: FakeScholarly, data: Path, tmp_path: Path, **more: Any) -> Settings:
     return Settings(
         data_dir=data, openalex_url=server.openalex_url, s2_url=server.s2_url, scholarly_cache=str(tmp_path / "cache.sqlite"), http_timeout=5, **more
     )
 
 
-def test_a_paper_only_semantic_scholar_finds_is_queued_with_its_full_record(fake_scholarly, tiny_copy, store, tmp_path):
+def test_a_paper_only_semantic_scholar_finds_is_queued_with_its_full_record(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path
+) -> None:
     """Recorded S2 papers cite two dataset papers; the citations endpoint gives only the fields asked for."""
     papers = [p for p in recorded("s2_batch_full_records.json")["body"] if p]
     key = "s2-key-Z9q8W7e6R5t4"
@@ -118,23 +125,27 @@ def test_a_paper_only_semantic_scholar_finds_is_queued_with_its_full_record(fake
     trust = queued["How Much Should We Trust Differences-in-Differences Estimates?"]
     assert trust.paper.authors == ("Marianne Bertrand", "E. Duflo", "S. Mullainathan")
     assert trust.paper.summary.startswith("Most Difference-in-Difference (DD) papers rely on many years of data")
+    assert trust.evidence is not None
     assert trust.evidence["cites"] == ["leviathan2023fast", "chen2023accelerating"] and trust.evidence["source"] == "semanticscholar"
     assert "The Miracle of Microfinance? Evidence from a Randomized Evaluation" in queued
     stored = (tmp_path / "store.db").read_bytes() + (tmp_path / "cache.sqlite").read_bytes()
     assert key.encode() not in stored and b"Echoed key: ***" in stored
 
 
-def test_a_merged_prior_work_is_followed_and_queued_once(fake_scholarly, tiny_copy, store, tmp_path):
+def test_a_merged_prior_work_is_followed_and_queued_once(fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path) -> None:
     """Dataset papers still list prior1 under a merged id; the API answers with the canonical work."""
     fake_scholarly.world["prior1"].oa = "W4999999999"
     fake_scholarly.merge_openalex("W2900000101", "W4999999999")
     run(fake_scholarly, tiny_copy, store, tmp_path, names=("openalex",))
     drafting = next(s for s in store.find(origin="discovered") if s.title == "Attention Based Drafting for Faster Generation")
+    assert drafting.evidence is not None
     assert drafting.evidence["work_id"] == "W4999999999"
     assert drafting.evidence["cited_by"] == ["chen2024what", "xia2024unlocking", "ong2024routellm"]
 
 
-def test_a_preprint_and_its_journal_version_are_one_candidate_with_both_ids(fake_scholarly, tiny_copy, store, tmp_path):
+def test_a_preprint_and_its_journal_version_are_one_candidate_with_both_ids(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path
+) -> None:
     """Recorded ChemCrow: OpenAlex's journal work (no arXiv id) and Semantic Scholar's record (arXiv id and DOI)."""
     fake_scholarly.add_openalex(recorded("openalex_chemcrow_two_versions.json")["body"]["results"])
     match = recorded("s2_match_chemcrow.json")["body"]["data"][0]
@@ -150,7 +161,9 @@ def test_a_preprint_and_its_journal_version_are_one_candidate_with_both_ids(fake
     assert paper.summary.startswith("Large language models (LLMs) have shown strong performance")
 
 
-def test_since_is_inclusive_at_its_precision_and_notes_and_output_are_clean(fake_scholarly, tiny_copy, tmp_path, monkeypatch, capsys):
+def test_since_is_inclusive_at_its_precision_and_notes_and_output_are_clean(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`--since 2025` keeps a preprint dated 2025-01-01 (a year-only date); a capped S2 paper stops nothing else."""
     from survey_taxonomy import citations_cli, cli
 

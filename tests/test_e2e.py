@@ -10,19 +10,20 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from survey_taxonomy.bibliography import parse_bibtex
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.query import Selection
 from survey_taxonomy.submissions.store import retry_delay
-from tests.browser import ADMIN_TOKEN, choose, shoot, wait_for_app
+from tests.browser import ADMIN_TOKEN, bbox, choose, shoot, wait_for_app
 
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
 POINTS = ".js-plotly-plot .scatterlayer .trace .points path"
 pytestmark = pytest.mark.browser
 
 
-def test_explore_walk(server, page, corpus):
+def test_explore_walk(server: str, page: Page, corpus: Corpus) -> None:
     page.goto(server)
     wait_for_app(page)
     expect(page.get_by_test_id("stHeading").first).to_contain_text("Small Models Atlas")
@@ -71,11 +72,11 @@ def test_explore_walk(server, page, corpus):
         shoot(page, name.lower())
     venues = page.locator(".js-plotly-plot").filter(has=page.locator(".gtitle", has_text="Most frequent venues"))
     venues.locator(".barlayer").wait_for()
-    area, whole = venues.locator(".nsewdrag").first.bounding_box(), venues.bounding_box()
+    area, whole = bbox(venues.locator(".nsewdrag").first), bbox(venues)
     assert area["width"] >= whole["width"] / 2, (area, whole)  # long venue names once left the bars a sliver
 
 
-def test_submit_review_approve_then_explore(own_server, page):
+def test_submit_review_approve_then_explore(own_server: str, page: Page) -> None:
     page.goto(f"{own_server}/submit")
     wait_for_app(page)
     page.get_by_role("button", name="Submit", exact=True).click()
@@ -126,7 +127,7 @@ def test_submit_review_approve_then_explore(own_server, page):
 
 
 @pytest.mark.model
-def test_demo_asks_the_small_model_and_shows_metrics(server, page):
+def test_demo_asks_the_small_model_and_shows_metrics(server: str, page: Page) -> None:
     page.goto(f"{server}/demo?mode=ask")
     wait_for_app(page)
     expect(page.get_by_text("135M", exact=False).first).to_be_visible()
@@ -143,13 +144,13 @@ def test_demo_asks_the_small_model_and_shows_metrics(server, page):
     shoot(page, "demo")
 
 
-def test_graph_click_on_a_node_shows_its_details(server, page):
+def test_graph_click_on_a_node_shows_its_details(server: str, page: Page) -> None:
     page.goto(f"{server}/graph?node={SPEC.replace('/', '%2F')}")
     wait_for_app(page)
     expect(page.get_by_text("Click a node")).to_be_visible()
     points = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
     page.wait_for_function(f"document.querySelectorAll({POINTS!r}).length > 0", timeout=60_000)  # plotly draws after the run
-    box = points.nth(points.count() - 1).bounding_box()
+    box = bbox(points.nth(points.count() - 1))
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     wait_for_app(page)
     expect(page.get_by_text("Click a node")).to_have_count(0)

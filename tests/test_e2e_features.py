@@ -11,19 +11,20 @@ from pathlib import Path
 import jsonschema
 import pytest
 import rispy
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, FloatRect, Page, expect
 
 from survey_taxonomy.bibliography import parse_bibtex
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.models.retrieval import build_retriever, similar_papers
 from survey_taxonomy.query import Selection
-from tests.browser import choose, new_context, shoot, wait_for_app
+from tests.browser import bbox, choose, new_context, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "schemas" / "csl-data.json").read_text(encoding="utf-8"))
 KEY = "leviathan2023fast"
 
 
-def download(page, button: re.Pattern[str]) -> tuple[str, str]:
+def download(page: Page, button: re.Pattern[str]) -> tuple[str, str]:
     wait_for_app(page)
     target = page.get_by_role("button", name=button)
     expect(target).to_be_enabled()
@@ -32,20 +33,20 @@ def download(page, button: re.Pattern[str]) -> tuple[str, str]:
     return info.value.suggested_filename, Path(info.value.path()).read_text(encoding="utf-8")
 
 
-def test_a_paper_page_opens_at_the_top_with_what_a_reader_needs(server, page, corpus):
+def test_a_paper_page_opens_at_the_top_with_what_a_reader_needs(server: str, page: Page, corpus: Corpus) -> None:
     paper = corpus.by_key[KEY]
     page.goto(f"{server}/paper?key={KEY}")
     wait_for_app(page)
     title = page.get_by_role("heading", name=paper.title, exact=True)
     expect(title).to_be_visible()
-    assert title.bounding_box()["y"] < 300  # at the top, not below the fold
+    assert bbox(title)["y"] < 300  # at the top, not below the fold
     main = page.get_by_test_id("stMain")
     expect(main).to_contain_text(", ".join(paper.authors))
     expect(main).to_contain_text("Speculative decoding")  # its taxonomy path
     expect(main.locator("code").first).to_contain_text(f"paper?key={KEY}")  # the link to copy
     expect(page.get_by_text(re.compile(r"^Cited by \(in this dataset\): \d+"))).to_be_visible()
-    keep = page.get_by_role("button", name="Add to reading list").bounding_box()
-    find = page.get_by_role("link", name="Find it in Explore").bounding_box()
+    keep = bbox(page.get_by_role("button", name="Add to reading list"))
+    find = bbox(page.get_by_role("link", name="Find it in Explore"))
     assert abs((keep["y"] + keep["height"] / 2) - (find["y"] + find["height"] / 2)) < 6 and find["x"] > keep["x"]  # one row
     shoot(page, "paper")
 
@@ -67,7 +68,7 @@ def test_a_paper_page_opens_at_the_top_with_what_a_reader_needs(server, page, co
     assert (cited.title, cited.summary, cited.note) == (paper.title, "", "")
 
 
-def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, browser, corpus):
+def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server: str, browser: Browser, corpus: Corpus) -> None:
     context = new_context(browser, accept_downloads=True)
     page = context.new_page()
     second = "burns2024weak"
@@ -121,7 +122,7 @@ def test_the_reading_list_lasts_across_pages_and_reloads_and_exports(server, bro
     context.close()
 
 
-def test_slash_goes_to_the_search_box_and_routing_finds_router(server, page, corpus):
+def test_slash_goes_to_the_search_box_and_routing_finds_router(server: str, page: Page, corpus: Corpus) -> None:
     page.goto(f"{server}/explore")
     wait_for_app(page)
     box = page.get_by_role("textbox", name="Search titles, authors, summaries")
@@ -141,7 +142,7 @@ def test_slash_goes_to_the_search_box_and_routing_finds_router(server, page, cor
     assert "q=routing" in page.url
 
 
-def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page, corpus):
+def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server: str, page: Page, corpus: Corpus) -> None:
     page.goto(f"{server}/graph")
     wait_for_app(page)
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .scatterlayer .trace .points path').length > 0", timeout=60_000)
@@ -150,11 +151,11 @@ def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page
     assert f"focus={KEY}" in page.url
     details = page.locator(".st-key-graph_details")
     expect(details.get_by_role("heading", name=title)).to_be_visible()
-    chart = page.locator(".js-plotly-plot").first.bounding_box()
+    chart = bbox(page.locator(".js-plotly-plot").first)
     for tool in ("Zoom in", "Zoom out", "Pan", "Reset axes", "Download plot as a PNG"):  # the graph keeps its moving tools
         expect(page.locator(f".js-plotly-plot .modebar-btn[data-title='{tool}']")).to_have_count(1)
-    assert details.bounding_box()["x"] > chart["x"] + chart["width"] / 2  # beside the drawing, not under it
-    assert details.bounding_box()["y"] < 1000
+    assert bbox(details)["x"] > chart["x"] + chart["width"] / 2  # beside the drawing, not under it
+    assert bbox(details)["y"] < 1000
     shoot(page, "graph-search")
 
     page.goto(f"{server}/graph?relation=cites-survey")  # papers citing the survey have little text: some stay unlinked, listed not dropped
@@ -162,7 +163,7 @@ def test_graph_search_circles_a_paper_and_shows_it_beside_the_graph(server, page
     expect(page.get_by_text(re.compile(r"\d+ papers? of this selection with no link here"))).to_be_visible()
 
 
-def disjoint(a: dict, b: dict) -> bool:
+def disjoint(a: FloatRect, b: FloatRect) -> bool:
     """Two bounding boxes that do not overlap."""
     return a["x"] >= b["x"] + b["width"] or b["x"] >= a["x"] + a["width"] or a["y"] >= b["y"] + b["height"] or b["y"] >= a["y"] + a["height"]
 
@@ -172,7 +173,7 @@ def disjoint(a: dict, b: dict) -> bool:
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36"
 
 
-def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server, browser, corpus):
+def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server: str, browser: Browser, corpus: Corpus) -> None:
     context = new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, user_agent=PHONE)
     page = context.new_page()
     page.goto(f"{server}/explore")
@@ -180,8 +181,8 @@ def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server
     expect(page.locator(".st-key-explore_cards")).to_be_visible()
     expect(page.locator(".st-key-explore_wide")).to_be_hidden()
     expect(page.locator(".st-key-explore_cards").get_by_role("link").first).to_be_visible()
-    for title in page.locator(".st-key-explore_cards .atlas-card-title").all()[:5]:  # whole titles, wrapped, none cut at the edge
-        assert title.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= window.innerWidth"), title.inner_text()
+    for card_title in page.locator(".st-key-explore_cards .atlas-card-title").all()[:5]:  # whole titles, wrapped, none cut at the edge
+        assert card_title.evaluate("e => e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= window.innerWidth"), card_title.inner_text()
     shoot(page, "phone-explore")
     first = page.locator(".st-key-explore_cards .atlas-card-title").first
     title = first.inner_text()
@@ -203,10 +204,10 @@ def test_phone_layout_has_cards_a_filter_control_and_legends_under_charts(server
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot .legend').length > 0", timeout=60_000)
     plot = page.locator(".js-plotly-plot").first
     legend = plot.locator(".legend").first
-    assert legend.bounding_box()["y"] > plot.locator(".cartesianlayer, .barlayer").first.bounding_box()["y"]
+    assert bbox(legend)["y"] > bbox(plot.locator(".cartesianlayer, .barlayer").first)["y"]
     for each in page.locator(".js-plotly-plot").all():  # a phone always shows Plotly's toolbar: it must leave the title readable
-        tools, title = each.locator(".modebar").first.bounding_box(), each.locator(".gtitle").first.bounding_box()
-        assert disjoint(tools, title), (each.locator(".gtitle").inner_text(), tools, title)
+        tools, heading = bbox(each.locator(".modebar").first), bbox(each.locator(".gtitle").first)
+        assert disjoint(tools, heading), (each.locator(".gtitle").inner_text(), tools, heading)
         assert [tool.get_attribute("data-title") for tool in each.locator(".modebar-btn").all()] == ["Download plot as a PNG"]
     shoot(page, "phone-trends")
     context.close()
@@ -220,7 +221,7 @@ new MutationObserver(() => { if (document.body && document.body.innerText.includ
 
 
 @pytest.mark.parametrize("path", ["/reading-list", "/overview"])
-def test_a_fresh_server_opened_on_a_page_address_never_says_page_not_found(path, own_server, browser):
+def test_a_fresh_server_opened_on_a_page_address_never_says_page_not_found(path: str, own_server: str, browser: Browser) -> None:
     """The first request of a new server is routed by file name until app.py has run once; every page's file is
     named so that its address finds it, and the page then hands over to app.py (shared sidebar, page list)."""
     context = new_context(browser)

@@ -4,10 +4,11 @@ hostile URL parameters are opened, and no link, image or request to the attacker
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import ADMIN_TOKEN, choose, new_context, wait_for_app
 
@@ -42,7 +43,7 @@ URL_CASES = [
 ]
 
 
-def paste(page, server: str, text: str) -> None:
+def paste(page: Page, server: str, text: str) -> None:
     page.goto(f"{server}/submit")
     wait_for_app(page)
     page.get_by_role("tab", name="Paste BibTeX").click()
@@ -51,7 +52,7 @@ def paste(page, server: str, text: str) -> None:
     wait_for_app(page)
 
 
-def test_hostile_text_is_inert_on_every_page(own_server, browser):
+def test_hostile_text_is_inert_on_every_page(own_server: str, browser: Browser) -> None:
     server = own_server
     context = new_context(browser)
     requests: list[str] = []
@@ -73,7 +74,9 @@ def test_hostile_text_is_inert_on_every_page(own_server, browser):
     wait_for_app(page)
     done = page.get_by_text(re.compile(r"approved: it is in Explore now"))
     expect(done).to_be_visible()
-    key = re.search(r"\((\S+)\) approved", done.inner_text()).group(1)
+    approved = re.search(r"\((\S+)\) approved", done.inner_text())
+    assert approved, done.inner_text()
+    key = approved.group(1)
     page.goto(f"{server}/paper?key={key}")
     wait_for_app(page)
     page.get_by_role("button", name="Add to reading list").click()
@@ -95,7 +98,7 @@ def test_hostile_text_is_inert_on_every_page(own_server, browser):
     context.close()
 
 
-def fill(page, title: str, year: str, arxiv: str = "") -> None:
+def fill(page: Page, title: str, year: str, arxiv: str = "") -> None:
     """The submit form's fields, typed as a person does."""
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Authors, one per line").fill("Ada Lovelace\nAlan Turing")
@@ -110,12 +113,12 @@ def fill(page, title: str, year: str, arxiv: str = "") -> None:
     wait_for_app(page)
 
 
-def live_icons(page) -> int:
+def live_icons(page: Page) -> int:
     """Icons and logos drawn inside the page's Markdown (Streamlit's own navigation icons are not Markdown)."""
     return page.locator("[data-testid=stMarkdownContainer] span[role=img], [data-testid=stMarkdownContainer] img[alt='Streamlit logo']").count()
 
 
-def test_the_form_refuses_impossible_values_and_fresh_browsers_share_one_limit(own_server, browser):
+def test_the_form_refuses_impossible_values_and_fresh_browsers_share_one_limit(own_server: str, browser: Browser) -> None:
     server = own_server
     first = new_context(browser)
     page = first.new_page()
@@ -171,7 +174,7 @@ SEND_CLEAR_CACHE = """async ([url, bytes]) => {
 }"""
 
 
-def test_an_anonymous_websocket_message_clears_no_cache(browser, tmp_path):
+def test_an_anonymous_websocket_message_clears_no_cache(browser: Browser, tmp_path: Path) -> None:
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     from serve import ROOT, served
@@ -185,7 +188,10 @@ def test_an_anonymous_websocket_message_clears_no_cache(browser, tmp_path):
         def cached_value() -> str:
             page.goto(base)
             wait_for_app(page)
-            return re.search(r"cached value (\d+)", page.get_by_test_id("stMarkdownContainer").first.inner_text()).group(1)
+            text = page.get_by_test_id("stMarkdownContainer").first.inner_text()
+            value = re.search(r"cached value (\d+)", text)
+            assert value, text
+            return value.group(1)
 
         first = cached_value()
         assert cached_value() == first  # a reload reads the cache

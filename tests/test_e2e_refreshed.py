@@ -6,10 +6,11 @@ and the prior and derivative works of the selection."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
 from survey_taxonomy.abstracts import abstract_of
 from survey_taxonomy.config import Settings
@@ -21,7 +22,10 @@ from survey_taxonomy.refresh import refresh_citations
 from survey_taxonomy.sources import open_sources
 from survey_taxonomy.words import plural
 from tests.browser import ADMIN_TOKEN, app_server, new_context, shoot, wait_for_app
-from tests.fake_scholarly import fake_scholarly  # noqa: F401  (the fixture)
+from tests.fake_scholarly import (
+    FakeScholarly,
+    fake_scholarly,  # noqa: F401  (the fixture)
+)
 
 pytestmark = pytest.mark.browser
 # In the fake world, the papers up to 2023: linked among themselves, and cited by later papers outside (derivative
@@ -29,7 +33,9 @@ pytestmark = pytest.mark.browser
 SELECTION = Selection(year_max=2023)
 
 
-def test_the_refreshed_graph_shows_real_links_their_sources_and_related_works(fake_scholarly, tiny_copy, tmp_path, browser):
+def test_the_refreshed_graph_shows_real_links_their_sources_and_related_works(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path, browser: Browser
+) -> None:
     settings = Settings(
         data_dir=tiny_copy, openalex_url=fake_scholarly.openalex_url, s2_url=fake_scholarly.s2_url, scholarly_cache=str(tmp_path / "c.sqlite"), http_timeout=5
     )
@@ -39,6 +45,7 @@ def test_the_refreshed_graph_shows_real_links_their_sources_and_related_works(fa
     finally:
         http.close()
     corpus = load_corpus(tiny_copy)
+    assert corpus.survey is not None
     keys = tuple(sorted(k for k in SELECTION.filter(corpus.frame)["key"] if k != corpus.survey.key))  # the survey hidden
     graph = build_graph(corpus, "citations", keys)
     prior, derivative = prior_works(corpus, keys, 8), derivative_works(corpus, keys, 8)
@@ -66,6 +73,7 @@ def test_the_refreshed_graph_shows_real_links_their_sources_and_related_works(fa
         shoot(page, "graph-refreshed")
 
         abstract = abstract_of(corpus.abstracts, "leviathan2023fast")
+        assert abstract is not None
         page.goto(f"{base}/paper?key=leviathan2023fast")
         wait_for_app(page, timeout=60_000)
         expect(main.get_by_text(abstract.text, exact=True)).to_be_visible()  # open on the paper's own page
@@ -77,7 +85,9 @@ def test_the_refreshed_graph_shows_real_links_their_sources_and_related_works(fa
         page.context.close()
 
 
-def test_a_maintainer_refreshes_from_the_review_page_while_others_keep_reading(fake_scholarly, tiny_copy, tmp_path, browser):
+def test_a_maintainer_refreshes_from_the_review_page_while_others_keep_reading(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path, browser: Browser
+) -> None:
     """The Review page starts a refresh in the background: its progress bar shows while the (held) index answers
     nothing, another reader's Explore opens meanwhile, and once the index answers the run's report appears and
     the files hold its edges."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from survey_taxonomy.corpus import build_corpus
+from survey_taxonomy.corpus import Corpus, build_corpus
 from survey_taxonomy.figures import code_share, graph_figure, node_trends, papers_per_year, taxonomy_sunburst, top_venues
 from survey_taxonomy.graphs import build_graph, graph_metrics, layout
 from survey_taxonomy.query import Selection
@@ -12,12 +12,12 @@ from survey_taxonomy.query import Selection
 LINK = '<a href="https://evil.example">click</a>'
 
 
-def hostile(corpus):
+def hostile(corpus: Corpus) -> Corpus:
     papers = [replace(p, title=LINK + p.title, venue=LINK + " 2024") if i < 3 else p for i, p in enumerate(corpus.papers)]
     return build_corpus(corpus.taxonomy, papers, corpus.citations)
 
 
-def test_venue_axis_and_graph_hover_show_html_as_text(corpus):
+def test_venue_axis_and_graph_hover_show_html_as_text(corpus: Corpus) -> None:
     bad = hostile(corpus)
     venues = top_venues(bad.frame)
     assert any("&lt;a href" in y for y in venues.data[0].y) and not any("<a " in y for y in venues.data[0].y)
@@ -28,7 +28,7 @@ def test_venue_axis_and_graph_hover_show_html_as_text(corpus):
     assert any("&lt;a href" in t for t in texts) and not any("<a " in t for t in texts)
 
 
-def test_sunburst_labels_carry_their_counts(corpus):
+def test_sunburst_labels_carry_their_counts(corpus: Corpus) -> None:
     figure = taxonomy_sunburst(corpus.frame, corpus.taxonomy)
     labels = dict(zip(figure.data[0].ids, figure.data[0].labels, strict=True))
     label, count = labels["competition"].rsplit(" (", 1)
@@ -36,11 +36,11 @@ def test_sunburst_labels_carry_their_counts(corpus):
     assert int(count.rstrip(")")) == len(Selection(node="competition").filter(corpus.frame))
 
 
-def test_legends_sit_under_the_plot(corpus):
+def test_legends_sit_under_the_plot(corpus: Corpus) -> None:
     assert papers_per_year(corpus.frame).layout.legend.orientation == "h"
 
 
-def test_graph_axes_leave_room_for_the_labels_of_the_outermost_nodes(tiny):
+def test_graph_axes_leave_room_for_the_labels_of_the_outermost_nodes(tiny: Corpus) -> None:
     graph = build_graph(tiny, "citations")
     positions = layout(graph)
     figure = graph_figure(graph, positions, graph_metrics(graph), labels=list(graph))
@@ -52,7 +52,7 @@ def test_graph_axes_leave_room_for_the_labels_of_the_outermost_nodes(tiny):
     assert bottom < min(down) and top > max(down)
 
 
-def test_graph_labels_that_would_cover_one_another_are_written_once(tiny):
+def test_graph_labels_that_would_cover_one_another_are_written_once(tiny: Corpus) -> None:
     graph = build_graph(tiny, "citations")
     nodes = list(graph)
     positions = {n: (0.0, 0.0) if i < 3 else (float(i), float(i)) for i, n in enumerate(nodes)}  # three on one spot
@@ -62,7 +62,7 @@ def test_graph_labels_that_would_cover_one_another_are_written_once(tiny):
     assert (written.x[0], written.y[0]) == (0.0, 0.0)
 
 
-def test_long_venue_names_are_cut_on_the_axis_and_whole_in_the_hover(corpus):
+def test_long_venue_names_are_cut_on_the_axis_and_whole_in_the_hover(corpus: Corpus) -> None:
     long = "Workshop on Very Long Names of Venues That Take the Whole Chart"
     papers = [replace(p, venue=long + " 2024") if i < 40 else p for i, p in enumerate(corpus.papers)]
     figure = top_venues(build_corpus(corpus.taxonomy, papers, corpus.citations).frame)
@@ -71,7 +71,7 @@ def test_long_venue_names_are_cut_on_the_axis_and_whole_in_the_hover(corpus):
     assert all(len(text) <= 32 for text in shown.values())
 
 
-def test_year_axes_tick_whole_years_only(corpus):
+def test_year_axes_tick_whole_years_only(corpus: Corpus) -> None:
     recent = corpus.frame[corpus.frame["year"] >= 2024]  # two years: Plotly's own ticks would fall at 2024.5
     for figure in (papers_per_year(recent), node_trends(recent, corpus.taxonomy, ["collaboration"]), code_share(recent)):
         assert (figure.layout.xaxis.dtick, figure.layout.xaxis.tickformat, figure.layout.xaxis.title.text) == (1, "d", "Year")

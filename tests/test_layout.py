@@ -50,11 +50,11 @@ def module_graph() -> nx.DiGraph:
     return graph
 
 
-def test_no_import_cycles_between_modules():
+def test_no_import_cycles_between_modules() -> None:
     assert list(nx.simple_cycles(module_graph())) == []
 
 
-def test_the_check_sees_imports_inside_functions_and_would_find_a_cycle():
+def test_the_check_sees_imports_inside_functions_and_would_find_a_cycle() -> None:
     graph = module_graph()
     assert graph.has_edge("survey_taxonomy.provenance", "survey_taxonomy.corpus")
     assert graph.has_edge("survey_taxonomy.models.category", "survey_taxonomy.corpus")

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import AlertBase, Markdown
 
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
@@ -19,7 +21,7 @@ from tests.apptest import open_page
 
 NODE = "collaboration/sm-enhance-llm/efficient-inference/cascading-and-routing"
 TOKEN = "correct-horse-battery-staple"
-PAPER = {
+PAPER: dict[str, Any] = {
     "title": "Tiny routers for huge language models",
     "authors": ["Ada Lovelace", "Alan Turing"],
     "year": 2025,
@@ -42,12 +44,12 @@ def store(tmp_path: Path) -> SubmissionStore:
     return SubmissionStore(f"sqlite:///{tmp_path / 'submissions.db'}")
 
 
-def plain(element) -> str:
+def plain(element: Markdown | AlertBase) -> str:
     """An element's Markdown without the escapes and code fences the pages add to user text."""
     return element.value.replace("\\", "").replace("`", "")
 
 
-def fill_form(at: AppTest, **fields) -> AppTest:
+def fill_form(at: AppTest, **fields: object) -> AppTest:
     values = PAPER | fields
     at.text_input(key="submit_title").input(values["title"])
     at.text_area(key="submit_authors").input("\n".join(values["authors"]))
@@ -58,7 +60,7 @@ def fill_form(at: AppTest, **fields) -> AppTest:
     return at.run()
 
 
-def test_submit_form_stores_and_confirms(store: SubmissionStore):
+def test_submit_form_stores_and_confirms(store: SubmissionStore) -> None:
     at = fill_form(open_page("pages/submit.py"))
     facets = at.multiselect(key="submit_facets")
     assert "model routing" in facets.options  # the chosen node's facets
@@ -72,7 +74,7 @@ def test_submit_form_stores_and_confirms(store: SubmissionStore):
     assert stored.paper.title == PAPER["title"] and stored.paper.topics == ("model routing", "tiny models", "routers")
 
 
-def test_invalid_form_lists_every_problem_and_stores_nothing(store: SubmissionStore):
+def test_invalid_form_lists_every_problem_and_stores_nothing(store: SubmissionStore) -> None:
     at = open_page("pages/submit.py")
     at.text_input(key="submit_url").input("javascript:alert(1)")
     at.button(key="submit_send").click().run()
@@ -86,7 +88,7 @@ def test_invalid_form_lists_every_problem_and_stores_nothing(store: SubmissionSt
     assert store.find() == []
 
 
-def test_paste_bibtex_stores_entries_and_reports_broken_ones(store: SubmissionStore):
+def test_paste_bibtex_stores_entries_and_reports_broken_ones(store: SubmissionStore) -> None:
     at = open_page("pages/submit.py")
     at.text_area(key="submit_bibtex").input("@misc{x,\n  title = {Broken {entry},\n  year = {2024}\n")
     at.button(key="submit_bibtex_send").click().run()
@@ -103,14 +105,14 @@ def test_paste_bibtex_stores_entries_and_reports_broken_ones(store: SubmissionSt
     assert stored.paper.authors == ("Hans Müller",) and stored.paper.taxonomy == (NODE,) and stored.key == "muller2024pasted"
 
 
-def test_fill_from_arxiv_explains_a_bad_id_without_hanging():
+def test_fill_from_arxiv_explains_a_bad_id_without_hanging() -> None:
     at = open_page("pages/submit.py")
     at.text_input(key="submit_arxiv").input("not-an-id")
     at.button(key="submit_fill").click().run()
     assert any("is not an arXiv id" in plain(e) for e in at.error)
 
 
-def test_review_is_disabled_without_a_token(monkeypatch: pytest.MonkeyPatch):
+def test_review_is_disabled_without_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SURVEY_ADMIN_TOKEN")
     at = open_page("pages/review.py")
     assert any("Review is disabled" in i.value and "SURVEY_ADMIN_TOKEN" in i.value for i in at.info)
@@ -124,12 +126,12 @@ def sign_in(at: AppTest, token: str) -> AppTest:
     return at
 
 
-def submit_one(store: SubmissionStore, **fields) -> int:
+def submit_one(store: SubmissionStore, **fields: object) -> int:
     drafts, problems = read_payload(PAPER | fields)
     return store.submit(drafts, load_corpus(Settings().data_dir), session="test", per_minute=None, problems=problems).submissions[0].id
 
 
-def test_review_refuses_a_wrong_token(store: SubmissionStore):
+def test_review_refuses_a_wrong_token(store: SubmissionStore) -> None:
     submit_one(store)
     at = open_page("pages/review.py")
     sign_in(at, "guess")
@@ -138,7 +140,7 @@ def test_review_refuses_a_wrong_token(store: SubmissionStore):
     assert store.find("pending")
 
 
-def test_the_token_is_not_kept_in_the_page_after_signing_in(store: SubmissionStore):
+def test_the_token_is_not_kept_in_the_page_after_signing_in(store: SubmissionStore) -> None:
     submit_one(store)
     at = sign_in(open_page("pages/review.py"), TOKEN)
     assert [b for b in at.button if b.key and b.key.startswith("review_approve")]
@@ -146,7 +148,7 @@ def test_the_token_is_not_kept_in_the_page_after_signing_in(store: SubmissionSto
     assert TOKEN not in str([t.value for t in at.text_input])
 
 
-def test_review_approves_with_the_token_and_explore_shows_it_at_once(store: SubmissionStore):
+def test_review_approves_with_the_token_and_explore_shows_it_at_once(store: SubmissionStore) -> None:
     first = submit_one(store)
     second = submit_one(store, title="A second router, to reject", url="https://example.org/second")
     at = open_page("pages/review.py")
@@ -165,7 +167,7 @@ def test_review_approves_with_the_token_and_explore_shows_it_at_once(store: Subm
     assert any(h.value == PAPER["title"] for h in explore.subheader)
 
 
-def test_user_text_is_shown_as_text_not_markup(store: SubmissionStore):
+def test_user_text_is_shown_as_text_not_markup(store: SubmissionStore) -> None:
     submit_one(store, title="[click me](https://evil.example) ![pixel](https://evil.example/p.png) **bold**")
     at = open_page("pages/review.py")
     sign_in(at, TOKEN)
@@ -179,7 +181,7 @@ def all_text(at: AppTest) -> str:
     return "\n".join(e.value for kind in (at.error, at.warning, at.info, at.success, at.caption, at.markdown) for e in kind)
 
 
-def test_the_form_says_what_is_wrong_with_a_year_and_an_arxiv_id_in_words_for_the_web(store: SubmissionStore):
+def test_the_form_says_what_is_wrong_with_a_year_and_an_arxiv_id_in_words_for_the_web(store: SubmissionStore) -> None:
     at = fill_form(open_page("pages/submit.py"), year=2031)
     at.text_input(key="submit_arxiv").input("9999.99999")
     at.selectbox(key="submit_taxonomy").set_value(None)
@@ -194,7 +196,7 @@ def test_the_form_says_what_is_wrong_with_a_year_and_an_arxiv_id_in_words_for_th
     assert store.find() == []
 
 
-def test_a_fresh_browser_does_not_reset_the_rate_limit(store: SubmissionStore, monkeypatch: pytest.MonkeyPatch):
+def test_a_fresh_browser_does_not_reset_the_rate_limit(store: SubmissionStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each AppTest is a new session with a new browser id, as a fresh browser context with a new cookie is."""
     monkeypatch.setenv("SURVEY_SUBMISSIONS_PER_MINUTE", "2")
     outcomes = []
@@ -237,7 +239,7 @@ def flood(store: SubmissionStore, count: int) -> None:
         conn.execute(SUBMISSIONS.insert(), rows)
 
 
-def test_the_review_queue_is_paged(store: SubmissionStore):
+def test_the_review_queue_is_paged(store: SubmissionStore) -> None:
     flood(store, 45)
     at = sign_in(open_page("pages/review.py"), TOKEN)
     assert any(c.value.startswith("45 submissions waiting (oldest first; 1–20 here).") for c in at.caption)
@@ -252,7 +254,7 @@ def test_the_review_queue_is_paged(store: SubmissionStore):
     assert [b.key for b in at.button if b.key and b.key.startswith("review_approve_")][-1] == "review_approve_43"
 
 
-def test_the_review_queue_stays_fast_with_5000_pending(store: SubmissionStore):
+def test_the_review_queue_stays_fast_with_5000_pending(store: SubmissionStore) -> None:
     """At 500 pending the unpaged page took 30 s to draw and 8.5 s per click; the bounds leave room for a busy machine."""
     flood(store, 5000)
     at = open_page("pages/review.py")

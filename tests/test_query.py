@@ -7,53 +7,54 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.query import Selection, facet_counts, node_counts, topic_key, topic_label
 
 SPECULATIVE = "collaboration/efficient-inference/speculative-decoding"
 
 
-def keys(selection, corpus):
+def keys(selection: Selection, corpus: Corpus) -> set[str]:
     return set(selection.filter(corpus.frame)["key"])
 
 
-def test_node_filter_includes_descendants(tiny):
+def test_node_filter_includes_descendants(tiny: Corpus) -> None:
     parent = keys(Selection(node="collaboration/efficient-inference"), tiny)
     child = keys(Selection(node=SPECULATIVE), tiny)
     assert child == {"leviathan2023fast", "chen2023accelerating", "xia2024unlocking"}
     assert child < parent and "ong2024routellm" in parent
 
 
-def test_node_prefix_is_not_confused_with_a_longer_sibling(tiny):
+def test_node_prefix_is_not_confused_with_a_longer_sibling(tiny: Corpus) -> None:
     # "collaboration/efficient-inference" must not match a node that merely starts with the same letters
     assert Selection(node="collaboration/efficient").filter(tiny.frame).empty
 
 
-def test_filters_combine(tiny):
+def test_filters_combine(tiny: Corpus) -> None:
     sel = Selection(node=SPECULATIVE, year_min=2024, has_code=True)
     out = sel.filter(tiny.frame)
     assert set(out["key"]) == {"xia2024unlocking"}
     assert sel.describe(len(out), tiny.taxonomy) == "1 paper in Speculative decoding since 2024 with code"
 
 
-def test_query_matches_authors_and_summary_case_insensitively(tiny):
+def test_query_matches_authors_and_summary_case_insensitively(tiny: Corpus) -> None:
     assert keys(Selection(query="LEVIATHAN"), tiny) == {"leviathan2023fast"}
     assert "leviathan2023fast" in keys(Selection(query="speculative"), tiny)
     assert keys(Selection(query="draft speculative"), tiny) <= keys(Selection(query="speculative"), tiny)
 
 
-def test_relations_and_venues_are_alternatives(tiny):
+def test_relations_and_venues_are_alternatives(tiny: Corpus) -> None:
     both = keys(Selection(relations=("curated", "cites-survey")), tiny)
     assert both == {"grinsztajn2022tree", "zhang2025lightrouter"}
     assert keys(Selection(venues=("ICML",)), tiny) == {"leviathan2023fast"}
     assert keys(Selection(venues=("ICML", "Findings of ACL")), tiny) == {"leviathan2023fast", "xia2024unlocking"}
 
 
-def test_sorted_newest_first(tiny):
+def test_sorted_newest_first(tiny: Corpus) -> None:
     years = list(Selection().filter(tiny.frame)["year"])
     assert years == sorted(years, reverse=True) and years[0] == 2025
 
 
-def test_facet_and_node_counts(tiny):
+def test_facet_and_node_counts(tiny: Corpus) -> None:
     routing = Selection(node="collaboration/efficient-inference/cascading-and-routing").filter(tiny.frame)
     assert facet_counts(routing["topics"]).to_dict() == {  # in their display form (`topic_label`)
         "model cascading": 1,
@@ -67,7 +68,7 @@ def test_facet_and_node_counts(tiny):
     assert counts["competition"] == 2  # the survey and the tabular benchmark
 
 
-def test_url_round_trip(tiny):
+def test_url_round_trip(tiny: Corpus) -> None:
     sel = Selection(
         node="competition", facets=("tabular data",), year_min=2020, year_max=2024, venues=("ICLR",), relations=("curated",), has_code=True, query="trees"
     )
@@ -86,13 +87,13 @@ def test_url_round_trip(tiny):
         ({"node": "competition", "from": "abc"}, "not a year", Selection(node="competition")),
     ],
 )
-def test_bad_url_values_fall_back_with_a_notice(tiny, params, notice, kept):
+def test_bad_url_values_fall_back_with_a_notice(tiny: Corpus, params: dict[str, str | list[str]], notice: str, kept: Selection) -> None:
     sel, notices = Selection.from_params(params, tiny.taxonomy)
     assert len(notices) == 1 and notice in notices[0]
     assert sel == kept  # only the bad value is dropped
 
 
-def test_describe_variants():
+def test_describe_variants() -> None:
     assert Selection().describe(0) == "0 papers"
     assert Selection(year_max=2022, venues=("ICML", "NeurIPS")).describe(2) == "2 papers at ICML or NeurIPS until 2022"
     assert Selection(relations=("cites-survey",)).describe(3) == "3 papers citing the survey"
@@ -113,7 +114,7 @@ selections = st.builds(
 
 @settings(max_examples=120, deadline=None)
 @given(selections)
-def test_filter_keeps_exactly_the_papers_every_condition_keeps(tiny, selection):
+def test_filter_keeps_exactly_the_papers_every_condition_keeps(tiny: Corpus, selection: Selection) -> None:
     """The combined filter is the intersection of the one-condition filters (each checked on its own)."""
     alone = [
         Selection(node=selection.node),
@@ -129,7 +130,7 @@ def test_filter_keeps_exactly_the_papers_every_condition_keeps(tiny, selection):
 
 @settings(max_examples=120, deadline=None)
 @given(selections, st.sampled_from(["Speculative Decoding", "tabular data", "Model Routing", "survey"]))
-def test_adding_a_facet_never_grows_the_result(tiny, selection, facet):
+def test_adding_a_facet_never_grows_the_result(tiny: Corpus, selection: Selection, facet: str) -> None:
     before = keys(selection, tiny)
     after = keys(replace(selection, facets=(*selection.facets, facet)), tiny)
     assert after <= before
@@ -137,7 +138,7 @@ def test_adding_a_facet_never_grows_the_result(tiny, selection, facet):
 
 @settings(max_examples=120, deadline=None)
 @given(selections)
-def test_sideways_rows_are_what_the_selection_without_that_filter_keeps(tiny, selection):
+def test_sideways_rows_are_what_the_selection_without_that_filter_keeps(tiny: Corpus, selection: Selection) -> None:
     names = ["node", "facets", "year_min", "year_max", "venues", "relations", "has_code", "query"]
     counted = selection.sideways(tiny.frame, names)
     assert list(counted) == names
@@ -156,12 +157,12 @@ def test_sideways_rows_are_what_the_selection_without_that_filter_keeps(tiny, se
         pytest.param("human-AI collaboration", "human-AI collaboration", id="abbreviation-in-hyphen"),
     ],
 )
-def test_topic_label_lowers_capitalised_words_only(raw, shown):
+def test_topic_label_lowers_capitalised_words_only(raw: str, shown: str) -> None:
     assert topic_label(raw) == shown
     assert topic_key(raw) == topic_key(shown) == " ".join(shown.split()).casefold()
 
 
-def test_the_shipped_topics_are_one_per_case_folded_name(corpus):
+def test_the_shipped_topics_are_one_per_case_folded_name(corpus: Corpus) -> None:
     keys = [topic_key(t) for t in corpus.topics]
     assert len(keys) == len(set(keys))
     assert all(t == topic_label(t) for t in corpus.topics)  # one display form, whatever the file says

@@ -17,7 +17,7 @@ from survey_taxonomy.corpus import load_corpus, read_citations
 from survey_taxonomy.errors import SourceError
 from survey_taxonomy.graphs import derivative_works, prior_works
 from survey_taxonomy.provenance import citation_counts, edge_provenance, freshness
-from survey_taxonomy.refresh import refresh_citations
+from survey_taxonomy.refresh import RefreshReport, refresh_citations
 from survey_taxonomy.sources import open_sources
 from tests.fake_scholarly import FakeScholarly, fake_scholarly, recorded  # noqa: F401  (the fixture)
 
@@ -32,7 +32,7 @@ def settings_for(server: FakeScholarly, data: Path, cache: Path) -> Settings:
     return Settings(data_dir=data, openalex_url=server.openalex_url, s2_url=server.s2_url, scholarly_cache=str(cache), http_timeout=5)
 
 
-def run(server: FakeScholarly, data: Path, cache: Path, names=("openalex", "semanticscholar"), **options):
+def run(server: FakeScholarly, data: Path, cache: Path, names: tuple[str, ...] = ("openalex", "semanticscholar"), **options: bool) -> RefreshReport:
     http, sources = open_sources(settings_for(server, data, cache), names, attempts=2, backoff=0.01)
     try:
         return refresh_citations(data, sources, **options)
@@ -63,7 +63,7 @@ EXPECTED_S2 = EXPECTED_OPENALEX | {
 }
 
 
-def test_refresh_writes_exactly_the_expected_edges_ids_and_counts(fake_scholarly, tiny_copy, tmp_path):
+def test_refresh_writes_exactly_the_expected_edges_ids_and_counts(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     hand = read_citations(tiny_copy / "citations.csv")[0]
     report = run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite")
     assert report.written == list(FILES)
@@ -89,8 +89,9 @@ def test_refresh_writes_exactly_the_expected_edges_ids_and_counts(fake_scholarly
     assert abstracts[("leviathan2023fast", "openalex")].work_id == "W4310000002"
     assert abstracts[("zhang2025lightrouter", "semanticscholar")].text == "We study small models. They help large ones."
     assert not {k for k, _ in abstracts} & {"chen2023frugalgpt", "grinsztajn2022tree"} and len(abstracts) == 11
-    assert abstract_of(corpus.abstracts, "leviathan2023fast").provider == "openalex"  # OpenAlex first
-    assert abstract_of(corpus.abstracts, "zhang2025lightrouter").provider == "semanticscholar"  # only S2 knows it
+    first, only_s2 = abstract_of(corpus.abstracts, "leviathan2023fast"), abstract_of(corpus.abstracts, "zhang2025lightrouter")
+    assert first is not None and first.provider == "openalex"  # OpenAlex first
+    assert only_s2 is not None and only_s2.provider == "semanticscholar"  # only S2 knows it
     # only the ids were added to papers.bib: every other line is still there, in order
     old = (Path(__file__).parent / "fixtures" / "tiny" / "papers.bib").read_text(encoding="utf-8").splitlines()
     new = (tiny_copy / "papers.bib").read_text(encoding="utf-8").splitlines()
@@ -106,7 +107,7 @@ def _with_commas(lines: list[str]) -> list[str]:
     return out
 
 
-def test_a_second_run_sends_no_request_and_changes_nothing(fake_scholarly, tiny_copy, tmp_path):
+def test_a_second_run_sends_no_request_and_changes_nothing(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite")
     before, sent = snapshot(tiny_copy), fake_scholarly.count()
     report = run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite")
@@ -116,7 +117,9 @@ def test_a_second_run_sends_no_request_and_changes_nothing(fake_scholarly, tiny_
     assert report.edges.unchanged == len(EXPECTED_OPENALEX) + len(EXPECTED_S2)
 
 
-def test_a_failing_source_leaves_the_files_byte_identical_and_a_rerun_resumes(fake_scholarly, tiny_copy, tmp_path, monkeypatch, capsys):
+def test_a_failing_source_leaves_the_files_byte_identical_and_a_rerun_resumes(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = snapshot(tiny_copy)
     fake_scholarly.fail("/s2")
     cache = tmp_path / "cache.sqlite"
@@ -146,7 +149,7 @@ def test_a_failing_source_leaves_the_files_byte_identical_and_a_rerun_resumes(fa
     assert snapshot(tiny_copy) == snapshot(fresh)
 
 
-def test_dry_run_writes_nothing_and_prune_removes_only_stale_index_rows(fake_scholarly, tiny_copy, tmp_path):
+def test_dry_run_writes_nothing_and_prune_removes_only_stale_index_rows(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     before = snapshot(tiny_copy)
     report = run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite", dry_run=True)
     assert snapshot(tiny_copy) == before and report.edges.added and "dry run: nothing written" in report.describe()
@@ -162,7 +165,7 @@ def test_dry_run_writes_nothing_and_prune_removes_only_stale_index_rows(fake_sch
     assert ("xia2024unlocking", "leviathan2023fast", "semanticscholar") in {(c.citing, c.cited, c.provider) for c in rows}
 
 
-def test_validate_names_a_bad_provenance_row(tiny_copy):
+def test_validate_names_a_bad_provenance_row(tiny_copy: Path) -> None:
     from survey_taxonomy.refresh import format_citations
 
     rows = read_citations(tiny_copy / "citations.csv")[0]
@@ -175,7 +178,7 @@ def test_validate_names_a_bad_provenance_row(tiny_copy):
     assert cli.main(["--data", str(tiny_copy), "validate"]) == 1
 
 
-def test_provenance_counts_freshness_and_related_works(fake_scholarly, tiny_copy, tmp_path):
+def test_provenance_counts_freshness_and_related_works(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     assert freshness(load_corpus(tiny_copy)) == []
     run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite")
     corpus = load_corpus(tiny_copy)
@@ -189,7 +192,7 @@ def test_provenance_counts_freshness_and_related_works(fake_scholarly, tiny_copy
     assert derivative_works(corpus, ["leviathan2023fast", "chen2023accelerating"], 2)[0] == ("xia2024unlocking", 2)  # never the survey
 
 
-def test_a_background_refresh_reports_progress_and_its_result(fake_scholarly, tiny_copy, tmp_path):
+def test_a_background_refresh_reports_progress_and_its_result(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     from survey_taxonomy.jobs import current_job, start_refresh
 
     seen: list[str] = []
@@ -224,7 +227,7 @@ CHEMCROW_BIB = """
 """
 
 
-def test_a_paper_in_two_versions_gets_the_edges_of_both_and_the_publisher_count(fake_scholarly, tiny_copy, tmp_path):
+def test_a_paper_in_two_versions_gets_the_edges_of_both_and_the_publisher_count(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     """Recorded: OpenAlex's arXiv work of ChemCrow has no references, its journal work lists two dataset papers."""
     with (tiny_copy / "papers.bib").open("a", encoding="utf-8") as fh:
         fh.write(CHEMCROW_BIB)
@@ -243,7 +246,7 @@ def test_a_paper_in_two_versions_gets_the_edges_of_both_and_the_publisher_count(
     assert corpus.errors == []
 
 
-def test_hostile_ids_and_counts_are_never_written(fake_scholarly, tiny_copy, tmp_path):
+def test_hostile_ids_and_counts_are_never_written(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     """An answer with a work id `W1<script>x</script>` and a count of -5: refused with a note, the files stay valid."""
     hostile = dict(recorded("openalex_copper_double_escaped.json")["body"]["results"][0])
     hostile |= {"id": "https://openalex.org/W1<script>x</script>", "doi": "https://doi.org/10.48550/arxiv.2211.17192"}
@@ -258,21 +261,23 @@ def test_hostile_ids_and_counts_are_never_written(fake_scholarly, tiny_copy, tmp
     assert cli.main(["--data", str(tiny_copy), "validate"]) == 0
 
 
-def test_new_files_get_the_data_folders_permissions(fake_scholarly, tiny_copy, tmp_path):
+def test_new_files_get_the_data_folders_permissions(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     tiny_copy.chmod(0o775)
     run(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite", names=("openalex",))
     assert (tiny_copy / "citation_counts.csv").stat().st_mode & 0o777 == 0o664
     assert (tiny_copy / "abstracts.csv").stat().st_mode & 0o777 == 0o664
 
 
-def _cli_env(monkeypatch, server: FakeScholarly, data: Path, cache: Path) -> None:
+def _cli_env(monkeypatch: pytest.MonkeyPatch, server: FakeScholarly, data: Path, cache: Path) -> None:
     env = {"SURVEY_DATA_DIR": data, "SURVEY_OPENALEX_URL": server.openalex_url, "SURVEY_S2_URL": server.s2_url, "SURVEY_SCHOLARLY_CACHE": cache}
     for name, value in env.items():
         monkeypatch.setenv(name, str(value))
     monkeypatch.setattr(citations_cli, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
 
 
-def test_max_age_zero_refetches_and_a_dry_run_caches_nothing(fake_scholarly, tiny_copy, tmp_path, monkeypatch, capsys):
+def test_max_age_zero_refetches_and_a_dry_run_caches_nothing(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache = tmp_path / "cache.sqlite"
     _cli_env(monkeypatch, fake_scholarly, tiny_copy, cache)
     assert cli.main(["citations", "refresh", "--source", "openalex", "--dry-run"]) == 0
@@ -290,7 +295,7 @@ def test_max_age_zero_refetches_and_a_dry_run_caches_nothing(fake_scholarly, tin
     assert bad.value.code == 2 and "'-1' is not a number of days" in capsys.readouterr().err
 
 
-def test_a_stuck_refresh_job_can_be_cancelled_and_writes_nothing(fake_scholarly, tiny_copy, tmp_path):
+def test_a_stuck_refresh_job_can_be_cancelled_and_writes_nothing(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
     from survey_taxonomy.jobs import start_refresh
 
     before = snapshot(tiny_copy)

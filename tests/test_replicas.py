@@ -4,13 +4,15 @@ an approval and a maintainer's merge on one are seen on both, each paper once, n
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
 from survey_taxonomy.bibliography import load_bibliography
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.corpus import Corpus, load_corpus
 from survey_taxonomy.submissions import SubmissionStore, approved_papers, read_payload
 from tests.browser import ADMIN_TOKEN, app_server, new_context, wait_for_app
 
@@ -25,13 +27,13 @@ PAPER = {
 }
 
 
-def shown_once(corpus, title: str) -> bool:
+def shown_once(corpus: Corpus, title: str) -> bool:
     return sum(p.title == title for p in corpus.papers) == 1
 
 
 @pytest.mark.postgres
 @pytest.mark.browser
-def test_two_app_servers_agree_after_approve_and_merge(postgres, browser, data_dir, tmp_path):
+def test_two_app_servers_agree_after_approve_and_merge(postgres: Callable[[], str], browser: Browser, data_dir: Path, tmp_path: Path) -> None:
     url = postgres()
     folders = {name: tmp_path / name for name in ("a", "b")}
     for folder in folders.values():

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from survey_taxonomy import schema
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.records import Paper
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ print(json.dumps({
 """
 
 
-def test_a_field_added_to_the_table_reaches_every_format(tmp_path):
+def test_a_field_added_to_the_table_reaches_every_format(tmp_path: Path) -> None:
     package = tmp_path / "survey_taxonomy"
     shutil.copytree(ROOT / "survey_taxonomy", package, ignore=shutil.ignore_patterns("__pycache__"))
     records = package / "records.py"
@@ -62,7 +63,7 @@ def test_a_field_added_to_the_table_reaches_every_format(tmp_path):
     }
 
 
-def test_every_field_names_an_attribute_of_paper_and_formats_do_not_collide():
+def test_every_field_names_an_attribute_of_paper_and_formats_do_not_collide() -> None:
     attributes = set(Paper.__dataclass_fields__)
     assert {spec.name for spec in schema.FIELDS} <= attributes
     for fmt in ("bibtex", "column", "form"):
@@ -72,7 +73,7 @@ def test_every_field_names_an_attribute_of_paper_and_formats_do_not_collide():
     assert len(csl) == len(set(csl))  # only the two containers share a variable: a paper has one of them
 
 
-def test_payload_reads_back_what_the_json_export_writes(corpus):
+def test_payload_reads_back_what_the_json_export_writes(corpus: Corpus) -> None:
     """`export --format json` then `import`: every column is a payload field, an alias of one, or the atlas's own."""
     from survey_taxonomy.export import export
     from survey_taxonomy.submissions.payload import read_payload

@@ -3,6 +3,7 @@ allowed, the README's table generated from it, and the CLI stopping with exit 2 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from survey_taxonomy.config import DEFAULT_DATA_DIR, SETTINGS, Settings, settings_table
 from survey_taxonomy.errors import SettingsError
+from tests.conftest import CliRun
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_TOKEN = "x" * 24
@@ -40,7 +42,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("name", "value", "allowed"), BAD)
-def test_a_bad_value_is_refused_naming_the_variable_and_what_is_allowed(name: str, value: str, allowed: str):
+def test_a_bad_value_is_refused_naming_the_variable_and_what_is_allowed(name: str, value: str, allowed: str) -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({name: value})
     message = str(caught.value)
@@ -49,13 +51,13 @@ def test_a_bad_value_is_refused_naming_the_variable_and_what_is_allowed(name: st
     assert (value not in message) if secret else (repr(value) in message)  # the value, unless it is a secret
 
 
-def test_every_bad_variable_is_named_at_once():
+def test_every_bad_variable_is_named_at_once() -> None:
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"SURVEY_THREADS": "four", "SURVEY_LLM_PRICE_IN": "1,5"})
     assert "SURVEY_THREADS" in str(caught.value) and "SURVEY_LLM_PRICE_IN" in str(caught.value)
 
 
-def test_good_values_are_parsed_and_blank_means_default(tmp_path: Path):
+def test_good_values_are_parsed_and_blank_means_default(tmp_path: Path) -> None:
     env = {
         "SURVEY_THREADS": "4",
         "SURVEY_LLM_PRICE_IN": "1.5",
@@ -73,12 +75,12 @@ def test_good_values_are_parsed_and_blank_means_default(tmp_path: Path):
     assert Settings.from_env({}) == Settings() and Settings().data_dir == DEFAULT_DATA_DIR
 
 
-def test_the_table_declares_every_field_of_settings():
+def test_the_table_declares_every_field_of_settings() -> None:
     assert [s.field for s in SETTINGS] == [f.name for f in fields(Settings)]
     assert {s.env for s in SETTINGS} >= {"SURVEY_SUBMISSIONS_PER_MINUTE", "SURVEY_ADMIN_TOKEN", "SURVEY_THREADS"}
 
 
-def test_readme_holds_exactly_the_generated_table():
+def test_readme_holds_exactly_the_generated_table() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert settings_table() in readme
     rows = [line for line in readme.splitlines() if line.startswith("| `SURVEY_")]
@@ -89,7 +91,7 @@ def test_readme_holds_exactly_the_generated_table():
     ("name", "value"),
     [("SURVEY_THREADS", "four"), ("SURVEY_DB_URL", "mysql://u@h/db"), ("SURVEY_DATA_DIR", "/etc/passwd"), ("SURVEY_ADMIN_TOKEN", "short")],
 )
-def test_the_cli_stops_with_exit_2_and_a_message_on_a_bad_setting(run_cli, name: str, value: str):
+def test_the_cli_stops_with_exit_2_and_a_message_on_a_bad_setting(run_cli: Callable[..., CliRun], name: str, value: str) -> None:
     proc = run_cli("stats", **{name: value})
     assert proc.returncode == 2 and f"error: bad setting: {name}=" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""

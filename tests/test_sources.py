@@ -9,6 +9,7 @@ import hashlib
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,10 +20,10 @@ from survey_taxonomy.records import Paper
 from survey_taxonomy.sources import HttpClient, OpenAlex, SemanticScholar, open_sources
 from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, recorded  # noqa: F401  (the fixture)
 
-CLIENTS = {"openalex": OpenAlex, "semanticscholar": SemanticScholar}
+CLIENTS: dict[str, type[OpenAlex] | type[SemanticScholar]] = {"openalex": OpenAlex, "semanticscholar": SemanticScholar}
 
 
-def client(server: FakeScholarly, name: str, cache: Path | None = None, **options) -> OpenAlex | SemanticScholar:
+def client(server: FakeScholarly, name: str, cache: Path | None = None, **options: Any) -> OpenAlex | SemanticScholar:
     http = HttpClient(cache, timeout=options.pop("timeout", 5), backoff=0.01, **options)
     return CLIENTS[name](http, server.openalex_url if name == "openalex" else server.s2_url)
 
@@ -35,7 +36,7 @@ def client(server: FakeScholarly, name: str, cache: Path | None = None, **option
     ],
     ids=["openalex", "semanticscholar"],
 )
-def test_resolve_by_arxiv_then_title_and_leave_unknown_out(fake_scholarly, tiny_dir, name, how):
+def test_resolve_by_arxiv_then_title_and_leave_unknown_out(fake_scholarly: FakeScholarly, tiny_dir: Path, name: str, how: dict[str, str]) -> None:
     papers = load_corpus(tiny_dir).papers
     found = client(fake_scholarly, name).resolve(papers)
     for key, matched_by in how.items():
@@ -49,7 +50,7 @@ def test_resolve_by_arxiv_then_title_and_leave_unknown_out(fake_scholarly, tiny_
         assert found["chen2023frugalgpt"].id == hashlib.sha1(b"chen2023frugalgpt").hexdigest()
 
 
-def test_title_search_needs_the_same_year(fake_scholarly):
+def test_title_search_needs_the_same_year(fake_scholarly: FakeScholarly) -> None:
     paper = Paper("x", "Why do tree-based models still outperform deep learning on tabular data?", year=2023)  # the world says 2022
     assert client(fake_scholarly, "openalex").resolve([paper]) == {}
     assert client(fake_scholarly, "semanticscholar").resolve([paper]) == {}
@@ -81,7 +82,7 @@ def _world(n: int) -> tuple[list[FakeWork], list[Paper]]:
 
 
 @pytest.mark.parametrize("name", CLIENTS)
-def test_metadata_and_references_of_150_papers_take_at_most_20_requests(name):
+def test_metadata_and_references_of_150_papers_take_at_most_20_requests(name: str) -> None:
     works, papers = _world(150)
     server = FakeScholarly(works)
     try:
@@ -90,7 +91,8 @@ def test_metadata_and_references_of_150_papers_take_at_most_20_requests(name):
     finally:
         server.close()
     assert len(found) == 150
-    assert all(len(found[f"p{i}"].references) == min(i, 2) for i in range(150))
+    references = [found[f"p{i}"].references for i in range(150)]
+    assert all(refs is not None and len(refs) == min(i, 2) for i, refs in enumerate(references))
     assert requests <= 20, requests
     print(
         f"{name}: {requests} requests for 150 papers"
@@ -98,7 +100,7 @@ def test_metadata_and_references_of_150_papers_take_at_most_20_requests(name):
 
 
 @pytest.mark.parametrize("name, pages", [("openalex", 3), ("semanticscholar", 2)])
-def test_citing_works_follow_every_page(name, pages):
+def test_citing_works_follow_every_page(name: str, pages: int) -> None:
     cited = FakeWork("cited", "A much cited paper", 2020, oa="W1", s2="a" * 40, arxiv="2001.00001")
     many = 1100 if name == "semanticscholar" else 450  # S2 pages hold 1000, OpenAlex pages 200
     citing = [
@@ -115,7 +117,7 @@ def test_citing_works_follow_every_page(name, pages):
 
 
 @pytest.mark.parametrize("name", CLIENTS)
-def test_429_waits_for_retry_after_then_succeeds(fake_scholarly, tiny_dir, name):
+def test_429_waits_for_retry_after_then_succeeds(fake_scholarly: FakeScholarly, tiny_dir: Path, name: str) -> None:
     fake_scholarly.script("/openalex" if name == "openalex" else "/s2", "429")
     start = time.monotonic()
     found = client(fake_scholarly, name).resolve(load_corpus(tiny_dir).papers[:1])
@@ -124,13 +126,13 @@ def test_429_waits_for_retry_after_then_succeeds(fake_scholarly, tiny_dir, name)
 
 
 @pytest.mark.parametrize("name", CLIENTS)
-def test_500_then_success(fake_scholarly, tiny_dir, name):
+def test_500_then_success(fake_scholarly: FakeScholarly, tiny_dir: Path, name: str) -> None:
     fake_scholarly.script("/openalex" if name == "openalex" else "/s2", "500")
     assert "chen2024what" in client(fake_scholarly, name).resolve(load_corpus(tiny_dir).papers[:1])
     assert fake_scholarly.count() == 2
 
 
-def test_a_read_that_never_answers_times_out_with_a_clear_message(fake_scholarly, tiny_dir):
+def test_a_read_that_never_answers_times_out_with_a_clear_message(fake_scholarly: FakeScholarly, tiny_dir: Path) -> None:
     fake_scholarly.script("/openalex", "hang", "hang")
     start = time.monotonic()
     with pytest.raises(SourceError, match=r"127\.0\.0\.1:\d+ failed: no answer within 0\.3 s .*2 tries"):
@@ -138,7 +140,7 @@ def test_a_read_that_never_answers_times_out_with_a_clear_message(fake_scholarly
     assert time.monotonic() - start < 5
 
 
-def test_malformed_json_is_retried_and_never_cached(fake_scholarly, tiny_dir, tmp_path):
+def test_malformed_json_is_retried_and_never_cached(fake_scholarly: FakeScholarly, tiny_dir: Path, tmp_path: Path) -> None:
     fake_scholarly.script("/s2", "malformed")
     papers = load_corpus(tiny_dir).papers[:1]
     assert "chen2024what" in client(fake_scholarly, "semanticscholar", tmp_path / "cache.sqlite").resolve(papers)
@@ -148,7 +150,7 @@ def test_malformed_json_is_retried_and_never_cached(fake_scholarly, tiny_dir, tm
         client(fake_scholarly, "semanticscholar", None, attempts=2).resolve(papers)
 
 
-def test_a_second_client_on_the_same_cache_sends_nothing(fake_scholarly, tiny_dir, tmp_path):
+def test_a_second_client_on_the_same_cache_sends_nothing(fake_scholarly: FakeScholarly, tiny_dir: Path, tmp_path: Path) -> None:
     papers = load_corpus(tiny_dir).papers
     first = {name: client(fake_scholarly, name, tmp_path / "cache.sqlite").resolve(papers) for name in CLIENTS}
     sent = fake_scholarly.count()
@@ -163,19 +165,19 @@ CHEMCROW = Paper(
 )  # the facts of the recorded answers: OpenAlex W4396723768 and W4365597205, Semantic Scholar 354dcdeb...
 
 
-def test_both_versions_of_a_paper_are_resolved_and_their_references_united(fake_scholarly):
+def test_both_versions_of_a_paper_are_resolved_and_their_references_united(fake_scholarly: FakeScholarly) -> None:
     """OpenAlex knows ChemCrow as two works; the arXiv one has no references (as recorded), the publisher one 57."""
     fake_scholarly.add_openalex(recorded("openalex_chemcrow_two_versions.json")["body"]["results"])
     source = client(fake_scholarly, "openalex")
     work = source.resolve([CHEMCROW])["bran2024augmenting"]
     assert (work.id, work.versions, work.matched_by) == ("W4396723768", ("W4365597205",), "arxiv+doi")
     assert work.arxiv == "2304.05376" and work.doi == "10.1038/s42256-024-00832-8"
-    assert len(work.references) == 57 and "W4310000002" in work.references
+    assert work.references is not None and len(work.references) == 57 and "W4310000002" in work.references
     assert work.citation_count == 236  # the publisher version's count (the arXiv version's is 106)
     assert work.listed_by("W4310000002") == "W4396723768"
 
 
-def test_abstracts_are_cleaned_once_where_the_record_is_built(fake_scholarly):
+def test_abstracts_are_cleaned_once_where_the_record_is_built(fake_scholarly: FakeScholarly) -> None:
     """Recorded inverted indexes: a double-escaped `&amp;lt;` and a leading "Abstract" heading word."""
     fake_scholarly.add_openalex(recorded("openalex_copper_double_escaped.json")["body"]["results"])
     fake_scholarly.add_openalex(recorded("openalex_chemcrow_two_versions.json")["body"]["results"])
@@ -186,7 +188,7 @@ def test_abstracts_are_cleaned_once_where_the_record_is_built(fake_scholarly):
     assert found["bran2024augmenting"].abstract.startswith("Large language models (LLMs) have shown strong performance")
 
 
-def test_titles_lose_their_html_where_the_record_is_built(fake_scholarly):
+def test_titles_lose_their_html_where_the_record_is_built(fake_scholarly: FakeScholarly) -> None:
     """OpenAlex carries some titles with JATS or HTML markup; the recorded work, its title marked up that way."""
     work = recorded("openalex_copper_double_escaped.json")["body"]["results"][0]
     title = "Effect of native oxide layers on copper <i>thin-film</i> tensile properties: A reactive molecular dynamics study"
@@ -196,7 +198,7 @@ def test_titles_lose_their_html_where_the_record_is_built(fake_scholarly):
     assert found.title == "Effect of native oxide layers on copper thin-film tensile properties: A reactive molecular dynamics study"
 
 
-def test_a_merged_openalex_id_is_followed_to_the_canonical_work(fake_scholarly):
+def test_a_merged_openalex_id_is_followed_to_the_canonical_work(fake_scholarly: FakeScholarly) -> None:
     """A list filtered by a merged id answers with the canonical work; the client asks for the id alone (301)."""
     fake_scholarly.merge_openalex("W1111111111", "W4310000002")
     source = client(fake_scholarly, "openalex")
@@ -206,7 +208,7 @@ def test_a_merged_openalex_id_is_followed_to_the_canonical_work(fake_scholarly):
     assert any("W1111111111 was merged into W4310000002" in n for n in source.notes)
 
 
-def test_max_age_zero_fetches_every_answer_again(fake_scholarly, tiny_dir, tmp_path):
+def test_max_age_zero_fetches_every_answer_again(fake_scholarly: FakeScholarly, tiny_dir: Path, tmp_path: Path) -> None:
     papers = load_corpus(tiny_dir).papers
     client(fake_scholarly, "openalex", tmp_path / "cache.sqlite").resolve(papers)
     sent = fake_scholarly.count()
@@ -216,7 +218,7 @@ def test_max_age_zero_fetches_every_answer_again(fake_scholarly, tiny_dir, tmp_p
     assert fake_scholarly.count() == 2 * sent
 
 
-def test_semantic_scholar_paging_cap_keeps_the_first_9999_with_a_note():
+def test_semantic_scholar_paging_cap_keeps_the_first_9999_with_a_note() -> None:
     """offset + limit must stay below 10,000 (the API answers 400 past it): the client stops there, with a note."""
     cited = FakeWork("cited", "A much cited paper", 2020, oa="W1", s2="a" * 40)
     citing = [FakeWork(f"c{i}", f"Citing paper {i}", 2024, s2=f"{i:040x}", cites=["cited"]) for i in range(10_050)]
@@ -233,7 +235,7 @@ def test_semantic_scholar_paging_cap_keeps_the_first_9999_with_a_note():
     assert any("kept the first 9999" in n for n in source.notes)
 
 
-def test_the_s2_rate_limit_answer_is_waited_for(fake_scholarly, tiny_dir):
+def test_the_s2_rate_limit_answer_is_waited_for(fake_scholarly: FakeScholarly, tiny_dir: Path) -> None:
     fake_scholarly.script("/s2", "429")  # the recorded answer, with Retry-After: 1
     start = time.monotonic()
     assert "chen2024what" in client(fake_scholarly, "semanticscholar").resolve(load_corpus(tiny_dir).papers[:1])
@@ -243,7 +245,7 @@ def test_the_s2_rate_limit_answer_is_waited_for(fake_scholarly, tiny_dir):
 # --- Secrets ---
 
 
-def test_the_api_key_and_e_mail_reach_neither_the_cache_nor_messages(fake_scholarly, tiny_dir, tmp_path):
+def test_the_api_key_and_e_mail_reach_neither_the_cache_nor_messages(fake_scholarly: FakeScholarly, tiny_dir: Path, tmp_path: Path) -> None:
     key, mail = "s2-key-Z9q8W7e6R5t4", "maintainer@example.org"
     cache = tmp_path / "cache.sqlite"
     settings = Settings(openalex_url=fake_scholarly.openalex_url, s2_url=fake_scholarly.s2_url, scholarly_cache=str(cache), s2_api_key=key, contact_email=mail)
@@ -267,7 +269,7 @@ def test_the_api_key_and_e_mail_reach_neither_the_cache_nor_messages(fake_schola
     assert logged and not any(mail in url or "mailto" in url for url in logged)  # the request log
 
 
-def test_a_cache_left_by_requests_cache_is_purged_of_its_secrets(tmp_path):
+def test_a_cache_left_by_requests_cache_is_purged_of_its_secrets(tmp_path: Path) -> None:
     cache = tmp_path / "cache.sqlite"
     with sqlite3.connect(cache) as db:  # the tables requests-cache kept, with a key in a stored request
         db.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, value BLOB)")
@@ -284,7 +286,7 @@ def test_a_cache_left_by_requests_cache_is_purged_of_its_secrets(tmp_path):
 # --- A hostile or broken server ---
 
 
-def test_an_oversized_answer_is_refused_as_it_streams_and_nothing_is_cached(fake_scholarly, tiny_dir, tmp_path):
+def test_an_oversized_answer_is_refused_as_it_streams_and_nothing_is_cached(fake_scholarly: FakeScholarly, tiny_dir: Path, tmp_path: Path) -> None:
     fake_scholarly.huge_bytes = 3_000_000
     fake_scholarly.script("/openalex", "huge")
     with pytest.raises(SourceError, match=r"OpenAlex, looking up .* more than 1 MB; refused"):
@@ -294,7 +296,7 @@ def test_an_oversized_answer_is_refused_as_it_streams_and_nothing_is_cached(fake
         assert db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
 
 
-def test_a_10_mb_answer_is_refused_by_default_and_a_dry_run_caches_nothing(fake_scholarly, tiny_dir, tmp_path):
+def test_a_10_mb_answer_is_refused_by_default_and_a_dry_run_caches_nothing(fake_scholarly: FakeScholarly, tiny_dir: Path, tmp_path: Path) -> None:
     """The issue's hostile server: 10 MB answers, on a dry run, grew the cache by 1.6 GB."""
     fake_scholarly.huge_bytes = 10_000_000
     fake_scholarly.script("/openalex", "huge")
@@ -303,20 +305,20 @@ def test_a_10_mb_answer_is_refused_by_default_and_a_dry_run_caches_nothing(fake_
     assert (tmp_path / "cache.sqlite").stat().st_size < 100_000
 
 
-def test_a_semantic_scholar_batch_past_the_cap_is_asked_for_in_halves(fake_scholarly, tiny_dir):
+def test_a_semantic_scholar_batch_past_the_cap_is_asked_for_in_halves(fake_scholarly: FakeScholarly, tiny_dir: Path) -> None:
     fake_scholarly.huge_bytes = 2_000_000
     fake_scholarly.script("/s2/graph/v1/paper/batch", "huge")
     found = client(fake_scholarly, "semanticscholar", max_bytes=1_000_000).resolve(load_corpus(tiny_dir).papers)
     assert len(found) == 8 and fake_scholarly.count("/s2/graph/v1/paper/batch") >= 3
 
 
-def test_a_dry_run_reads_the_cache_but_adds_nothing(fake_scholarly, tiny_dir, tmp_path):
+def test_a_dry_run_reads_the_cache_but_adds_nothing(fake_scholarly: FakeScholarly, tiny_dir: Path, tmp_path: Path) -> None:
     client(fake_scholarly, "openalex", tmp_path / "cache.sqlite", store=False).resolve(load_corpus(tiny_dir).papers)
     with sqlite3.connect(tmp_path / "cache.sqlite") as db:
         assert db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
 
 
-def test_a_server_that_drips_a_byte_a_second_cannot_hang_a_request(fake_scholarly, tiny_dir):
+def test_a_server_that_drips_a_byte_a_second_cannot_hang_a_request(fake_scholarly: FakeScholarly, tiny_dir: Path) -> None:
     fake_scholarly.drip_every = 0.2
     fake_scholarly.script("/openalex", "drip", "drip")
     start = time.monotonic()
@@ -325,34 +327,34 @@ def test_a_server_that_drips_a_byte_a_second_cannot_hang_a_request(fake_scholarl
     assert time.monotonic() - start < 5
 
 
-def test_a_redirect_to_another_host_is_refused_before_anything_is_sent_there(fake_scholarly, tiny_dir):
+def test_a_redirect_to_another_host_is_refused_before_anything_is_sent_there(fake_scholarly: FakeScholarly, tiny_dir: Path) -> None:
     fake_scholarly.script("/openalex", "away")
     with pytest.raises(SourceError, match=r"redirected .* to another host .*refused"):
         client(fake_scholarly, "openalex").resolve(load_corpus(tiny_dir).papers[:1])
     assert [h["host"] for _, _, h in fake_scholarly.seen] == [f"127.0.0.1:{fake_scholarly.port}"]
 
 
-def test_endless_paging_stops_at_the_page_cap_with_a_note(fake_scholarly):
+def test_endless_paging_stops_at_the_page_cap_with_a_note(fake_scholarly: FakeScholarly) -> None:
     fake_scholarly.script("/openalex", *["loop"] * 60)
     source = client(fake_scholarly, "openalex")
     source.citing(["W4310000002"])
     assert fake_scholarly.count() == 50 and any("stopped after 50 pages" in n for n in source.notes)
 
 
-def test_json_nested_too_deeply_is_refused_cleanly(fake_scholarly, tiny_dir):
+def test_json_nested_too_deeply_is_refused_cleanly(fake_scholarly: FakeScholarly, tiny_dir: Path) -> None:
     fake_scholarly.script("/s2", "deep")
     with pytest.raises(SourceError, match=r"Semantic Scholar, looking up .*nested too deeply"):
         client(fake_scholarly, "semanticscholar").resolve(load_corpus(tiny_dir).papers[:1])
 
 
 @pytest.mark.parametrize("fault", ["html", "malformed"])
-def test_an_html_or_truncated_answer_is_refused_naming_the_source_and_the_papers(fake_scholarly, tiny_dir, fault):
+def test_an_html_or_truncated_answer_is_refused_naming_the_source_and_the_papers(fake_scholarly: FakeScholarly, tiny_dir: Path, fault: str) -> None:
     fake_scholarly.script("/openalex", fault, fault)
     with pytest.raises(SourceError, match=r"^OpenAlex, looking up chen2024what by arxiv: 127\.0\.0\.1:\d+ failed: malformed JSON"):
         client(fake_scholarly, "openalex", attempts=2).resolve(load_corpus(tiny_dir).papers[:1])
 
 
-def test_values_of_the_wrong_type_are_left_out_not_fatal(fake_scholarly):
+def test_values_of_the_wrong_type_are_left_out_not_fatal(fake_scholarly: FakeScholarly) -> None:
     """The recorded work with its fields of the wrong types: the paper is still found, without those values."""
     work = recorded("openalex_copper_double_escaped.json")["body"]["results"][0]
     broken = dict(work, publication_year="2015", cited_by_count="many", authorships=5, referenced_works={"a": 1}, abstract_inverted_index=[1])
@@ -362,7 +364,7 @@ def test_values_of_the_wrong_type_are_left_out_not_fatal(fake_scholarly):
     assert (found.id, found.year, found.citation_count, found.authors, found.references, found.abstract) == ("W2277923667", None, None, (), (), "")
 
 
-def test_ids_that_are_not_ids_are_refused_and_never_reach_a_url(fake_scholarly, tiny_dir):
+def test_ids_that_are_not_ids_are_refused_and_never_reach_a_url(fake_scholarly: FakeScholarly, tiny_dir: Path) -> None:
     evil = dict(recorded("s2_batch_full_records.json")["body"][1], paperId="../../evil", externalIds={"ArXiv": "2409.06857"})
     fake_scholarly.add_s2([evil])  # answers for the survey's arXiv id
     source = client(fake_scholarly, "semanticscholar")

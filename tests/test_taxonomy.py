@@ -1,10 +1,12 @@
+from pathlib import Path
+
 import pytest
 
 from survey_taxonomy.errors import TaxonomyError
 from survey_taxonomy.taxonomy import load_taxonomy, parse_taxonomy
 
 
-def test_tiny_taxonomy_tree(tiny_dir):
+def test_tiny_taxonomy_tree(tiny_dir: Path) -> None:
     tax = load_taxonomy(tiny_dir / "taxonomy.yaml")
     assert tax.roots == ("collaboration", "competition")
     assert tax.subtree("collaboration/efficient-inference") == [
@@ -18,14 +20,14 @@ def test_tiny_taxonomy_tree(tiny_dir):
     assert not tax["collaboration"].is_leaf()
 
 
-def test_category_groups_by_second_level_in_collaboration(data_dir):
+def test_category_groups_by_second_level_in_collaboration(data_dir: Path) -> None:
     tax = load_taxonomy(data_dir / "taxonomy.yaml")
     assert tax.category("collaboration/sm-enhance-llm/efficient-inference/speculative-decoding") == "SMs enhance LLMs"
     assert tax.category("collaboration/llm-enhance-sm/data-synthesis") == "LLMs enhance SMs"
     assert tax.category("competition/task-specific") == "Competition"
 
 
-def node(id_, **extra):
+def node(id_: str, **extra: object) -> dict[str, object]:
     return {"id": id_, "label": "L", "description": "D", **extra}
 
 
@@ -41,17 +43,17 @@ def node(id_, **extra):
         pytest.param([1, 2], "expected a mapping", id="not-a-mapping"),
     ],
 )
-def test_bad_taxonomies_name_the_problem(data, words):
+def test_bad_taxonomies_name_the_problem(data: object, words: str) -> None:
     with pytest.raises(TaxonomyError, match=words):
         parse_taxonomy(data)
 
 
-def test_missing_file_says_how_to_fix(tmp_path):
+def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(TaxonomyError, match="SURVEY_DATA_DIR"):
         load_taxonomy(tmp_path / "nope.yaml")
 
 
-def test_invalid_yaml(tmp_path):
+def test_invalid_yaml(tmp_path: Path) -> None:
     path = tmp_path / "taxonomy.yaml"
     path.write_text("nodes: [\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match="not valid YAML"):

@@ -1,5 +1,6 @@
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -20,11 +21,11 @@ GOOD = Paper(
 )
 
 
-def fields_of(paper, **kw):
-    return [(p.field, p.message) for p in validate_paper(paper, {"competition"}, **kw)]
+def fields_of(paper: Paper) -> list[tuple[str, str]]:
+    return [(p.field, p.message) for p in validate_paper(paper, {"competition"})]
 
 
-def test_good_paper_has_no_problem():
+def test_good_paper_has_no_problem() -> None:
     assert fields_of(GOOD) == []
 
 
@@ -53,33 +54,33 @@ def test_good_paper_has_no_problem():
         pytest.param({"url": ""}, "url", "no link", id="no-link"),
     ],
 )
-def test_each_rule_names_its_field(changes, field, words):
+def test_each_rule_names_its_field(changes: dict[str, Any], field: str, words: str) -> None:
     from dataclasses import replace
 
     problems = fields_of(replace(GOOD, **changes))
     assert any(f == field and words in m for f, m in problems), problems
 
 
-def test_lenient_mode_turns_unknown_year_and_link_into_warnings():
+def test_lenient_mode_turns_unknown_year_and_link_into_warnings() -> None:
     from dataclasses import replace
 
     problems = validate_paper(replace(GOOD, year=None, url="", summary=""), {"competition"}, strict=False)
     assert {p.severity for p in problems} == {"warning"}
 
 
-def test_identifier_syntax():
+def test_identifier_syntax() -> None:
     assert is_arxiv_id("2401.01234v2") and is_arxiv_id("hep-th/9901001") and not is_arxiv_id("2401.1")
     assert is_doi("10.1145/3616855.3635825") and not is_doi("10.1/x y")
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200), st.text(max_size=50), st.integers(-(10**6), 10**6) | st.none())
-def test_validation_never_raises_on_arbitrary_text(title, url, year):
+def test_validation_never_raises_on_arbitrary_text(title: str, url: str, year: int | None) -> None:
     problems = validate_paper(Paper(key=title[:20], title=title, authors=(title,), year=year, url=url, arxiv=url, doi=url), set())
     assert all(p.message for p in problems)
 
 
-def test_codekind_names_whose_code_a_link_is():
+def test_codekind_names_whose_code_a_link_is() -> None:
     from survey_taxonomy.bibliography import format_bibtex, parse_bibtex
 
     paper = Paper("a2024x", "T", ("A B",), 2024, url="https://e.org/a", code="https://github.com/a/b", code_kind="official")
@@ -104,12 +105,12 @@ def test_codekind_names_whose_code_a_link_is():
         pytest.param("2211.17192v0", "not shaped", id="version-zero"),
     ],
 )
-def test_impossible_arxiv_ids_are_refused_saying_why(value, reason):
+def test_impossible_arxiv_ids_are_refused_saying_why(value: str, reason: str) -> None:
     (problem,) = [p for p in validate_paper(replace(GOOD, arxiv=value)) if p.field == "eprint"]
     assert reason in problem.message
 
 
-def test_an_arxiv_id_from_the_future_is_refused():
+def test_an_arxiv_id_from_the_future_is_refused() -> None:
     today = dt.date.today()
     assert is_arxiv_id(f"{today:%y%m}.00001")
     later = today.replace(day=1) + dt.timedelta(days=62)
@@ -122,12 +123,12 @@ NEWLY_INVISIBLE += ["\u206a", "\u206f", "\u3164", "\uffa0", "\ufff9", "\U000e004
 
 
 @pytest.mark.parametrize("char", NEWLY_INVISIBLE, ids=[f"U+{ord(c):04X}" for c in NEWLY_INVISIBLE])
-def test_invisible_characters_are_refused(char):
+def test_invisible_characters_are_refused(char: str) -> None:
     problems = validate_paper(replace(GOOD, title=f"No{char}tes"))
     assert [p.message for p in problems if p.field == "title"] == [f"contains the invisible bidi or zero-width character U+{ord(char):04X}"]
 
 
-def test_every_format_character_is_invisible_to_the_check():
+def test_every_format_character_is_invisible_to_the_check() -> None:
     import sys
     import unicodedata
 
@@ -139,13 +140,13 @@ def test_every_format_character_is_invisible_to_the_check():
     ("doi", "ok"),
     [("10.1016/S0140-6736(20)30183-5", True), ("10.1000/abc)x", False), ("10.1000/(abc", False), ("10.1000/a)(b", False), ("10.5555/" + "x" * 300, False)],
 )
-def test_dois_need_paired_parentheses_and_a_sane_length(doi, ok):
+def test_dois_need_paired_parentheses_and_a_sane_length(doi: str, ok: bool) -> None:
     problems = [p for p in validate_paper(replace(GOOD, doi=doi)) if p.field == "doi"]
     assert bool(problems) is not ok, problems
     if ok:
         assert doi_url(doi) == "https://doi.org/10.1016/S0140-6736%2820%2930183-5"
 
 
-def test_odd_entry_types_and_long_lists_are_refused():
+def test_odd_entry_types_and_long_lists_are_refused() -> None:
     fields = [p.field for p in validate_paper(replace(GOOD, entry_type="webpage", topics=tuple(f"t{i}" for i in range(21)), taxonomy=("competition",) * 6))]
     assert sorted(fields) == ["entry_type", "taxonomy", "topic"]
