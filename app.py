@@ -1,11 +1,11 @@
 """Small Models Atlas: the entry point. Registers the pages and draws the shared sidebar.
 
-Run with `make run` (or `streamlit run app.py`). Pages live in pages/ and stay thin over survey_taxonomy.
+Run with `make run` (or `streamlit run app.py`). Pages live in pages/ and stay thin over survey_taxonomy, through atlas_ui (the Streamlit layer).
 """
 
 import streamlit as st
 
-from survey_taxonomy import compat, ui
+from atlas_ui import cache, compat, layout
 from survey_taxonomy.submissions import is_admin
 
 st.set_page_config(page_title="Small Models Atlas", page_icon=":material/travel_explore:", layout="wide")
@@ -26,7 +26,7 @@ PAGES = [
     st.Page("pages/taxonomy.py", title="Taxonomy", icon=":material/account_tree:", url_path="taxonomy"),
     st.Page("pages/graph.py", title="Citation graph", icon=":material/hub:", url_path="graph"),
     st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:", url_path="trends"),
-    # A file named as its URL: a fresh server runs the first request by file name (see ui._hand_over_to_app).
+    # A file named as its URL: a fresh server runs the first request by file name (see compat.route_through_app).
     st.Page("pages/reading-list.py", title="Reading list", icon=":material/bookmarks:", url_path="reading-list"),
     st.Page("pages/paper.py", title="Paper", icon=":material/article:", url_path="paper", visibility="hidden"),
     st.Page(_overview_alias, title="Overview", url_path="overview", visibility="hidden"),
@@ -36,9 +36,9 @@ PAGES = [
 ]
 
 # Any browser can ask the server to clear every user's caches; only a maintainer signed in to the review may.
-ADMIN_TOKEN = ui.settings().admin_token
+ADMIN_TOKEN = cache.settings().admin_token
 compat.guard_cache_clearing(lambda state: is_admin(state, ADMIN_TOKEN))
 page = st.navigation(PAGES, position="top")
-ui.page_style()
-ui.sidebar_header(ui.corpus())  # shown below the page's own sidebar (Explore's filters come first), see ui.PAGE_STYLE
+layout.page_style()
+layout.sidebar_header(cache.corpus())  # shown below the page's own sidebar (Explore's filters come first), see layout.PAGE_STYLE
 page.run()

@@ -6,7 +6,7 @@
 - it writes the Atom feeds of the taxonomy nodes into static/feeds (served at /app/static/feeds/), from the data
   it is about to serve;
 - it tells Streamlit that app.py's `st.navigation` routes the pages. Until app.py has run once, Streamlit routes
-  a fresh server's first request by the file names in `pages/`, runs that file alone, and `ui._hand_over_to_app`
+  a fresh server's first request by the file names in `pages/`, runs that file alone, and `compat.route_through_app`
   must rerun it through app.py; here the first request goes through app.py at once.
 `served()` starts such a server for the browser tests and the benchmarks.
 """
@@ -27,23 +27,24 @@ ROOT = Path(__file__).resolve().parent
 
 
 def main(argv: Sequence[str]) -> int:
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
-    import survey_taxonomy.ui  # noqa: F401  (the preload)
+    import atlas_ui.layout  # noqa: F401  (the preload: every module a page needs)
+    from atlas_ui import compat
     from survey_taxonomy.config import FEED_DIR, Settings
     from survey_taxonomy.corpus import load_corpus
     from survey_taxonomy.feeds import write_feeds
 
     write_feeds(load_corpus(Settings.from_env().data_dir), FEED_DIR)  # the static feeds follow the data the app serves
-    PagesManager.uses_pages_directory = False
+    compat.route_through_app(rerun=False)
     return cli.main(["run", str(ROOT / "app.py"), *argv], prog_name="streamlit", standalone_mode=False) or 0
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 @contextmanager

@@ -7,10 +7,10 @@ absolute times drift. Synthetic corpora (benchmarks/synthetic.py) give the sizes
 
 Terms used in the table:
 - *cold load*: `load_corpus` with the decoders' memo cleared (`bibliography.clear_caches`), so it parses,
-  decodes, validates and builds the frame; *warm load*: what every page run pays once `ui.corpus`
+  decodes, validates and builds the frame; *warm load*: what every page run pays once `atlas_ui.cache.corpus`
   (st.cache_resource) holds the corpus: the files' signature (`corpus.files_signature`) and a dict look-up
   keyed like that cache.
-- *graph, cached*: what a rerun of the graph page pays once `ui.graph_and_layout` (st.cache_resource) holds
+- *graph, cached*: what a rerun of the graph page pays once `atlas_ui.cache.graph_and_layout` (st.cache_resource) holds
   the graph, metrics and positions: a dict look-up keyed like that cache (mode, keys, corpus signature), then
   `graph_figure` and its JSON, which the page builds on every run.
 - *first render*: in Chromium, from navigation start to the app's script run finished
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -39,7 +40,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project importable without installing it
@@ -60,6 +61,9 @@ from survey_taxonomy.figures import graph_figure  # noqa: E402
 from survey_taxonomy.graphs import build_graph, graph_metrics, layout  # noqa: E402
 from survey_taxonomy.query import Selection, facet_counts, node_counts  # noqa: E402
 from survey_taxonomy.schema import COLUMNS  # noqa: E402
+
+if TYPE_CHECKING:  # Playwright is imported where the browser rows need it
+    from playwright.sync_api import Browser
 
 # Every metric the run reports (quick mode included), as (group, metric); tests/test_benchmarks.py checks them.
 METRICS: tuple[tuple[str, str], ...] = (
@@ -246,9 +250,9 @@ def bench_graph(folder: Path, plan: Plan) -> list[Row]:
     corpus = load_corpus(folder)
     keys = tuple(corpus.frame["key"])
     center = corpus.survey.key if corpus.survey is not None else None
-    cache: dict[tuple, tuple] = {}
+    cache: dict[tuple[str, tuple[str, ...], tuple[int, ...]], tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]] = {}
 
-    def cold() -> tuple:
+    def cold() -> tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]:
         graph = build_graph(corpus, "citations", keys)
         metrics = graph_metrics(graph)
         positions = layout(graph, center=center)
@@ -291,7 +295,7 @@ def bench_graph(folder: Path, plan: Plan) -> list[Row]:
             "our cold path",
             target="≤ 0.5 s",
             met=ours_cached <= 0.5,
-            note="cache hit as in ui.graph_and_layout, then graph_figure + to_json",
+            note="cache hit as in atlas_ui.cache.graph_and_layout, then graph_figure + to_json",
         ),
     ]
 
@@ -352,7 +356,7 @@ def bench_export(corpus: Corpus, folder: Path, plan: Plan) -> list[Row]:
     }
     rows = []
     for fmt, (name, baseline, baseline_is) in baselines.items():
-        ours = median_time(lambda fmt=fmt: export(papers, fmt), 3)
+        ours = median_time(functools.partial(export, papers, fmt), 3)
         rows.append(Row("export", name, label(len(papers)), ours, median_time(baseline, 3), baseline_is))
     return rows
 
@@ -371,6 +375,8 @@ def bench_model(plan: Plan) -> list[Row]:
         model = small_model(Settings.from_env())
         messages = [{"role": "user", "content": PROMPT}]
         model.stream(messages, max_tokens=8).result()  # start the server and load the weights, untimed
+        if model.server is None:
+            raise RuntimeError("the small model runs on no local server")
         url = local_server(model.server).base_url + "/chat/completions"
     except Exception as exc:  # any failure to start the model becomes the row's note, not a crash
         note = f"missing: {type(exc).__name__}: {exc}"
@@ -417,7 +423,8 @@ def _engine_timings(url: str, body: dict[str, Any]) -> dict[str, Any]:
     """llama.cpp's own `timings` for one plain (non-streamed) request, sent without our client."""
     request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=120) as response:
-        return json.load(response)["timings"]
+        timings: dict[str, Any] = json.load(response)["timings"]
+        return timings
 
 
 # --- the app in Chromium ------------------------------------------------------------------------------------
@@ -472,27 +479,28 @@ def peak_rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for pid {pid}")
 
 
-def first_render(browser, url: str, selector: str) -> float:
+def first_render(browser: Browser, url: str, selector: str) -> float:
     """Seconds from navigation start to the finished run with `selector` visible, in a fresh browser context."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
         page.goto(url, wait_until="commit", timeout=300_000)
-        return page.wait_for_function(READY, arg=[selector, ""], timeout=300_000, polling="raf").json_value() / 1000
+        ready_ms: float = page.wait_for_function(READY, arg=[selector, ""], timeout=300_000, polling="raf").json_value()
+        return ready_ms / 1000
     finally:
         context.close()
 
 
-def page_switches(browser, base: str, repeats: int) -> float:
+def page_switches(browser: Browser, base: str, repeats: int) -> float:
     """Median seconds from a click on "Explore papers" (in an open Overview) to Explore's content, finished."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
         page.goto(base, timeout=300_000)
         page.wait_for_function(READY, arg=[CONTENT["overview"], ""], timeout=300_000, polling="raf")
-        times = []
+        times: list[float] = []
         for _ in range(repeats):
-            start = page.evaluate("performance.now()")
+            start: float = page.evaluate("performance.now()")
             page.get_by_role("link", name="Explore papers").first.click()
             end = page.wait_for_function(READY, arg=[CONTENT["explore"], "/explore"], timeout=300_000, polling="raf").json_value()
             times.append((end - start) / 1000)
@@ -511,7 +519,7 @@ class AppTimes:
     peak_mb: float
 
 
-def measure_app(browser, script: Path, data_dir: Path | None, workdir: Path, plan: Plan) -> AppTimes:
+def measure_app(browser: Browser, script: Path, data_dir: Path | None, workdir: Path, plan: Plan) -> AppTimes:
     """First renders on fresh servers (one per page, so each pays the empty caches), then switches and memory."""
     overview = None
     if plan.server_per_page:
@@ -669,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, info = run(args.quick, lambda message: print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True), tuple(args.only))
     print(table(rows, info, args.quick))
     if args.json:
-        data = {"mode": "quick" if args.quick else "full", "machine": info, "seconds": round(time.perf_counter() - started, 1)}
+        data: dict[str, Any] = {"mode": "quick" if args.quick else "full", "machine": info, "seconds": round(time.perf_counter() - started, 1)}
         data["rows"] = [asdict(r) | {"ratio": r.ratio} for r in rows]
         args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0

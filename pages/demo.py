@@ -12,9 +12,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from survey_taxonomy import cards, ui
+from atlas_ui import cache, layout
+from survey_taxonomy import cards
 from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.errors import ModelError
+from survey_taxonomy.export import markdown_text
 from survey_taxonomy.figures import route_curve_figure
 from survey_taxonomy.models.cascade import PairedRun, paired_runs, route, route_curve, route_records
 from survey_taxonomy.models.category import LooReport, evaluate_zero_shot, leave_one_out, zero_shot_category
@@ -54,14 +56,14 @@ FLAGSHIP = "How can a small model make LLM decoding faster?"
 
 @st.cache_resource(show_spinner="Starting the small model…")
 def _small() -> ChatModel:
-    model = small_model(ui.settings())
+    model = small_model(cache.settings())
     model.endpoint()  # load the GGUF now rather than inside the first answer's timings
     return model
 
 
 @st.cache_resource(ttl=30, show_spinner=False)
 def _large() -> LargeModelStatus:
-    return large_model(ui.settings())
+    return large_model(cache.settings())
 
 
 @st.cache_resource(show_spinner="Measuring leave-one-out accuracy (one model per paper)…", max_entries=2)
@@ -125,7 +127,7 @@ def _asked_block(title: str, asked: Asked, probability: bool = False) -> Answer 
 def _retrieved(papers: list[Paper]) -> None:
     st.markdown(f"**The {len(papers)} papers retrieved for your question**, which the answer is drawn from:")
     for i, paper in enumerate(papers, 1):
-        st.markdown(f"{i}\\. [{ui.markdown_text(paper.title)}]({cards.paper_url(paper.key)}) · {ui.markdown_text(paper.key)}")
+        st.markdown(f"{i}\\. [{markdown_text(paper.title)}]({cards.paper_url(paper.key)}) · {markdown_text(paper.key)}")
 
 
 def _rests_on(checks: list[SentenceCheck]) -> None:
@@ -141,13 +143,13 @@ def _rests_on(checks: list[SentenceCheck]) -> None:
 def _node_papers(c: Corpus, node_id: str) -> None:
     node = c.taxonomy[node_id]
     frame = Selection(node=node_id).filter(c.frame)
-    section = f" (§{ui.markdown_text(node.section)} of the survey)" if node.section else ""
+    section = f" (§{markdown_text(node.section)} of the survey)" if node.section else ""
     path = " › ".join(c.taxonomy.path_labels(node_id))
-    st.caption(f"Survey node: {ui.markdown_text(path)}{section} — {ui.markdown_text(node.description)}")
+    st.caption(f"Survey node: {markdown_text(path)}{section} — {markdown_text(node.description)}")
     st.page_link("pages/explore.py", label=f"Open this node in Explore ({plural(len(frame), 'paper')}) →", query_params={"node": node_id})
     with st.expander(f"The {plural(len(frame), 'paper')} of this node"):
         for row in frame.itertuples():
-            st.markdown(f"- [{ui.markdown_text(row.title)}]({cards.paper_url(row.key)}) ({row.year if pd.notna(row.year) else 'n.d.'})")
+            st.markdown(f"- [{markdown_text(row.title)}]({cards.paper_url(row.key)}) ({row.year if pd.notna(row.year) else 'n.d.'})")
 
 
 def _settings() -> tuple[int, int]:
@@ -157,7 +159,7 @@ def _settings() -> tuple[int, int]:
     return max_tokens, k
 
 
-c = ui.corpus()
+c = cache.corpus()
 st.title("Live demo: small and large models together")
 st.markdown(
     "The survey argues that small models (SMs) and large ones (LLMs) work best together. Try it here: the small "
@@ -190,7 +192,7 @@ if st.query_params.get("mode") != mode:
     st.query_params["mode"] = mode
 _node_papers(c, MODES[mode][1])
 max_tokens, k = _settings()
-retriever = ui.retriever(c)
+retriever = cache.retriever(c)
 
 if mode == "ask":
     st.subheader("Ask the survey")
@@ -281,7 +283,7 @@ elif mode == "cascade":
     if log:
         st.dataframe(pd.DataFrame(log), hide_index=True, key="demo_cascade_table")
     st.markdown("#### Batch: quality against the share of LLM calls")
-    questions = load_questions(ui.settings().questions_path)
+    questions = load_questions(cache.settings().questions_path)
     n = st.slider("Questions from the shipped set", 2, len(questions), min(10, len(questions)), key="demo_batch_n")
     st.caption("Both models answer each question once; the curve replays the routing rule for every threshold. Quality: token F1 against the reference answer.")
     if st.button("Run the batch", key="demo_batch_run", disabled=large is None, help=None if large else "needs a large model"):
@@ -300,16 +302,16 @@ elif mode == "cascade":
     if runs:
         records = route_records(runs, threshold)
         current = (float(records["escalated"].mean()), float(records["quality"].mean()))
-        ui.chart(route_curve_figure(route_curve(runs), current), "demo_curve")
+        layout.chart(route_curve_figure(route_curve(runs), current), "demo_curve")
         st.dataframe(records, hide_index=True, key="demo_batch_table")
 
 elif mode == "speculative":
     st.subheader("Speculative decoding")
-    needs = speculative_requirements(ui.settings())
+    needs = speculative_requirements(cache.settings())
     if needs:
         st.info(needs)
     else:
-        alone, drafted = configured_models(ui.settings())
+        alone, drafted = configured_models(cache.settings())
         prompt = st.text_input("Prompt", "Explain in three sentences why the sky is blue.", key="demo_spec_prompt")
         if st.button("Generate with and without the draft", key="demo_spec_run", type="primary"):
             left, right = st.columns(2)
@@ -339,7 +341,7 @@ else:
     summary = st.text_area("Summary (optional)", "", key="demo_cat_summary")
     if st.button("Suggest nodes", key="demo_cat_run", type="primary") and title.strip():
         start = time.perf_counter()
-        suggestions = ui.classifier(c).suggest(title, summary)
+        suggestions = cache.classifier(c).suggest(title, summary)
         took = 1000 * (time.perf_counter() - start)
         frame = pd.DataFrame([{"node": " › ".join(c.taxonomy.path_labels(node)), "id": node, "probability": round(score, 3)} for node, score in suggestions])
         st.dataframe(frame, hide_index=True, key="demo_cat_table")

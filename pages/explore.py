@@ -2,31 +2,32 @@
 
 import streamlit as st
 
-from survey_taxonomy import ui
+from atlas_ui import cache, layout, url, widgets
+from survey_taxonomy.export import markdown_text
 
-c = ui.corpus()
+c = cache.corpus()
 st.title("Explore papers")
-selection = ui.filter_sidebar(c, "explore")
-result = ui.selected(c, selection)
-ui.search_shortcut()
+selection = widgets.filter_sidebar(c, "explore")
+result = widgets.selected(c, selection)
+layout.search_shortcut()
 open_key = st.query_params.get("key", "")
 with st.container(key="explore_count"):
-    st.caption(ui.markdown_text(selection.describe(len(result), c.taxonomy)))
+    st.caption(markdown_text(selection.describe(len(result), c.taxonomy)))
 
 if result.empty:
     st.info("No paper matches these filters. Remove a filter in the sidebar, or start again:")
-    ui.clear_button("explore", "main")
+    widgets.clear_button("explore", "main")
 else:
-    ui.meaning_note(selection)
-    ui.paper_table(c, result, "explore")
-    ui.downloads(c, result, selection, "explore")
+    widgets.meaning_note(selection)
+    widgets.paper_table(c, result, "explore")
+    widgets.downloads(c, result, selection, "explore")
 
-ui.write_url("explore", selection, {"key": open_key} if open_key else None)
+url.write_url("explore", selection, {"key": open_key} if open_key else None)
 
 st.divider()
 if open_key and open_key in c.by_key:
-    ui.paper_details(c, c.by_key[open_key], here="explore")
+    widgets.paper_details(c, c.by_key[open_key], here="explore")
 elif open_key:
-    st.warning(f"No paper with key {ui.markdown_text(repr(open_key))} in the dataset; pick one in the table.")
+    st.warning(f"No paper with key {markdown_text(repr(open_key))} in the dataset; pick one in the table.")
 elif not result.empty:
     st.caption("Select a row (the box left of a title) to read the paper's details, links and BibTeX here.")

@@ -4,7 +4,8 @@ shown on request, not the hub."""
 
 import streamlit as st
 
-from survey_taxonomy import ui
+from atlas_ui import cache, layout, url, widgets
+from survey_taxonomy.export import markdown_text
 from survey_taxonomy.figures import graph_figure
 from survey_taxonomy.graphs import (
     LINK_KINDS,
@@ -32,7 +33,7 @@ NEIGHBOUR_LABELS = {
 }
 LABELLED = 10  # the most central nodes get their names written on the drawing, where they leave each other room
 
-c = ui.corpus()
+c = cache.corpus()
 st.title("Graph of the papers")
 state = st.session_state
 survey = c.survey.key if c.survey is not None else ""
@@ -40,7 +41,7 @@ if "graph_mode" not in state:
     mode_param = st.query_params.get("mode", "network")
     state["graph_mode"] = mode_param if mode_param in MODES else "network"
     state["graph_survey"] = st.query_params.get("survey") == "1"
-selection = ui.filter_sidebar(c, "graph", fields=("node", "years", "relations"))
+selection = widgets.filter_sidebar(c, "graph", fields=("node", "years", "relations"))
 with st.sidebar:
     st.subheader("Drawing")
     mode = st.radio("Graph", MODES, key="graph_mode", format_func=MODE_LABELS.get)
@@ -53,12 +54,12 @@ with st.sidebar:
     colour_options = ["category", "year"] if mode == "coauthors" else list(COLOUR_LABELS)
     if state.get("graph_colour") not in colour_options:
         state["graph_colour"] = colour_options[0]
-    colour_by = st.selectbox("Colour by", colour_options, key="graph_colour", format_func=COLOUR_LABELS.get)
-    size_by = st.selectbox("Size by", list(SIZE_LABELS), key="graph_size", format_func=SIZE_LABELS.get)
+    colour_by = st.selectbox("Colour by", colour_options, key="graph_colour", format_func=COLOUR_LABELS.__getitem__)
+    size_by = st.selectbox("Size by", list(SIZE_LABELS), key="graph_size", format_func=SIZE_LABELS.__getitem__)
 
 frame = selection.filter(c.frame)
 keys = tuple(sorted(k for k in frame["key"] if k != survey or show_survey))
-graph, metrics, positions = ui.graph_and_layout(mode, keys, c)
+graph, metrics, positions = cache.graph_and_layout(mode, keys, c)
 counts = highest_counts(c)
 if size_by == "citations":
     if counts:
@@ -69,7 +70,7 @@ if size_by == "citations":
 focus = st.query_params.get("focus", "")
 if focus and focus not in graph:
     focus = ""
-ui.write_url("graph", selection, {"mode": mode, **({"survey": "1"} if show_survey else {}), **({"focus": focus} if focus else {})})
+url.write_url("graph", selection, {"mode": mode, **({"survey": "1"} if show_survey else {}), **({"focus": focus} if focus else {})})
 
 descriptions = {
     "network": "Papers joined by the citation links a named page or scholarly index shows (solid) and, for a paper with none, by its "
@@ -84,11 +85,11 @@ descriptions = {
 }
 hidden = "" if show_survey or survey not in set(frame["key"]) else " (the survey hidden)"
 caption = f"{selection.describe(len(keys), c.taxonomy)}{hidden} · {plural(graph.number_of_nodes(), 'node')}, {plural(graph.number_of_edges(), 'link')}."
-st.caption(f"{ui.markdown_text(caption)} {descriptions[mode]}")
+st.caption(f"{markdown_text(caption)} {descriptions[mode]}")
 if mode != "coauthors":
     figures = network_figures(graph, keys, survey)
     with st.container(key="graph_figures"):
-        st.caption(ui.markdown_text(figures.describe(node_name(graph, figures.busiest) if figures.busiest else "")))
+        st.caption(markdown_text(figures.describe(node_name(graph, figures.busiest) if figures.busiest else "")))
 if graph.number_of_nodes() == 0:
     st.info("Nothing to draw for these filters; widen them in the sidebar.")
     st.stop()
@@ -120,7 +121,7 @@ with drawing:
         labels=list(metrics["node"].head(LABELLED)),
         title=f"{MODE_LABELS[mode]} of {plural(len(keys), 'paper')}",
     )
-    event = ui.chart(figure, "graph_chart", ui.GRAPH_TOOLS, selectable=True)
+    event = layout.chart(figure, "graph_chart", layout.GRAPH_TOOLS, selectable=True)
     points = event.selection.points if event is not None and event.selection else []
     clicked = next((p.get("customdata") for p in points if p.get("customdata") in graph), None)
     if clicked and clicked != focus:
@@ -130,46 +131,46 @@ with drawing:
     if mode != "coauthors":
         st.caption("Hover the middle of a link to see what it is: " + "; ".join(label for kind, label in LINK_KINDS.items() if kind in drawn) + ".")
     if mode in ("network", "citations"):
-        st.caption(ui.markdown_text(describe_citation_links(c)))
+        st.caption(markdown_text(describe_citation_links(c)))
     alone = isolated(c, mode, keys, graph)
     if alone:
         with st.expander(f"{plural(len(alone), 'paper')} of this selection with no link here"):
             for key in alone:
-                ui.paper_link(c, key, "graph", slot="alone")
+                widgets.paper_link(c, key, "graph", slot="alone")
 with details, st.container(key="graph_details"):
     st.subheader("Details")
     if not focus:
         st.caption("Click a node, or find it with the box above, to see it here with its neighbours.")
     elif mode == "coauthors":
         data = graph.nodes[focus]
-        st.markdown(f"**{ui.markdown_text(node_name(graph, focus))}** · {plural(data['n_papers'], 'paper')} here · {plural(graph.degree(focus), 'co-author')}")
+        st.markdown(f"**{markdown_text(node_name(graph, focus))}** · {plural(data['n_papers'], 'paper')} here · {plural(graph.degree(focus), 'co-author')}")
         if data.get("namesakes", 1) > 1:
             st.caption(
                 f"This name is drawn as {data['namesakes']} nodes: its papers fall into groups that share no co-author, so the data "
                 "cannot tell whether they are one person or namesakes."
             )
         for key in data["papers"]:
-            ui.paper_link(c, key, "graph", slot="author")
+            widgets.paper_link(c, key, "graph", slot="author")
         names = [node_name(graph, n) for n in neighbours(graph, focus).get("linked", [])]
-        st.markdown("Co-authors: " + (ui.markdown_text(", ".join(names)) or "none"))
+        st.markdown("Co-authors: " + (markdown_text(", ".join(names)) or "none"))
     else:
-        ui.paper_details(c, c.by_key[focus], here="graph")
+        widgets.paper_details(c, c.by_key[focus], here="graph")
         for kind, found in neighbours(graph, focus).items():
             st.markdown(f"**{NEIGHBOUR_LABELS[kind]} in this drawing: {len(found)}**")
             for key in found:
-                ui.paper_link(c, key, "graph", slot=f"near_{kind}")
+                widgets.paper_link(c, key, "graph", slot=f"near_{kind}")
 if mode in ("network", "citations"):
     prior, derivative = st.columns(2)
-    for column, title, help_text, found in (
+    for column, title, help_text, works in (
         (prior, "Prior works", "papers outside this selection that it cites most", prior_works(c, keys, 8)),
         (derivative, "Derivative works", "papers outside this selection that cite most of it", derivative_works(c, keys, 8)),
     ):
         with column:
             st.subheader(title, help=f"As in Connected Papers: {help_text}, by citation links only (the survey's own lists left out).")
-            for key, n in found:
-                ui.paper_link(c, key, "graph", slot=title[:5])
+            for key, n in works:
+                widgets.paper_link(c, key, "graph", slot=title[:5])
                 st.caption(f"{plural(n, 'paper')} of the selection")
-            if not found:
+            if not works:
                 st.caption(f"None: no {help_text} among the known citation links.")
 st.subheader("Most central")
 st.dataframe(central_table(graph, metrics), hide_index=True, key="graph_metrics")

@@ -2,18 +2,18 @@
 
 import streamlit as st
 
-from survey_taxonomy import ui
+from atlas_ui import cache, layout, widgets
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.figures import papers_per_year, taxonomy_sunburst
 from survey_taxonomy.query import facet_counts
 from survey_taxonomy.words import clipped, plural
 
-c = ui.corpus()
+c = cache.corpus()
 survey = c.survey
 st.title("Small Models Atlas")
 if survey is not None:
     st.markdown(
-        f"An explorer for **[{markdown_text(survey.title)}]({ui.safe_url(survey.link)})** by {markdown_text(' and '.join(survey.authors))} "
+        f"An explorer for **[{markdown_text(survey.title)}]({widgets.safe_url(survey.link)})** by {markdown_text(' and '.join(survey.authors))} "
         f"({markdown_text(survey.venue)}). "
         "The survey sorts work on small models (SMs) and large language models (LLMs) into **Collaboration**, where one "
         "helps the other, and **Competition**, where a small model is the better pick."
@@ -31,15 +31,15 @@ left, right = st.columns([3, 2])
 with left:
     # Plotly uses a click on a sector to zoom and Streamlit reports no selection for sunbursts,
     # so the node picker beside the chart is what opens Explore.
-    ui.chart(taxonomy_sunburst(frame, c.taxonomy), "overview_sunburst")
+    layout.chart(taxonomy_sunburst(frame, c.taxonomy), "overview_sunburst")
     st.caption("Click a sector to zoom into it and its centre to zoom out. Open a node's papers with the picker on the right.")
 with right:
     st.markdown("#### Open a part of the taxonomy")
-    node = st.selectbox("Taxonomy node", [n.id for n in c.taxonomy.walk()], key="overview_node", format_func=lambda n: ui.node_label(c, n))
+    node = st.selectbox("Taxonomy node", [n.id for n in c.taxonomy.walk()], key="overview_node", format_func=lambda n: widgets.node_label(c, n))
     st.page_link("pages/explore.py", label=f"Explore the papers of “{markdown_text(c.taxonomy[node].label)}” →", query_params={"node": node})
     st.caption(markdown_text(c.taxonomy[node].description))
     st.markdown("#### Most connected papers")
-    _, metrics = ui.graph_and_metrics("citations", tuple(frame["key"]), c)
+    _, metrics = cache.graph_and_metrics("citations", tuple(frame["key"]), c)
     top = metrics[metrics["node"] != (survey.key if survey is not None else "")].head(8)
     if top.empty or top["degree"].max() == 0:
         st.caption("No citation links recorded yet.")
@@ -47,6 +47,6 @@ with right:
         paper = c.by_key[row.node]
         st.page_link("pages/paper.py", label=f"{plural(row.degree, 'link')} · {markdown_text(clipped(paper.title, 80))}", query_params={"key": paper.key})
     st.caption("Ranked by PageRank over the citation links in this dataset (the survey itself left out).")
-    ui.citation_sources(c)
+    widgets.citation_sources(c)
 
-ui.chart(papers_per_year(frame, "category", "Papers per year, by part of the taxonomy"), "overview_years")
+layout.chart(papers_per_year(frame, "category", "Papers per year, by part of the taxonomy"), "overview_years")

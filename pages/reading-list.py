@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from survey_taxonomy import cards, ui
+from atlas_ui import cache, widgets
+from survey_taxonomy import cards
+from survey_taxonomy.export import markdown_text
 from survey_taxonomy.words import plural
 
-c = ui.corpus()
+c = cache.corpus()
 st.title("Reading list")
-keys = ui.reading_list(c)
+keys = widgets.reading_list(c)
 st.caption(
     "Papers you added from Explore, a paper's page or the citation graph. The list belongs to this browser (a digest of "
     "its Streamlit cookie, no account) and lasts until the browser is closed."
@@ -21,9 +23,9 @@ for key in keys:
     with st.container(border=True):
         text, action = st.columns([5, 1])
         with text:
-            st.page_link("pages/paper.py", label=f"{ui.markdown_text(paper.title)} ({paper.year or 'n.d.'})", query_params={"key": key})
-            st.caption(f"{ui.markdown_text(cards.short_authors(paper))} · {ui.markdown_text(paper.venue) or 'venue unknown'}")
+            st.page_link("pages/paper.py", label=f"{markdown_text(paper.title)} ({paper.year or 'n.d.'})", query_params={"key": key})
+            st.caption(f"{markdown_text(cards.short_authors(paper))} · {markdown_text(paper.venue) or 'venue unknown'}")
         with action:
-            ui.reading_button(c, key, "list", kept=True)
+            widgets.reading_button(c, key, "list", kept=True)
 st.subheader("Export the list")
-ui.download_buttons([c.by_key[k] for k in keys], "reading-list", "list")
+widgets.download_buttons([c.by_key[k] for k in keys], "reading-list", "list")

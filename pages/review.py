@@ -1,6 +1,6 @@
 """Review queue: with the admin token, approve or reject pending submissions (survey_taxonomy.submissions does the work).
 
-Approved papers are in Explore at once: `ui.corpus()` keys its cache on the store's approval version.
+Approved papers are in Explore at once: `cache.corpus()` keys its cache on the store's approval version.
 User text is shown only through `st.text`/`st.code` or escaped with `markdown_text`, never as HTML.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from survey_taxonomy import ui
+from atlas_ui import cache
 from survey_taxonomy.arxiv import verify_arxiv
 from survey_taxonomy.errors import SubmissionError
 from survey_taxonomy.export import markdown_text
@@ -27,7 +27,7 @@ JOB_LABELS = {"refresh": "Refresh citations", "discover": "Discover new papers"}
 PAGE_SIZE = 20  # submissions drawn per run: the page stays fast however long the queue is
 
 state = st.session_state
-settings = ui.settings()
+settings = cache.settings()
 
 st.title("Review queue")
 if not settings.admin_token:
@@ -57,7 +57,7 @@ if "review_token_ok" not in state:
 if st.sidebar.button("Sign out of the review", key="review_sign_out"):
     del state["review_token_ok"]
     st.rerun()
-corpus = ui.corpus()
+corpus = cache.corpus()
 
 
 def _decide(submission_id: int, decision: str) -> None:
@@ -67,7 +67,7 @@ def _decide(submission_id: int, decision: str) -> None:
             decision,
             token=state.get("review_token_ok", ""),
             admin_token=settings.admin_token,
-            corpus=corpus,  # the run's corpus: ui.corpus() may rerun, which a callback must not
+            corpus=corpus,  # the run's corpus: cache.corpus() may rerun, which a callback must not
             reviewer=state.get("review_reviewer", ""),
             note=state.get(f"review_note_{submission_id}", ""),
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from survey_taxonomy import ui
+from atlas_ui import cache, widgets
 from survey_taxonomy.arxiv import fetch_arxiv
 from survey_taxonomy.errors import SubmissionError, SurveyDataError
 from survey_taxonomy.export import markdown_text
@@ -18,8 +18,8 @@ from survey_taxonomy.words import plural
 
 TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
 state = st.session_state
-settings = ui.settings()
-corpus = ui.corpus()
+settings = cache.settings()
+corpus = cache.corpus()
 taxonomy = corpus.taxonomy
 # The rate limit counts by network address: a new cookie or a fresh browser must not reset it.
 client = client_key(st.context.ip_address)
@@ -88,7 +88,7 @@ def _fill_from_arxiv() -> None:
 
 def _suggest_node() -> None:
     try:
-        ranked = [(node, p) for node, p in ui.classifier(corpus).suggest(state.get("submit_title", ""), state.get("submit_summary", "")) if node in taxonomy]
+        ranked = [(node, p) for node, p in cache.classifier(corpus).suggest(state.get("submit_title", ""), state.get("submit_summary", "")) if node in taxonomy]
     except SurveyDataError as exc:
         state["submit_suggest_message"] = f"No suggestion: {exc}"
         return
@@ -165,7 +165,7 @@ with fill_tab:
         "Taxonomy node",
         [n.id for n in taxonomy.walk()],
         index=None,
-        format_func=lambda n: ui.node_label(corpus, n),
+        format_func=lambda n: widgets.node_label(corpus, n),
         key="submit_taxonomy",
         placeholder="Choose a node",
     )
@@ -204,7 +204,7 @@ with bibtex_tab:
         "Taxonomy node for entries without a taxonomy field",
         [n.id for n in taxonomy.walk()],
         index=None,
-        format_func=lambda n: ui.node_label(corpus, n),
+        format_func=lambda n: widgets.node_label(corpus, n),
         key="submit_bibtex_node",
         placeholder="Choose a node",
     )

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from survey_taxonomy import cards, ui
+from atlas_ui import cache, widgets
+from survey_taxonomy import cards
 from survey_taxonomy.export import markdown_code, markdown_text, to_markdown
 from survey_taxonomy.query import node_counts, papers_by_node
 from survey_taxonomy.words import plural
 
-c = ui.corpus()
+c = cache.corpus()
 st.title("The survey's taxonomy")
 st.markdown("Each node with its section in the survey, a short description, the method families the survey names under it, and its papers.")
 st.download_button(
@@ -20,7 +21,7 @@ st.download_button(
 counts = node_counts(c.frame["taxonomy"], c.taxonomy)
 roots = list(c.taxonomy.roots)
 focus = st.selectbox(
-    "Show", ["", *[n.id for n in c.taxonomy.walk()]], key="taxonomy_focus", format_func=lambda n: ui.node_label(c, n) if n else "The whole tree"
+    "Show", ["", *[n.id for n in c.taxonomy.walk()]], key="taxonomy_focus", format_func=lambda n: widgets.node_label(c, n) if n else "The whole tree"
 )
 start = [focus] if focus else roots
 by_node = papers_by_node(c.papers)
@@ -37,9 +38,9 @@ for root in start:
         if papers:
             with st.expander(f"{plural(len(papers), 'paper')} placed directly here", expanded=bool(focus)):
                 for p in papers:
-                    tag = "" if p.relation == "cited-by-survey" else f" · *{ui.relation_label(p.relation)}*"
-                    code = f" · [code]({ui.safe_url(p.code)})" if ui.safe_url(p.code) else ""
-                    link = ui.safe_url(p.link)
+                    tag = "" if p.relation == "cited-by-survey" else f" · *{widgets.relation_label(p.relation)}*"
+                    code = f" · [code]({widgets.safe_url(p.code)})" if widgets.safe_url(p.code) else ""
+                    link = widgets.safe_url(p.link)
                     read = f" · [read ↗]({link})" if link else ""
                     st.markdown(f"- [{markdown_text(p.title)}]({cards.paper_url(p.key)}) — {markdown_text(p.venue) or 'venue unknown'}{read}{code}{tag}")
         st.page_link("pages/explore.py", label="Open in Explore →", query_params={"node": node.id})

@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from survey_taxonomy import ui
+from atlas_ui import cache, layout, url, widgets
+from survey_taxonomy.export import markdown_text
 from survey_taxonomy.figures import code_share, node_trends, top_venues
 
-c = ui.corpus()
+c = cache.corpus()
 st.title("Trends")
-selection = ui.filter_sidebar(c, "trends", fields=("node", "years", "relations"))
+selection = widgets.filter_sidebar(c, "trends", fields=("node", "years", "relations"))
 frame = selection.filter(c.frame)
-ui.write_url("trends", selection)
-st.caption(ui.markdown_text(selection.describe(len(frame), c.taxonomy)))
+url.write_url("trends", selection)
+st.caption(markdown_text(selection.describe(len(frame), c.taxonomy)))
 if frame.empty:
     st.info("No paper matches these filters; widen them in the sidebar.")
     st.stop()
@@ -25,14 +26,14 @@ nodes = st.multiselect(
     [n.id for n in c.taxonomy.walk()],
     default=default,
     key=f"trends_nodes_{parent}",
-    format_func=lambda n: ui.node_label(c, n).strip(),
+    format_func=lambda n: widgets.node_label(c, n).strip(),
 )
 if nodes:
-    ui.chart(node_trends(frame, c.taxonomy, nodes), "trends_nodes_chart")
+    layout.chart(node_trends(frame, c.taxonomy, nodes), "trends_nodes_chart")
 else:
     st.caption("Pick at least one node to draw its papers per year.")
 left, right = st.columns(2)
 with left:
-    ui.chart(top_venues(frame), "trends_venues")
+    layout.chart(top_venues(frame), "trends_venues")
 with right:
-    ui.chart(code_share(frame), "trends_code")
+    layout.chart(code_share(frame), "trends_code")

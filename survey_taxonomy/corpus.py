@@ -292,7 +292,7 @@ def build_corpus(
 
 
 def files_signature(data_dir: str | Path) -> tuple[tuple[str, int | None, int | None], ...]:
-    """(path, size, mtime) of every file `load_corpus` reads: what a cache of loaded corpora is keyed on (ui.py)."""
+    """(path, size, mtime) of every file `load_corpus` reads: what a cache of loaded corpora is keyed on (atlas_ui.cache)."""
     out: list[tuple[str, int | None, int | None]] = []
     for path in (Path(data_dir) / name for name in DATA_FILES):
         try:
@@ -305,7 +305,7 @@ def files_signature(data_dir: str | Path) -> tuple[tuple[str, int | None, int | 
 
 def load_corpus(data_dir: str | Path, extra_papers: Sequence[Paper] = ()) -> Corpus:
     """Load taxonomy, papers and citations from `data_dir` (`Settings.data_dir`), plus `extra_papers` (approved
-    submissions). Every call parses the files: the caller caches (the app in ui.py, keyed on `files_signature`);
+    submissions). Every call parses the files: the caller caches (the app in atlas_ui.cache, keyed on `files_signature`);
     the CLI loads once per command.
     """
     data = Path(data_dir)

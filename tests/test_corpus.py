@@ -7,18 +7,18 @@ from survey_taxonomy.query import Selection
 from survey_taxonomy.records import Paper
 
 
-def test_tiny_corpus_loads_with_edges(tiny_dir):
+def test_tiny_corpus_loads_with_edges(tiny_dir: Path) -> None:
     corpus = load_corpus(tiny_dir)
     assert len(corpus) == 8 and corpus.errors == []
-    assert corpus.survey.key == "chen2024what"
+    assert corpus.survey is not None and corpus.survey.key == "chen2024what"
     edges = set(corpus.edges())
     assert ("chen2024what", "leviathan2023fast") in edges  # the survey cites its references
     assert ("zhang2025lightrouter", "chen2024what") in edges  # citing papers cite the survey
     assert ("xia2024unlocking", "leviathan2023fast") in edges  # from citations.csv
-    assert corpus.get("xia2024unlocking").cites == ("leviathan2023fast", "chen2023accelerating")
+    assert corpus.by_key["xia2024unlocking"].cites == ("leviathan2023fast", "chen2023accelerating")
 
 
-def test_frame_columns(tiny_dir):
+def test_frame_columns(tiny_dir: Path) -> None:
     frame = load_corpus(tiny_dir).frame
     row = frame.loc["leviathan2023fast"]
     assert row["venue_name"] == "ICML" and row["year"] == 2023 and row["has_code"]
@@ -26,27 +26,27 @@ def test_frame_columns(tiny_dir):
     assert "speculative" in row["search_text"]
 
 
-def test_file_signature_changes_with_any_data_file_and_a_reload_sees_the_change(tiny_copy):
+def test_file_signature_changes_with_any_data_file_and_a_reload_sees_the_change(tiny_copy: Path) -> None:
     before = files_signature(tiny_copy)
     assert [Path(path).name for path, _, _ in before] == list(DATA_FILES) and files_signature(tiny_copy) == before
     bib = tiny_copy / "papers.bib"
     bib.write_text(bib.read_text(encoding="utf-8") + "\n@misc{new2024x, title={New}, year={2024}, url={https://example.org}}\n", encoding="utf-8")
-    assert files_signature(tiny_copy) != before  # what ui.corpus() keys its cache on
+    assert files_signature(tiny_copy) != before  # what atlas_ui.cache.corpus() keys its cache on
     assert load_corpus(tiny_copy).get("new2024x") is not None
 
 
-def test_extra_papers_join_without_replacing_dataset_keys(tiny_dir):
+def test_extra_papers_join_without_replacing_dataset_keys(tiny_dir: Path) -> None:
     extra = [
         Paper(key="community2025x", title="Community paper", year=2025, relation="community"),
         Paper(key="leviathan2023fast", title="Impostor", relation="community"),
     ]
     corpus = load_corpus(tiny_dir, extra_papers=extra)
     assert len(corpus) == 9
-    assert corpus.get("leviathan2023fast").title.startswith("Fast Inference")
+    assert corpus.by_key["leviathan2023fast"].title.startswith("Fast Inference")
     assert "community2025x" in corpus.frame.index
 
 
-def test_citation_rows_must_name_known_keys_and_a_source(tiny_copy):
+def test_citation_rows_must_name_known_keys_and_a_source(tiny_copy: Path) -> None:
     (tiny_copy / "citations.csv").write_text(
         "citing,cited,source,evidence\nnobody2020x,leviathan2023fast,https://x.org,e\nxia2024unlocking,leviathan2023fast,,\n"
     )
@@ -56,7 +56,7 @@ def test_citation_rows_must_name_known_keys_and_a_source(tiny_copy):
     assert any("citations.csv:3" in m and "needs citing, cited and source" in m for m in messages)
 
 
-def test_venue_name():
+def test_venue_name() -> None:
     assert venue_name("NeurIPS 2022 Datasets and Benchmarks") == "NeurIPS 2022 Datasets and Benchmarks"
     assert venue_name("ICML 2023") == "ICML"
     assert venue_name("EuroMLSys 2025 (5th Workshop on Machine Learning and Systems)") == "EuroMLSys"
@@ -93,8 +93,8 @@ EDITS |= {"citation_counts.csv": _edit_counts, "abstracts.csv": _edit_abstracts}
 
 
 @pytest.mark.parametrize("name", DATA_FILES)
-def test_an_edit_of_any_input_file_changes_both_signatures(tiny_copy, name):
-    """The files' signature keys the loaded corpus (ui.corpus), the corpus's signature keys every view derived from
+def test_an_edit_of_any_input_file_changes_both_signatures(tiny_copy: Path, name: str) -> None:
+    """The files' signature keys the loaded corpus (atlas_ui.cache.corpus), the corpus's signature keys every view derived from
     it (graph, retriever, classifier): an edit of any input file must change both, or a page serves an old view.
     The corpus signature once left out the taxonomy, counts and abstracts."""
     assert set(EDITS) == set(DATA_FILES)  # a new input file needs its edit here
@@ -107,7 +107,7 @@ def test_an_edit_of_any_input_file_changes_both_signatures(tiny_copy, name):
     assert edited.signature != corpus.signature
 
 
-def test_topics_are_one_per_case_folded_name_in_one_display_form(tiny_copy):
+def test_topics_are_one_per_case_folded_name_in_one_display_form(tiny_copy: Path) -> None:
     path = tiny_copy / "papers.bib"
     text = path.read_text(encoding="utf-8")
     assert "topic = {Model Routing}" in text and "topic = {LLM routing; ensemble" in text
@@ -121,12 +121,13 @@ def test_topics_are_one_per_case_folded_name_in_one_display_form(tiny_copy):
     assert {t for topics in corpus.frame["topics"] for t in topics} == corpus.topics
 
 
-def test_a_paper_linked_to_the_survey_both_ways_has_both_relations(tiny_copy):
+def test_a_paper_linked_to_the_survey_both_ways_has_both_relations(tiny_copy: Path) -> None:
     """A paper the survey cites that also cites it (ProxyLM, before its edge was dropped) counts as citing the
     survey wherever that is counted: the relation filter, the sidebar and the Overview use one column."""
     with (tiny_copy / "citations.csv").open("a", encoding="utf-8") as out:
         out.write("leviathan2023fast,chen2024what,https://example.org/refs,the paper's reference list\n")
     corpus = load_corpus(tiny_copy)
+    assert corpus.survey is not None
     citing = set(corpus.links_of(corpus.survey.key)[1])
     assert "leviathan2023fast" in citing
     assert corpus.frame.loc["leviathan2023fast", "relations"] == ("cited-by-survey", "cites-survey")

@@ -5,12 +5,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from survey_taxonomy import ui
+from atlas_ui import cache
 from survey_taxonomy.corpus import DATA_FILES, load_corpus
+from survey_taxonomy.export import markdown_text
 from survey_taxonomy.graphs import build_graph
 from survey_taxonomy.models.retrieval import MEANING_FLOOR, MEANING_MARGIN
 from survey_taxonomy.query import Selection
-from survey_taxonomy.ui import markdown_text
 from tests.apptest import APP, open_page
 
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
@@ -291,9 +291,9 @@ def test_editing_the_taxonomy_under_a_running_app_changes_the_graph_and_the_clas
     assert "Small models help LLMs" in spec and "SMs enhance LLMs" not in spec
 
     before = load_corpus(data_copy)
-    trained = ui.classifier(before)
+    trained = cache.classifier(before)
     leaf = trained.model.classes_[0]
-    assert ui.classifier(load_corpus(data_copy)) is trained  # the same inputs: the cached classifier
+    assert cache.classifier(load_corpus(data_copy)) is trained  # the same inputs: the cached classifier
     lines = path.read_text(encoding="utf-8").splitlines()
     at_leaf = next(i for i, line in enumerate(lines) if line.strip() == f"- id: {leaf}")
     indent = len(lines[at_leaf]) - len(lines[at_leaf].lstrip())
@@ -301,7 +301,7 @@ def test_editing_the_taxonomy_under_a_running_app_changes_the_graph_and_the_clas
     path.write_text("\n".join(lines[:at_leaf] + lines[end:]) + "\n", encoding="utf-8")  # the node is gone
     after = load_corpus(data_copy)
     assert leaf not in after.taxonomy
-    assert leaf not in ui.classifier(after).model.classes_  # retrained on the new tree, not the cached one
+    assert leaf not in cache.classifier(after).model.classes_  # retrained on the new tree, not the cached one
 
 
 FAST = "leviathan2023fast"

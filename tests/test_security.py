@@ -16,9 +16,10 @@ import sys
 import textwrap
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit
@@ -26,7 +27,7 @@ from bibtexparser import parse_string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_taxonomy import compat
+from atlas_ui import compat
 from survey_taxonomy.bibliography import append_papers, format_bibtex, load_bibliography, parse_bibtex
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import Corpus, load_corpus, read_citations
@@ -34,8 +35,19 @@ from survey_taxonomy.errors import BibliographyError, DataWriteError, Submission
 from survey_taxonomy.export import export, markdown_text, to_csv, to_markdown
 from survey_taxonomy.latex import decode
 from survey_taxonomy.records import Paper
-from survey_taxonomy.submissions import MAX_INPUT_CHARS, SUBMISSIONS, SubmissionStore, approved_papers, client_key, is_admin, read_payload, read_text
+from survey_taxonomy.submissions import (
+    MAX_INPUT_CHARS,
+    SUBMISSIONS,
+    SubmissionStore,
+    SubmitResult,
+    approved_papers,
+    client_key,
+    is_admin,
+    read_payload,
+    read_text,
+)
 from survey_taxonomy.validation import clean_url, is_arxiv_id, is_doi, validate_paper
+from tests.conftest import CliRun
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = "collaboration/efficient-inference/cascading-and-routing"  # of the tiny taxonomy
@@ -51,7 +63,7 @@ VALID = {
 }
 
 
-def form(**changes) -> dict:
+def form(**changes: object) -> dict[str, object]:
     return {k: v for k, v in {**VALID, **changes}.items() if v is not None}
 
 
@@ -68,14 +80,14 @@ def corpus(tiny_copy: Path) -> Corpus:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
+def store(tmp_path: Path) -> Iterator[SubmissionStore]:
     store = SubmissionStore(f"sqlite:///{tmp_path / 'submissions.db'}")
     yield store
     store.close()
 
 
-def submit(store: SubmissionStore, corpus: Corpus, payload: object, client: str = "test", **limits):
-    drafts, problems = read_payload(payload) if isinstance(payload, dict | list) else read_text(payload)
+def submit(store: SubmissionStore, corpus: Corpus, payload: object, client: str = "test", **limits: int | None) -> SubmitResult:
+    drafts, problems = read_payload(payload) if isinstance(payload, dict | list) else read_text(str(payload))
     return store.submit(
         drafts,
         corpus,
@@ -107,7 +119,7 @@ def approve(store: SubmissionStore, corpus: Corpus, payload: object) -> int:
         pytest.param(form(arxiv="2401.00001\n, url = {javascript:alert(1)}"), id="form-arxiv-newline"),
     ],
 )
-def test_smuggled_fields_are_refused_with_a_message(store: SubmissionStore, corpus: Corpus, payload: object):
+def test_smuggled_fields_are_refused_with_a_message(store: SubmissionStore, corpus: Corpus, payload: object) -> None:
     result = submit(store, corpus, payload)
     assert not result.ok and store.find() == []
     assert any(p.field in ("doi", "url", "code", "arxiv", "eprint") and p.hint for p in result.errors), [str(p) for p in result.problems]
@@ -127,7 +139,7 @@ def test_smuggled_fields_are_refused_with_a_message(store: SubmissionStore, corp
         ("10.12/x", False),
     ],
 )
-def test_doi_grammar(value: str, ok: bool):
+def test_doi_grammar(value: str, ok: bool) -> None:
     assert is_doi(value) is ok
 
 
@@ -138,7 +150,7 @@ def test_doi_grammar(value: str, ok: bool):
         *[("2401.01234\n", False), ("2401.123", False), ("cs.CL/010100", False), ("CS/0101001", False), ("2401.01234}", False)],
     ],
 )
-def test_arxiv_grammar(value: str, ok: bool):
+def test_arxiv_grammar(value: str, ok: bool) -> None:
     assert is_arxiv_id(value) is ok
 
 
@@ -159,29 +171,31 @@ def test_arxiv_grammar(value: str, ok: bool):
         ("https://example.org/\u202egnp.exe", None),
     ],
 )
-def test_urls_are_parsed_and_rebuilt(value: str, rebuilt: str | None):
+def test_urls_are_parsed_and_rebuilt(value: str, rebuilt: str | None) -> None:
     assert clean_url(value) == rebuilt
     if rebuilt is not None:
         assert clean_url(rebuilt) == rebuilt  # rebuilding is stable, so written data reads back the same
 
 
-def test_submitted_links_are_stored_rebuilt(store: SubmissionStore, corpus: Corpus):
+def test_submitted_links_are_stored_rebuilt(store: SubmissionStore, corpus: Corpus) -> None:
     (submission,) = submit(store, corpus, form(url="https://Example.org/p1)![px](https://evil.example/x.png)")).submissions
     assert submission.paper.url == "https://example.org/p1%29!%5Bpx%5D%28https://evil.example/x.png%29"
 
 
 @pytest.mark.parametrize("field", ["doi", "arxiv", "taxonomy", "relation", "cites"])
-def test_the_bibtex_writer_refuses_a_value_that_would_change_the_entry(field: str):
+def test_the_bibtex_writer_refuses_a_value_that_would_change_the_entry(field: str) -> None:
     value = (SMUGGLED,) if field in ("taxonomy", "cites") else SMUGGLED
-    paper = Paper(key="evil2024x", title="T", **{field: value})
+    smuggled: dict[str, Any] = {field: value}
+    paper = Paper(key="evil2024x", title="T", **smuggled)
     with pytest.raises(BibliographyError, match=r"\[evil2024x\] .*refusing to write"):
         format_bibtex([paper])
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.sampled_from('{}\\"=,@%#x \n'), max_size=40), st.sampled_from(["title", "venue", "url", "code", "doi", "arxiv"]))
-def test_no_value_can_add_fields_or_entries(value: str, field: str):
-    paper = Paper(**({"key": "probe2024x", "title": "T"} | {field: value}))
+def test_no_value_can_add_fields_or_entries(value: str, field: str) -> None:
+    fields: dict[str, Any] = {"key": "probe2024x", "title": "T"} | {field: value}
+    paper = Paper(**fields)
     try:
         text = format_bibtex([paper])
     except BibliographyError:
@@ -192,13 +206,13 @@ def test_no_value_can_add_fields_or_entries(value: str, field: str):
     assert {f.key for f in library.entries[0].fields} <= written
 
 
-def test_latex_link_in_a_venue_decodes_to_text_not_html():
+def test_latex_link_in_a_venue_decodes_to_text_not_html() -> None:
     (paper,) = parse_bibtex(bib(venue=r"\url{a~href=https://evil.example}", title=r"See \href{https://evil.example}{here}")).papers
     assert "<" not in paper.venue and "href=https://evil.example" in paper.venue
     assert paper.title == "See here"
 
 
-def test_bibtex_export_escapes_for_latex_not_html():
+def test_bibtex_export_escapes_for_latex_not_html() -> None:
     text = format_bibtex([Paper(key="b2024x", title="Why <b> & </b> are tags")])
     assert "<b> \\& </b>" in text and "&lt;" not in text
     assert parse_bibtex(text).papers[0].title == "Why <b> & </b> are tags"
@@ -207,7 +221,7 @@ def test_bibtex_export_escapes_for_latex_not_html():
 # --- 2. a stuck merge ---------------------------------------------------------------------------------
 
 
-def test_a_paper_that_cannot_be_written_is_sent_back_and_the_others_merge(store: SubmissionStore, corpus: Corpus, tiny_copy: Path):
+def test_a_paper_that_cannot_be_written_is_sent_back_and_the_others_merge(store: SubmissionStore, corpus: Corpus, tiny_copy: Path) -> None:
     innocent = approve(store, corpus, form(title="Innocent router", url="https://example.org/innocent"))
     hostile = approve(store, corpus, form(title="Hostile router", url="https://example.org/hostile"))
     payload = dict(store.get(hostile).payload)
@@ -230,7 +244,7 @@ def test_a_paper_that_cannot_be_written_is_sent_back_and_the_others_merge(store:
     assert store.merge(tiny_copy) == ([], [])  # nothing left, nothing blocked
 
 
-def test_merge_command_reports_the_sent_back_paper_and_exits_1(run_cli, tmp_path: Path, tiny_copy: Path):
+def test_merge_command_reports_the_sent_back_paper_and_exits_1(run_cli: Callable[..., CliRun], tmp_path: Path, tiny_copy: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     store = SubmissionStore(db)
     corpus = load_corpus(tiny_copy)
@@ -249,14 +263,14 @@ LATEX = st.lists(st.sampled_from([*"\\{}[]$^_~%#&'\"` aeuhrflnc@=,\n", "\\href",
 
 @settings(max_examples=300, deadline=None)
 @given(LATEX)
-def test_decoding_never_raises_and_makes_no_link(value: str):
+def test_decoding_never_raises_and_makes_no_link(value: str) -> None:
     text = decode(value)
     assert isinstance(text, str) and "<a" not in text.lower()
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80), st.text(max_size=80), LATEX)
-def test_validation_never_raises_on_arbitrary_text(title: str, other: str, latex: str):
+def test_validation_never_raises_on_arbitrary_text(title: str, other: str, latex: str) -> None:
     paper = Paper(key=other or "k", title=title, authors=(other,), venue=latex, url=other, code=title, doi=other, arxiv=latex, summary=title, topics=(other,))
     assert all(p.message for p in validate_paper(paper, {"a"}, strict=True))
     for text in (latex + other, bib("fuzz2024x", title=latex, venue=latex.replace("}", "")), json.dumps({"title": latex, "doi": other})):
@@ -264,12 +278,12 @@ def test_validation_never_raises_on_arbitrary_text(title: str, other: str, latex
         assert all(p.message for p in problems) and all(isinstance(d.paper.title, str) for d in drafts)
 
 
-def test_a_bad_entry_in_papers_bib_is_a_problem_and_the_rest_load(run_cli, tiny_copy: Path):
+def test_a_bad_entry_in_papers_bib_is_a_problem_and_the_rest_load(run_cli: Callable[..., CliRun], tiny_copy: Path) -> None:
     bib_path = tiny_copy / "papers.bib"
     before = len(load_bibliography(bib_path).papers)
     bib_path.write_text(bib_path.read_text(encoding="utf-8") + "\n" + bib("odd2024x", title=r"\href{https://x.example}{text} \href"), encoding="utf-8")
     corpus = load_corpus(tiny_copy)
-    assert len(corpus) == before + 1 and corpus.get("odd2024x").title == "text"
+    assert len(corpus) == before + 1 and corpus.by_key["odd2024x"].title == "text"
     validated = run_cli("validate", SURVEY_DATA_DIR=str(tiny_copy))
     assert "Traceback" not in validated.stderr and "papers" in validated.stdout
 
@@ -292,7 +306,7 @@ HOSTILE = Paper(
 )
 
 
-def test_csv_neutralises_formulas():
+def test_csv_neutralises_formulas() -> None:
     text = to_csv([HOSTILE])
     assert text.count("\r\n") == 2  # the header and one row: the CR inside a cell is quoted, not a row break
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -301,7 +315,7 @@ def test_csv_neutralises_formulas():
     assert rows[0]["title"].startswith("'=HYPERLINK(") and rows[0]["authors"] == "'+SUM(A1:A9); @cmd" and rows[0]["venue"].startswith("'-2+3")
 
 
-def test_markdown_export_makes_no_link_or_image_from_untrusted_text(tiny_copy: Path):
+def test_markdown_export_makes_no_link_or_image_from_untrusted_text(tiny_copy: Path) -> None:
     taxonomy = load_corpus(tiny_copy).taxonomy
     text = to_markdown([HOSTILE], taxonomy)
     row = next(line for line in text.splitlines() if "HYPERLINK" in line)
@@ -318,7 +332,7 @@ def test_markdown_export_makes_no_link_or_image_from_untrusted_text(tiny_copy: P
 # --- 5. cites is a claim ------------------------------------------------------------------------------------
 
 
-def test_cites_from_a_submission_is_held_for_the_reviewer(store: SubmissionStore, corpus: Corpus, tiny_copy: Path):
+def test_cites_from_a_submission_is_held_for_the_reviewer(store: SubmissionStore, corpus: Corpus, tiny_copy: Path) -> None:
     submission_id = approve(store, corpus, form(cites=["leviathan2023fast"]))
     submission = store.get(submission_id)
     assert submission.claimed_cites == ("leviathan2023fast",) and submission.payload["cites"] == ["leviathan2023fast"]
@@ -330,7 +344,7 @@ def test_cites_from_a_submission_is_held_for_the_reviewer(store: SubmissionStore
     assert merged.cites == () and load_bibliography(tiny_copy / "papers.bib").papers[-1].cites == ()
 
 
-def test_cites_from_pasted_bibtex_is_a_claim_too(store: SubmissionStore, corpus: Corpus):
+def test_cites_from_pasted_bibtex_is_a_claim_too(store: SubmissionStore, corpus: Corpus) -> None:
     (submission,) = submit(store, corpus, bib(cites="leviathan2023fast", url="https://example.org/c")).submissions
     assert submission.claimed_cites == ("leviathan2023fast",) and submission.paper.cites == ()
 
@@ -342,7 +356,7 @@ INVISIBLE = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067
 
 @pytest.mark.parametrize("char", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
 @pytest.mark.parametrize("field", ["title", "summary", "authors", "venue"])
-def test_bidi_and_zero_width_characters_are_refused_naming_the_field(store: SubmissionStore, corpus: Corpus, char: str, field: str):
+def test_bidi_and_zero_width_characters_are_refused_naming_the_field(store: SubmissionStore, corpus: Corpus, char: str, field: str) -> None:
     value = f"Tiny{char}routers"
     result = submit(store, corpus, form(**{field: [value] if field == "authors" else value}))
     assert not result.ok
@@ -368,7 +382,7 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_two_processes_appending_at_once_lose_nothing(tiny_copy: Path):
+def test_two_processes_appending_at_once_lose_nothing(tiny_copy: Path) -> None:
     path = tiny_copy / "papers.bib"
     before = len(load_bibliography(path).papers)
     procs = [
@@ -381,7 +395,7 @@ def test_two_processes_appending_at_once_lose_nothing(tiny_copy: Path):
     assert list(tiny_copy.glob("*.tmp")) == [] and list(tiny_copy.glob(".*.tmp")) == []
 
 
-def test_import_and_merge_at_once_lose_no_merged_paper(store: SubmissionStore, corpus: Corpus, tiny_copy: Path, tmp_path: Path):
+def test_import_and_merge_at_once_lose_no_merged_paper(store: SubmissionStore, corpus: Corpus, tiny_copy: Path, tmp_path: Path) -> None:
     for i in range(8):
         approve(store, corpus, form(title=f"Merged router number {i}", url=f"https://example.org/m{i}", authors=[f"Ada Lovelace{chr(97 + i)}"]))
     imports = tmp_path / "import.bib"
@@ -398,7 +412,7 @@ def test_import_and_merge_at_once_lose_no_merged_paper(store: SubmissionStore, c
     assert all(s.merged_at for s in store.find("approved"))
 
 
-def test_a_symlinked_papers_bib_is_written_through(tmp_path: Path, tiny_copy: Path):
+def test_a_symlinked_papers_bib_is_written_through(tmp_path: Path, tiny_copy: Path) -> None:
     real = tmp_path / "elsewhere" / "papers.bib"
     real.parent.mkdir()
     (tiny_copy / "papers.bib").rename(real)
@@ -408,7 +422,7 @@ def test_a_symlinked_papers_bib_is_written_through(tmp_path: Path, tiny_copy: Pa
     assert list(real.parent.glob(".*.tmp")) == []
 
 
-def test_stale_temporary_files_are_cleaned(tiny_copy: Path):
+def test_stale_temporary_files_are_cleaned(tiny_copy: Path) -> None:
     stale = [tiny_copy / "papers.bib.tmp", tiny_copy / ".papers.bib.k1ll3d.tmp"]
     for path in stale:
         path.write_text("half a file", encoding="utf-8")
@@ -432,7 +446,7 @@ def immutable(folder: Path) -> Iterator[None]:
             folder.chmod(0o755)
 
 
-def test_an_immutable_data_folder_is_a_message(run_cli, tiny_copy: Path, tmp_path: Path):
+def test_an_immutable_data_folder_is_a_message(run_cli: Callable[..., CliRun], tiny_copy: Path, tmp_path: Path) -> None:
     entry = tmp_path / "new.bib"
     entry.write_text(bib("readonly2024x", url="https://example.org/ro"), encoding="utf-8")
     before = (tiny_copy / "papers.bib").read_bytes()
@@ -447,7 +461,7 @@ def test_an_immutable_data_folder_is_a_message(run_cli, tiny_copy: Path, tmp_pat
 # --- 8. rate limit and review throttle in the store ----------------------------------------------------------
 
 
-def test_the_rate_limit_holds_across_reloads_and_restarts(tmp_path: Path, corpus: Corpus):
+def test_the_rate_limit_holds_across_reloads_and_restarts(tmp_path: Path, corpus: Corpus) -> None:
     url = f"sqlite:///{tmp_path / 'rate.db'}"
     for i in range(2):
         page = SubmissionStore(url)  # a reload is a new session; a restart a new store: the count is in the database
@@ -467,7 +481,7 @@ def test_the_rate_limit_holds_across_reloads_and_restarts(tmp_path: Path, corpus
     other.close()
 
 
-def test_a_global_cap_on_pending_submissions_holds_against_new_client_ids(store: SubmissionStore, corpus: Corpus):
+def test_a_global_cap_on_pending_submissions_holds_against_new_client_ids(store: SubmissionStore, corpus: Corpus) -> None:
     for i in range(3):
         assert submit(store, corpus, form(title=f"Fresh client router {i}", url=f"https://example.org/f{i}"), client=f"c{i}", per_minute=5, max_pending=3).ok
     with pytest.raises(SubmissionError, match="review queue is full: 3 submissions wait for review and the limit is 3"):
@@ -475,7 +489,7 @@ def test_a_global_cap_on_pending_submissions_holds_against_new_client_ids(store:
     assert len(store.find()) == 3
 
 
-def test_wrong_review_tokens_are_throttled_in_the_store(tmp_path: Path):
+def test_wrong_review_tokens_are_throttled_in_the_store(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'auth.db'}"
     store = SubmissionStore(url)
     t0 = dt.datetime(2030, 1, 1)
@@ -496,7 +510,7 @@ def test_wrong_review_tokens_are_throttled_in_the_store(tmp_path: Path):
     store.close()
 
 
-def test_many_clients_guessing_slow_everyone_down(store: SubmissionStore):
+def test_many_clients_guessing_slow_everyone_down(store: SubmissionStore) -> None:
     t0 = dt.datetime(2030, 1, 1)
     for i in range(10):
         with pytest.raises(SubmissionError, match="wrong admin token"):
@@ -516,30 +530,30 @@ def test_many_clients_guessing_slow_everyone_down(store: SubmissionStore):
         pytest.param(json.dumps(form(**{"ti\udc80tle": "x"})), "unknown field", id="lone-surrogate-in-a-field-name"),
     ],
 )
-def test_add_answers_hostile_input_with_a_message(run_cli, tmp_path: Path, tiny_copy: Path, stdin: str, message: str):
+def test_add_answers_hostile_input_with_a_message(run_cli: Callable[..., CliRun], tmp_path: Path, tiny_copy: Path, stdin: str, message: str) -> None:
     proc = run_cli("submissions", "add", "-", stdin=stdin, SURVEY_DATA_DIR=str(tiny_copy), SURVEY_DB_URL=f"sqlite:///{tmp_path / 'add.db'}")
     assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
-def test_export_into_a_missing_folder_is_a_message(run_cli, tmp_path: Path):
+def test_export_into_a_missing_folder_is_a_message(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
     proc = run_cli("export", "--format", "csv", "--out", str(tmp_path / "missing" / "out.csv"))
     assert proc.returncode == 1 and "cannot write" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("url", ["garbage", "mysql://u@localhost/db", "sqlite://"])
-def test_a_bad_store_url_is_a_message_in_the_library_and_the_cli(run_cli, url: str, tiny_copy: Path):
+def test_a_bad_store_url_is_a_message_in_the_library_and_the_cli(run_cli: Callable[..., CliRun], url: str, tiny_copy: Path) -> None:
     with pytest.raises(SubmissionError, match="check SURVEY_DB_URL"):
         SubmissionStore(url)
     proc = run_cli("submissions", "list", SURVEY_DB_URL=url, SURVEY_DATA_DIR=str(tiny_copy))
     assert proc.returncode == 2 and "SURVEY_DB_URL" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_file_as_data_folder_is_a_message(run_cli):
+def test_a_file_as_data_folder_is_a_message(run_cli: Callable[..., CliRun]) -> None:
     proc = run_cli("--data", "/etc/passwd", "validate")
     assert proc.returncode == 1 and "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_a_two_column_row_in_citations_csv_is_a_problem(run_cli, tiny_copy: Path):
+def test_a_two_column_row_in_citations_csv_is_a_problem(run_cli: Callable[..., CliRun], tiny_copy: Path) -> None:
     path = tiny_copy / "citations.csv"
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + "\nleviathan2023fast,chen2024what\n", encoding="utf-8")
     _, problems = read_citations(path)
@@ -552,7 +566,7 @@ def test_a_two_column_row_in_citations_csv_is_a_problem(run_cli, tiny_copy: Path
 # --- 9. flooding: sizes, addresses, everyone together, the shared caches ---------------------------------
 
 
-def test_a_global_cap_per_minute_holds_against_many_addresses(store: SubmissionStore, corpus: Corpus):
+def test_a_global_cap_per_minute_holds_against_many_addresses(store: SubmissionStore, corpus: Corpus) -> None:
     for i in range(3):
         assert submit(
             store,
@@ -567,7 +581,7 @@ def test_a_global_cap_per_minute_holds_against_many_addresses(store: SubmissionS
     assert len(store.find()) == 3
 
 
-def test_an_ipv6_client_counts_as_its_64(store: SubmissionStore, corpus: Corpus):
+def test_an_ipv6_client_counts_as_its_64(store: SubmissionStore, corpus: Corpus) -> None:
     for i in range(2):
         assert submit(
             store, corpus, form(title=f"Rotating router {i}", url=f"https://example.org/v{i}"), client=client_key(f"2001:db8:0:1::{i + 1}"), per_minute=2
@@ -577,7 +591,7 @@ def test_an_ipv6_client_counts_as_its_64(store: SubmissionStore, corpus: Corpus)
     store.check_rate(client_key("2001:db8:0:2::1"), per_minute=2)  # another /64 is another client
 
 
-def test_a_form_with_150k_topics_is_refused_before_it_is_read(store: SubmissionStore, corpus: Corpus):
+def test_a_form_with_150k_topics_is_refused_before_it_is_read(store: SubmissionStore, corpus: Corpus) -> None:
     started = time.perf_counter()
     result = submit(store, corpus, form(facets="; ".join(f"topic {i}" for i in range(150_000))), per_minute=5)
     assert not result.ok and store.find() == [] and time.perf_counter() - started < 5
@@ -602,12 +616,12 @@ def test_a_form_with_150k_topics_is_refused_before_it_is_read(store: SubmissionS
         pytest.param("cites", [f"k{i}" for i in range(301)], "301 cited keys; at most 300", id="cites"),
     ],
 )
-def test_every_field_has_a_size_limit(store: SubmissionStore, corpus: Corpus, field: str, value: object, words: str):
+def test_every_field_has_a_size_limit(store: SubmissionStore, corpus: Corpus, field: str, value: object, words: str) -> None:
     result = submit(store, corpus, form(**{field: value}))
     assert not result.ok and any(words in p.message for p in result.errors), [str(p) for p in result.errors]
 
 
-def test_every_submission_is_stored_small(store: SubmissionStore, corpus: Corpus):
+def test_every_submission_is_stored_small(store: SubmissionStore, corpus: Corpus) -> None:
     """The most a form can carry within the limits: far from the 22 MB row the unlimited form stored."""
     largest = form(
         title="T" * 300, authors=[f"Author Number{i}" for i in range(200)], venue="V" * 200, summary="S" * 600, why="W" * 1000, contact="C" * 200,
@@ -623,7 +637,7 @@ def test_every_submission_is_stored_small(store: SubmissionStore, corpus: Corpus
     "text",
     [":material/home:", ":material_home:", "Ask :streamlit: now", "see https://evil.example/x", "www.evil.example", "mail@evil.example"],
 )
-def test_markdown_text_leaves_no_icon_or_link_and_inserts_nothing_invisible(text: str):
+def test_markdown_text_leaves_no_icon_or_link_and_inserts_nothing_invisible(text: str) -> None:
     out = markdown_text(text)
     assert "\u2060" not in out and all(c.isprintable() for c in out)
     assert ":material/" not in out  # Streamlit turns it into an icon before escapes are read, even in code
@@ -632,7 +646,7 @@ def test_markdown_text_leaves_no_icon_or_link_and_inserts_nothing_invisible(text
     assert re.sub(r"\\(.)", r"\1", out).replace("`", "") == text  # and it reads as the very text given
 
 
-def test_a_clear_cache_message_from_a_visitor_clears_nothing():
+def test_a_clear_cache_message_from_a_visitor_clears_nothing() -> None:
     from streamlit.runtime.app_session import AppSession
 
     source = inspect.getsource(AppSession.handle_backmsg)
@@ -646,7 +660,7 @@ def test_a_clear_cache_message_from_a_visitor_clears_nothing():
         return x
 
     class Session:  # what the guard reads of an AppSession
-        def __init__(self, state: dict[str, str]):
+        def __init__(self, state: dict[str, str]) -> None:
             self._session_state = types.SimpleNamespace(filtered_state=state, clear=state.clear)
 
     compat.guard_cache_clearing(lambda state: is_admin(state, TOKEN))
@@ -660,4 +674,4 @@ def test_a_clear_cache_message_from_a_visitor_clears_nothing():
         cached(1)
         assert calls == [1, 1]  # a maintainer may clear it
     finally:
-        AppSession._handle_clear_cache_request = AppSession._handle_clear_cache_request.__wrapped__  # type: ignore[attr-defined]
+        AppSession._handle_clear_cache_request = AppSession._handle_clear_cache_request.__wrapped__  # type: ignore[attr-defined,method-assign]

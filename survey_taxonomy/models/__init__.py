@@ -11,5 +11,5 @@ Terms:
 
 Import what you need from its submodule (`models.cascade`, `models.local`, ...): this package imports nothing
 itself, so `python -m survey_taxonomy validate` does not pay for the model stack. Functions that need the
-configuration take `Settings`; only the entry points (ui.py, the CLI) read the environment.
+configuration take `Settings`; only the entry points (atlas_ui.cache, the CLI) read the environment.
 """

@@ -88,7 +88,7 @@ class CategoryClassifier:
 
 
 def classifier_for(corpus: Corpus) -> CategoryClassifier:
-    """The default classifier trained on `corpus` (well under a second); the app keeps one per corpus (ui.py)."""
+    """The default classifier trained on `corpus` (well under a second); the app keeps one per corpus (atlas_ui.cache)."""
     _, texts, labels = training_set(corpus)
     return CategoryClassifier.train(texts, labels)
 

@@ -835,7 +835,7 @@ def store_for(settings: Settings) -> SubmissionStore:
 
 def approved_papers(settings: Settings) -> tuple[int, list[Paper]]:
     """The store's approval version and its approved papers (relation `community`); works on a fresh database
-    (the store creates its tables). Callers that keep the papers key them on the version (ui.py does)."""
+    (the store creates its tables). Callers that keep the papers key them on the version (atlas_ui.cache does)."""
     store = store_for(settings)
     return store.version(), store.approved()
 

@@ -1,251 +1,39 @@
-"""The only module that imports Streamlit: cached loaders, URL-state glue and small shared widgets.
-
-Pages call these helpers and the pure library; nothing here is worth testing without a browser except
-through the pages' AppTests.
+"""The shared widgets of the pages: the filter sidebar, the paper table and cards, downloads, the paper panel,
+reading-list buttons, links and badges. Text from data goes through `markdown_text` or `safe_url`.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
-from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
-from .abstracts import abstract_of
-from .cards import cards_html, paper_url
-from .cite import coins_span
-from .config import Settings
-from .corpus import Corpus, files_signature, load_corpus
-from .errors import SettingsError, SurveyDataError
-from .export import export, markdown_text
-from .provenance import citation_counts, describe_sources
-from .query import Selection, facet_counts, node_counts
-from .reading_list import ReadingLists, browser_secret, owner_id
-from .records import RELATION_LABELS, Paper, code_badge
-from .validation import clean_url
-from .words import clipped, plural
+from atlas_ui.cache import browser_id, reading_lists, retriever
+from atlas_ui.state import FILTERS, reconcile
+from atlas_ui.url import open_paper, url_params
+from survey_taxonomy.abstracts import abstract_of
+from survey_taxonomy.cards import cards_html, paper_url
+from survey_taxonomy.cite import coins_span
+from survey_taxonomy.corpus import Corpus
+from survey_taxonomy.export import export, markdown_text
+from survey_taxonomy.provenance import citation_counts, describe_sources
+from survey_taxonomy.query import Selection, facet_counts, node_counts
+from survey_taxonomy.reading_list import owner_id
+from survey_taxonomy.records import RELATION_LABELS, Paper, code_badge
+from survey_taxonomy.validation import clean_url
+from survey_taxonomy.words import clipped, plural
 
 if TYPE_CHECKING:
-    import networkx as nx
-    import plotly.graph_objects as go
-    from streamlit.elements.plotly_chart import PlotlyState
 
-    from .models.category import CategoryClassifier
-    from .models.retrieval import Retriever
-from .submissions import approved_papers, store_for
-
-
-def settings() -> Settings:
-    """The app's settings from the environment; a bad value stops the page with the message that names it."""
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        st.error(f"The app is not configured correctly: {markdown_text(str(exc))}")
-        st.stop()
-        raise  # unreachable: st.stop() ends the run
-
-
-def browser_id() -> str:
-    """A stable id of this browser: Streamlit's cookie, kept until the browser closes, so a reload is the same
-    browser (for the rate limit, the review throttle and the reading list). The store and the reading list keep
-    only salted digests of it. Without the cookie (AppTest), this session's random id."""
-    cookie = st.context.cookies.get(BROWSER_COOKIE, "")
-    if not isinstance(cookie, str) or not cookie:  # AppTest's context has no real cookies
-        session_id: str = st.session_state.setdefault("_browser_id", secrets.token_hex(16))
-        return session_id
-    return browser_secret(cookie)
-
-
-@st.cache_resource(show_spinner="Loading the papers…", max_entries=4)
-def _corpus(data_dir: str, signature: tuple[tuple[str, int | None, int | None], ...], approvals: int) -> Corpus:
-    """`approvals` is the store's approval version, or -1 when the store is unreachable (dataset only)."""
-    extra = approved_papers(settings())[1] if approvals >= 0 else []
-    return load_corpus(data_dir, extra_papers=extra)
-
-
-def _hand_over_to_app() -> None:
-    """Run app.py's navigation even when a fresh server is first opened on a page URL.
-
-    Until app.py has called `st.navigation` once, Streamlit treats a `pages/` folder the legacy way and runs
-    the page file alone (no shared sidebar, no page list). Clearing that flag and rerunning sends the same
-    URL through app.py, which then picks this page by its url_path.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    # Once per session: AppTest recomputes the flag before every run, and a rerun there would drop a click.
-    if PagesManager.uses_pages_directory and "_app_handed_over" not in st.session_state:
-        st.session_state["_app_handed_over"] = True
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def corpus() -> Corpus:
-    """The corpus (dataset + approved submissions), rebuilt only when a file or an approval changes.
-
-    Every page calls this first, so it is also where a page run outside app.py is handed over to it.
-    """
-    _hand_over_to_app()
-    cfg = settings()
-    data = Path(cfg.data_dir)
-    try:
-        version = store_for(cfg).version()
-    except SurveyDataError as exc:
-        st.warning(f"Community submissions are not shown: the submission store cannot be reached ({exc}).")
-        version = -1
-    try:
-        return _corpus(str(data), files_signature(data), version)
-    except SurveyDataError as exc:
-        st.error(f"The dataset cannot be loaded: {exc}")
-        st.stop()
-        raise  # unreachable: st.stop() ends the run
-
-
-@st.cache_resource(show_spinner="Indexing the papers…", max_entries=2)
-def _retriever(signature: tuple[int, ...], _c: Corpus) -> Retriever:
-    from .models.retrieval import build_retriever  # scikit-learn and WordLlama: ~1 s, paid only by pages that retrieve
-
-    return build_retriever(_c)
-
-
-def retriever(c: Corpus) -> Retriever:
-    """The demo's retriever over the corpus (TF-IDF and WordLlama, fused), built once per corpus."""
-    return _retriever(c.signature, c)
-
-
-@st.cache_resource(show_spinner="Training the category classifier…", max_entries=2)
-def _classifier(signature: tuple[int, ...], _c: Corpus) -> CategoryClassifier:
-    from .models.category import classifier_for  # scikit-learn and WordLlama, paid only by pages that suggest nodes
-
-    return classifier_for(_c)
-
-
-def classifier(c: Corpus) -> CategoryClassifier:
-    """The category classifier trained on the corpus (dataset + approved submissions), once per corpus."""
-    return _classifier(c.signature, c)
-
-
-@st.cache_resource(show_spinner="Measuring the graph…", max_entries=16)
-def _graph_and_metrics(mode: str, keys: tuple[str, ...], signature: tuple[int, ...], _corpus: Corpus) -> tuple[nx.Graph, pd.DataFrame]:
-    from .graphs import build_graph, graph_metrics  # networkx: ~0.5 s that Explore's first render need not pay
-
-    graph = build_graph(_corpus, mode, keys)
-    return graph, graph_metrics(graph)
-
-
-def graph_and_metrics(mode: str, keys: tuple[str, ...], c: Corpus) -> tuple[nx.Graph, pd.DataFrame]:
-    """Graph and its metrics for a mode and a set of papers (no layout: the Overview needs only the ranking)."""
-    return _graph_and_metrics(mode, keys, c.signature, c)
-
-
-@st.cache_resource(show_spinner="Laying out the graph…", max_entries=16)
-def _graph_and_layout(
-    mode: str, keys: tuple[str, ...], signature: tuple[int, ...], _corpus: Corpus
-) -> tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]:
-    graph, metrics = _graph_and_metrics(mode, keys, signature, _corpus)
-    center = _corpus.survey.key if mode == "citations" and _corpus.survey is not None else None
-    from .graphs import layout
-
-    return graph, metrics, layout(graph, center=center)
-
-
-def graph_and_layout(mode: str, keys: tuple[str, ...], c: Corpus) -> tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]:
-    """Graph, metrics and positions for a mode and a set of papers; computed once per combination and corpus content."""
-    return _graph_and_layout(mode, keys, c.signature, c)
+    pass
 
 
 def citation_sources(c: Corpus) -> None:
     """The caption every page with citations carries: where the links come from and when they were refreshed."""
     st.caption(markdown_text(describe_sources(c)))
-
-
-def url_params() -> dict[str, list[str]]:
-    """The page's query parameters as lists (the form `write_url` compares and records)."""
-    return {k: st.query_params.get_all(k) for k in st.query_params}
-
-
-def selection_from_url(c: Corpus) -> Selection:
-    """The selection in the URL; bad values are dropped with a short notice, never an error."""
-    selection, notices = Selection.from_params(url_params(), c.taxonomy)
-    for notice in notices:
-        st.toast(f"Link: {markdown_text(notice)}", icon=":material/warning:")
-    return selection
-
-
-def write_url(prefix: str, selection: Selection, extra: dict[str, str] | None = None) -> None:
-    """Make the URL say what the page shows: `selection` plus `extra` (e.g. the open paper).
-
-    A change pushes a browser history entry (Streamlit does that for query changes), so Back steps through
-    filter changes and opened papers. What was written is remembered, so that the next run can tell a URL
-    the page wrote from one that changed under it (Back, Forward, a link, a reload).
-    """
-    params = selection.to_params() | (extra or {})
-    wanted = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
-    # Also when the query this run started with already says it: a rerun that a quick second click started may
-    # carry a query older than the one the last run wrote, and the browser must get this run's.
-    if url_params() != wanted or st.session_state.get(f"{prefix}__url") != wanted:
-        st.query_params.from_dict(params)
-    st.session_state[f"{prefix}__url"] = wanted
-
-
-def open_paper(key: str) -> None:
-    """The one way to open a paper: the URL's `key` names the open paper, so reload, Back and a shared link show it.
-
-    Safe to call from a widget callback; the page reads the open paper from the URL and nowhere else.
-    """
-    if key:
-        st.query_params["key"] = key
-    elif "key" in st.query_params:
-        del st.query_params["key"]
-
-
-PAGE_STYLE = """
-<style>
-/* Phone (narrow screens): cards instead of wide tables, a labelled control that opens the filters. */
-@media (max-width: 640px) {
-  .st-key-explore_wide { display: none; }
-  [data-testid="stExpandSidebarButton"]::after { content: "Filters and pages"; margin-left: .35rem; font-size: .9rem; }
-}
-@media (min-width: 641px) {
-  .st-key-explore_cards { display: none; }
-}
-/* The sidebar's "about" block (`sidebar_header`, drawn first so that a page that stops early still has it) shows under
-   the page's own controls: Explore's filters come first. */
-[data-testid="stSidebarUserContent"] [data-testid="stLayoutWrapper"]:has(> .st-key-atlas_about) { order: 1; }
-/* Page links in the main area (a paper's title in the reading list) wrap: Streamlit cuts them at one line. */
-[data-testid="stMain"] [data-testid="stPageLink-NavLink"] * { white-space: normal; overflow: visible; }
-/* The cards (`cards.cards_html`): one link per paper, title above authors and venue, whole titles wrapped. */
-.atlas-cards { display: flex; flex-direction: column; gap: .5rem; }
-.atlas-card { padding: .6rem .8rem; border: 1px solid rgba(128, 128, 128, .35); border-radius: .5rem; }
-.atlas-card-title { display: block; font-weight: 600; overflow-wrap: anywhere; text-decoration: none; }
-.atlas-card-meta { display: block; font-size: .85rem; opacity: .7; }
-.atlas-cards-more { font-size: .85rem; opacity: .7; }
-</style>
-"""
-
-
-def page_style() -> None:
-    """The few style rules Streamlit has no option for (the phone layout); no script, nothing from data."""
-    st.html(PAGE_STYLE)
-
-
-def sidebar_header(c: Corpus) -> None:
-    """The shared sidebar block: what this is and how much data it holds; shown under the page's own sidebar."""
-    survey = c.survey
-    with st.sidebar, st.container(key="atlas_about"):
-        st.markdown("**Small Models Atlas**")
-        if survey is not None:
-            st.caption(
-                f"Explorer for *{markdown_text(survey.title)}* ({markdown_text(', '.join(survey.authors))}, {markdown_text(survey.venue)})"
-                f" · [arXiv]({safe_url(survey.link)})"
-            )
-        st.caption(f"{plural(len(c), 'paper')} · {plural(len(c.edges()), 'citation link')} · {plural(len(c.taxonomy.nodes), 'taxonomy node')}")
-        st.page_link("pages/reading-list.py", label=f"Reading list ({len(reading_list(c))})", icon=":material/bookmarks:")
 
 
 def relation_label(relation: str) -> str:
@@ -262,62 +50,6 @@ def node_label(c: Corpus, node_id: str) -> str:
         return "All of the taxonomy"
     node = c.taxonomy[node_id]
     return f"{'  ' * node.depth}{'└ ' if node.depth else ''}{node.heading}"
-
-
-FILTERS = ("node", "facets", "years", "venues", "relations", "has_code", "query", "meaning")
-
-
-def _seed_filters(prefix: str, c: Corpus, selection: Selection, year_span: tuple[int, int]) -> None:
-    """Set the widgets to `selection` (from the URL), keeping only values that name something in the corpus."""
-    state = st.session_state
-    state[f"{prefix}_node"] = selection.node or ""
-    state[f"{prefix}_facets"] = [t for t in dict.fromkeys(c.topic(f) for f in selection.facets) if t]  # any case or spacing
-    state[f"{prefix}_venues"] = [v for v in selection.venues if v in c.venue_names]
-    state[f"{prefix}_relations"] = list(selection.relations)
-    state[f"{prefix}_has_code"] = selection.has_code
-    state[f"{prefix}_query"] = selection.query
-    state[f"{prefix}_meaning"] = selection.by_meaning
-    lo = max(selection.year_min or year_span[0], year_span[0])
-    hi = min(selection.year_max or year_span[1], year_span[1])
-    state[f"{prefix}_years"] = (lo, hi) if lo <= hi else year_span
-    dropped = {f for f in selection.facets if c.topic(f) is None} | (set(selection.venues) - c.venue_names)
-    if dropped:
-        st.toast(f"Link: ignored unknown values {markdown_text(', '.join(sorted(dropped)))}", icon=":material/warning:")
-
-
-def _selection_from_state(prefix: str, c: Corpus, year_span: tuple[int, int], fields: tuple[str, ...]) -> Selection:
-    """The widgets' selection; a value that is not an id of the corpus is left out, so it can never reach a filter."""
-    state = st.session_state
-    years = state.get(f"{prefix}_years", year_span)
-    lo, hi = years if isinstance(years, tuple | list) and len(years) == 2 else year_span
-    node = state.get(f"{prefix}_node") or None
-    return Selection(
-        node=node if "node" in fields and node in c.taxonomy else None,
-        facets=tuple(f for f in state.get(f"{prefix}_facets", ()) if f in c.topics) if "facets" in fields else (),
-        year_min=lo if "years" in fields and lo > year_span[0] else None,
-        year_max=hi if "years" in fields and hi < year_span[1] else None,
-        venues=tuple(v for v in state.get(f"{prefix}_venues", ()) if v in c.venue_names) if "venues" in fields else (),
-        relations=tuple(r for r in state.get(f"{prefix}_relations", ()) if r in RELATION_LABELS) if "relations" in fields else (),
-        has_code=bool(state.get(f"{prefix}_has_code", False)) if "has_code" in fields else False,
-        query=str(state.get(f"{prefix}_query", "")).strip()[:200] if "query" in fields else "",
-        by_meaning="query" in fields and bool(state.get(f"{prefix}_meaning")) and bool(str(state.get(f"{prefix}_query", "")).strip()),
-    )
-
-
-# Plotly's toolbar: a chart keeps only "download as PNG"; the citation graph also zooms and pans. Plotly's full set
-# (zoom, pan, box and lasso select, zoom in and out, autoscale, reset) lay over a chart's title on a phone, where touch
-# devices always show it, and its tools are ones a reader of a bar or line chart does not need.
-CHART_TOOLS = {"displaylogo": False, "modeBarButtons": [["toImage"]]}
-GRAPH_TOOLS = {"displaylogo": False, "modeBarButtons": [["toImage", "zoomIn2d", "zoomOut2d", "pan2d", "resetScale2d"]]}
-
-
-def chart(figure: go.Figure, key: str, tools: Mapping[str, object] = CHART_TOOLS, selectable: bool = False) -> PlotlyState | None:
-    """Draw a Plotly figure with the toolbar `tools` (see CHART_TOOLS). A `selectable` chart reruns the page when a
-    point is clicked and returns the selection."""
-    if selectable:
-        return st.plotly_chart(figure, key=key, config=dict(tools), on_select="rerun", selection_mode="points")
-    st.plotly_chart(figure, key=key, config=dict(tools))
-    return None
 
 
 def year_span(c: Corpus) -> tuple[int, int]:
@@ -341,14 +73,12 @@ def filter_sidebar(c: Corpus, prefix: str, fields: tuple[str, ...] = FILTERS) ->
     """
     span = year_span(c)
     state = st.session_state
-    # The URL changed under the page (Back, Forward, a link, a reload) when it is not what the page last wrote,
-    # and no filter was touched since the last run: a click's rerun can carry an older query, which must not
-    # undo the click.
-    present = any(f"{prefix}_{name}" in state for name in FILTERS)  # Streamlit drops a page's widgets when it is left
-    touched = present and f"{prefix}__drawn" in state and _selection_from_state(prefix, c, span, fields) != state[f"{prefix}__drawn"]
-    if state.get(f"{prefix}__url") != url_params() and not touched:
-        _seed_filters(prefix, c, selection_from_url(c), span)
-    current = _selection_from_state(prefix, c, span, fields)
+    view = reconcile(url_params(), state.to_dict(), prefix, c, span, fields)  # which of URL and widgets this run follows
+    for name, value in view.seed.items():
+        state[name] = value
+    for notice in view.notices:
+        st.toast(f"Link: {markdown_text(notice)}", icon=":material/warning:")
+    current = view.selection
     state[f"{prefix}__drawn"] = current
     frame = c.frame
     counted = current.sideways(frame, [name for name in ("node", "facets", "venues", "relations", "has_code") if name in fields])
@@ -433,7 +163,7 @@ def safe_url(url: str) -> str:
 def meaning_note(selection: Selection) -> None:
     """Under a search by meaning, what the list holds and what its Similarity column means."""
     if selection.by_meaning:
-        from .models.retrieval import MEANING_FLOOR, MEANING_MARGIN
+        from survey_taxonomy.models.retrieval import MEANING_FLOOR, MEANING_MARGIN
 
         st.caption(
             f"Closest first: the papers whose similarity to the search is within {MEANING_MARGIN:.2f} of the best match and at"
@@ -445,34 +175,9 @@ def selected(c: Corpus, selection: Selection) -> pd.DataFrame:
     """The selection's rows: `Selection.filter`, or the closest papers when the search is by meaning."""
     if not selection.by_meaning:
         return selection.filter(c.frame)
-    from .models.retrieval import filter_by_meaning  # the retriever's imports are paid only by a search by meaning
+    from survey_taxonomy.models.retrieval import filter_by_meaning  # the retriever's imports are paid only by a search by meaning
 
     return filter_by_meaning(selection, c.frame, retriever(c))
-
-
-SEARCH_SHORTCUT = """
-<script>
-// Press "/" anywhere but in a text field to go to the search box, as on GitHub or arxiv-sanity.
-const doc = document;
-if (!doc.__atlasSlash) {
-  doc.__atlasSlash = true;
-  doc.addEventListener("keydown", (event) => {
-    const target = event.target;
-    const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable);
-    if (event.key !== "/" || typing || event.ctrlKey || event.metaKey || event.altKey) return;
-    const box = doc.querySelector('input[aria-label="Search titles, authors, summaries"]');
-    if (box) { event.preventDefault(); box.focus(); }
-  });
-}
-</script>
-"""
-
-
-def search_shortcut() -> None:
-    """Make "/" focus the search box. Streamlit has no key bindings, so a script listens on the page; it holds no
-    data, only this fixed code. Run in the page itself, not in a component's frame: a frame is a document of its
-    own, which every load of the page paid for."""
-    st.html(SEARCH_SHORTCUT, unsafe_allow_javascript=True)
 
 
 def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
@@ -539,19 +244,15 @@ def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
 
 
 CARDS = 30  # cards drawn for a phone; the wide table shows every row
+
+
 SIMILARITY_HELP = (
     "Cosine similarity of the WordLlama embeddings of your search and of the paper's text (title, summary, taxonomy,"
     " topics): higher is closer in meaning. It is not a probability and not a measure of quality."
 )
+
+
 PAPER_PAGE = "pages/paper.py"
-
-
-def page_address(path: str) -> str:
-    """The absolute address of an app page (`path` like "paper?key=x"), from the address this page was opened at."""
-    here = urlsplit(st.context.url or "")
-    base = urlunsplit((here.scheme, here.netloc, "", "", "")) if here.scheme and here.netloc else ""
-    prefix = here.path.rsplit("/", 1)[0] if here.path.count("/") > 1 else ""  # served under a base path
-    return f"{base}{prefix}/{path}"
 
 
 def downloads(c: Corpus, result: pd.DataFrame, selection: Selection, prefix: str) -> None:
@@ -581,6 +282,8 @@ def download_buttons(papers: list[Paper], slug: str, prefix: str) -> None:
 
 
 EAGER_DOWNLOADS = 50  # papers up to which download files are written with the page (see `download_buttons`)
+
+
 DOWNLOADS = (
     ("cite", "BibTeX", "application/x-bibtex", "bib"),
     ("ris", "RIS", "application/x-research-info-systems", "ris"),
@@ -589,6 +292,8 @@ DOWNLOADS = (
     ("csv", "CSV", "text/csv", "csv"),
     ("json", "JSON", "application/json", "records.json"),
 )
+
+
 DOWNLOAD_HELP = {
     "cite": "Standard fields only, ready to cite with any BibTeX style.",
     "ris": "For Zotero, Mendeley and EndNote.",
@@ -668,38 +373,20 @@ def bibtex_block(paper: Paper) -> None:
     st.code(export([paper], "cite"), language="bibtex", wrap_lines=True)  # a long title or author list stays in view
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _reading_lists_at(db_url: str) -> ReadingLists:
-    """The reading lists of the store at `db_url`. A failure raises, and Streamlit caches no exception, so a
-    database that was down is tried again on the next view (a cached None kept the lists off until a restart)."""
-    return ReadingLists(store_for(settings()).engine)
-
-
-def _reading_lists() -> ReadingLists | None:
-    """The store's reading lists, or None while its database cannot be reached (the list then lives in the session)."""
-    try:
-        return _reading_lists_at(settings().db_url)
-    except (SurveyDataError, SQLAlchemyError):
-        return None
-
-
 def _reader() -> str:
     """This browser's reading-list owner."""
     return owner_id(browser_id())
 
 
-BROWSER_COOKIE = "_streamlit_xsrf"  # set by Streamlit when the page connects; the browser keeps it until it closes
-
-
 def reading_list(c: Corpus) -> list[str]:
     """The keys of this browser's reading list that the corpus knows, oldest first."""
-    lists = _reading_lists()
+    lists = reading_lists()
     keys = lists.keys(_reader()) if lists is not None else st.session_state.get("_reading_list", [])
     return [k for k in keys if k in c.by_key]
 
 
 def _toggle_reading(key: str) -> None:
-    lists = _reading_lists()
+    lists = reading_lists()
     if lists is None:
         kept = st.session_state.setdefault("_reading_list", [])
         kept.remove(key) if key in kept else kept.append(key)
