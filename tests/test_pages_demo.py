@@ -4,6 +4,7 @@ side and the cascade's batch curve work."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
 from survey_taxonomy.models.local import SMALL_LABEL, find_small_gguf
-from survey_taxonomy.models.rag import DEFAULT_MODE, EXTRACTIVE_LABEL
+from survey_taxonomy.models.rag import DEFAULT_MODE, EXTRACTIVE_LABEL, start_extract
+from survey_taxonomy.models.retrieval import build_retriever
 from survey_taxonomy.models.server import LocalServer, ServerSpec
 from survey_taxonomy.models.speculative import NEEDS
 
@@ -96,8 +98,11 @@ def test_ask_the_survey_answers_extractively_by_default_then_with_the_small_mode
     assert not at.exception, [e.value for e in at.exception]
     markdown = texts(at.markdown)
     answer = markdown[markdown.index(f"**Answer: {EXTRACTIVE_LABEL}**") + 1]
-    assert answer.count("](paper?key=") == 3
-    assert any(m.startswith("**What the answer rests on** · 3 of 3 sentences supported") for m in markdown)
+    corpus = load_corpus(Settings().data_dir)
+    expected = start_extract(at.text_input(key="demo_ask_question").value, build_retriever(corpus), k=5)
+    assert re.findall(r"\]\(paper\?key=([^)]+)\)", answer) == [key for _, key in expected.sentences]
+    n = len(expected.sentences)
+    assert any(m.startswith(f"**What the answer rests on** · {n} of {n} sentences supported") for m in markdown)
 
     at.radio(key="demo_ask_model").set_value("small").run()
     at.button(key="demo_ask_run").click().run()
