@@ -206,8 +206,9 @@ def hand_labelled(corpus: Corpus) -> dict[str, Any]:
 
 
 def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retriever, settings: Settings) -> dict[str, Any]:
-    """Tokens/s as a reader of the app gets them, beside the same prompts sent by our client alone and llama.cpp's
-    own decode speed, one after the other so that they do not compete for the cores.
+    """Tokens/s as a reader of the app gets them, and, right after each answer, the same prompt sent by our client
+    alone and to llama.cpp directly (its own decode speed), and a short prompt to llama.cpp (what the README's
+    first figure measured): interleaved, so that each comparison sees the same load on a shared machine.
 
     The app is served as `make run` serves it and driven in Chromium: the small model answers each question on
     the demo page, and the speed is read from the caption under the answer (decode tokens over the time the page
@@ -223,7 +224,17 @@ def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
     from survey_taxonomy.models.server import local_server
     from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server, new_context, wait_for_app, warm_up
 
-    in_app = []
+    model = small_model(settings)
+    url = local_server(model.server).base_url + "/chat/completions"
+
+    def engine(messages: list[dict[str, str]]) -> float:
+        body = {"model": model.model, "messages": messages, "max_tokens": 160, "temperature": 0.0, "frequency_penalty": SMALL_FREQUENCY_PENALTY}
+        body |= {"logprobs": True, "top_logprobs": 1}  # as our client asks
+        request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return float(json.load(response)["timings"]["predicted_per_second"])
+
+    speeds: dict[str, list[float]] = {"in_app": [], "client_alone": [], "engine": [], "engine_short_prompt": []}
     with tempfile.TemporaryDirectory() as workdir, app_server(Path(workdir)) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         warm_up(browser, base)
@@ -232,7 +243,7 @@ def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
         wait_for_app(page, timeout=300_000)
         page.get_by_text("Small model", exact=True).click()
         wait_for_app(page)
-        for q in questions:
+        for i, q in enumerate(questions):
             page.get_by_label("Question").fill(q.question)
             page.get_by_label("Question").press("Enter")
             wait_for_app(page)
@@ -240,29 +251,19 @@ def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
             page.get_by_text("What the answer rests on").first.wait_for(timeout=300_000)
             wait_for_app(page, timeout=300_000)
             caption = page.get_by_text(re.compile(r"tokens/s")).first.inner_text()
-            speed = re.search(r"([\d.]+) tokens/s", caption)
-            in_app.append(float(speed.group(1)) if speed else None)
-            print(f"  app {len(in_app)}/{len(questions)} {q.id}: {caption}", file=sys.stderr)
+            found = re.search(r"([\d.]+) tokens/s", caption)
+            if found:
+                speeds["in_app"].append(float(found.group(1)))
+            papers = [paper for paper, _ in retriever.search(q.question, 5)]
+            messages = build_messages(q.question, papers, corpus.taxonomy, prefill=True)
+            speeds["client_alone"].append(model.stream(messages, max_tokens=160).result().metrics.tokens_per_s or 0.0)
+            speeds["engine"].append(engine(messages))
+            speeds["engine_short_prompt"].append(engine([{"role": "user", "content": f"({i}) {q.question}"}]))
+            print(f"  {i + 1}/{len(questions)} {q.id}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in speeds.items() if v), file=sys.stderr)
         browser.close()
-    model = small_model(settings)
-    if model.server is None:
-        raise RuntimeError("the small model runs on no local server: the engine's own speed cannot be measured")
-    url = local_server(model.server).base_url + "/chat/completions"
-    client, engine = [], []
-    for q in questions:
-        papers = [paper for paper, _ in retriever.search(q.question, 5)]
-        messages = build_messages(q.question, papers, corpus.taxonomy, prefill=True)
-        client.append(model.stream(messages, max_tokens=160).result().metrics.tokens_per_s)
-        body = {"model": model.model, "messages": messages, "max_tokens": 160, "temperature": 0.0, "frequency_penalty": SMALL_FREQUENCY_PENALTY}
-        request = urllib.request.Request(url, json.dumps(body | {"logprobs": True, "top_logprobs": 1}).encode(), {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=300) as response:
-            engine.append(json.load(response)["timings"]["predicted_per_second"])
-
-    def spread(values: Sequence[float | None]) -> dict[str, float]:
-        known = [v for v in values if v]
-        return {"median": round(statistics.median(known), 1), "min": round(min(known), 1), "max": round(max(known), 1)}
-
-    return {"questions": len(questions), "in_app": spread(in_app), "client_alone": spread(client), "engine": spread(engine)}
+    return {"questions": len(questions)} | {
+        name: {"median": round(statistics.median(v), 1), "min": round(min(v), 1), "max": round(max(v), 1)} for name, v in speeds.items() if v
+    }
 
 
 DRAW_APP = """# A replica of the demo page's streaming loop (pages/demo.py `_stream`), fed by a fixed-rate source instead

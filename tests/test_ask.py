@@ -169,3 +169,10 @@ def test_the_support_check_agrees_with_a_reader_on_real_small_model_sentences(co
     report = hand_labelled(corpus)
     assert report["sentences"] >= 25
     assert report["agreement"] >= 0.7  # measured 0.72 at SUPPORT_THRESHOLD 0.5; the README reports its blind spots
+
+
+def test_cli_ask_text_says_how_many_sentences_their_papers_support(run_cli):
+    done = run_cli("ask", "Why do tree-based models still beat deep learning on tabular data?")
+    assert done.returncode == 0, done.stderr
+    assert "cited: grinsztajn2022tree" in done.stdout
+    assert re.search(r"answered by extractive .*: (\d+) of \1 sentences? supported by the papers cited", done.stdout)

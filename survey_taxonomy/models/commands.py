@@ -17,6 +17,7 @@ import json
 import sys
 
 from ..config import Settings
+from ..words import plural
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -43,7 +44,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(f"\ncited: {', '.join(result['cited']) or 'none'}")
     supported = sum(s["supported"] for s in result["sentences"])
     invented = f"; names no retrieved paper: {', '.join(result['invented'])}" if result["invented"] else ""
-    print(f"answered by {result['model_used']}: {supported} of {len(result['sentences'])} sentences supported by the papers they cite{invented}")
+    print(f"answered by {result['model_used']}: {supported} of {plural(len(result['sentences']), 'sentence')} supported by the papers cited{invented}")
     print(" · ".join(f"{k} {v}" for k, v in result["metrics"].items() if k != "model"))
     return 0
 
