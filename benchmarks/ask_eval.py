@@ -225,6 +225,8 @@ def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
     from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server, new_context, wait_for_app, warm_up
 
     model = small_model(settings)
+    if model.server is None:
+        raise RuntimeError("the small model runs on no local server: the engine's own speed cannot be measured")
     url = local_server(model.server).base_url + "/chat/completions"
 
     def engine(messages: list[dict[str, str]]) -> float:

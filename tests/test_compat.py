@@ -8,6 +8,7 @@ import inspect
 from pathlib import Path
 
 import streamlit
+from playwright.sync_api import Browser
 
 from atlas_ui import compat
 from tests.browser import new_context, wait_for_app
@@ -36,7 +37,7 @@ def test_the_plotly_selection_type_is_where_compat_imports_it() -> None:
     assert hasattr(module, "PlotlyState"), f"{VERSION}: streamlit.elements.plotly_chart.PlotlyState moved"
 
 
-def test_a_browser_gets_the_cookie_compat_reads(server: str, browser: object) -> None:
+def test_a_browser_gets_the_cookie_compat_reads(server: str, browser: Browser) -> None:
     """A real browser that opens the app holds Streamlit's cookie under the name `browser_cookie` reads."""
     context = new_context(browser)
     page = context.new_page()
