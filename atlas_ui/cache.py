@@ -56,6 +56,27 @@ def _corpus(data_dir: str, signature: tuple[tuple[str, int | None, int | None], 
     return load_corpus(data_dir, extra_papers=extra)
 
 
+def _approvals(cfg: Settings) -> tuple[int, str]:
+    """The store's approval version, or -1 with the reason when the store cannot be reached (the dataset alone is shown)."""
+    try:
+        return store_for(cfg).version(), ""
+    except SurveyDataError as exc:
+        return -1, str(exc)
+
+
+def warm(cfg: Settings) -> Corpus:
+    """Fill the caches a fresh server's first visitor would wait for: the corpus and the Overview's citation ranking.
+
+    `serve.py` calls it before the server takes its first request, as it preloads the imports: at 10,000 papers
+    loading alone takes about 2 s, which every first visitor paid. The caches are the pages' own (`st.cache_resource`
+    is shared by the whole process), so a page's first run finds them full; an edited file still changes the key.
+    """
+    data = Path(cfg.data_dir)
+    c = _corpus(str(data), files_signature(data), _approvals(cfg)[0])
+    graph_and_metrics("citations", tuple(c.frame["key"]), c)
+    return c
+
+
 def corpus() -> Corpus:
     """The corpus (dataset + approved submissions), rebuilt only when a file or an approval changes.
 
@@ -64,11 +85,9 @@ def corpus() -> Corpus:
     compat.route_through_app()
     cfg = settings()
     data = Path(cfg.data_dir)
-    try:
-        version = store_for(cfg).version()
-    except SurveyDataError as exc:
-        st.warning(f"Community submissions are not shown: the submission store cannot be reached ({exc}).")
-        version = -1
+    version, unreachable = _approvals(cfg)
+    if unreachable:
+        st.warning(f"Community submissions are not shown: the submission store cannot be reached ({unreachable}).")
     try:
         return _corpus(str(data), files_signature(data), version)
     except SurveyDataError as exc:
