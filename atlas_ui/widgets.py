@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from atlas_ui.cache import browser_id, reading_lists, retriever
-from atlas_ui.state import FILTERS, reconcile
+from atlas_ui.state import FILTERS, reconcile, table_page
 from atlas_ui.url import open_paper, url_params
 from survey_taxonomy.abstracts import abstract_of
 from survey_taxonomy.cards import cards_html, paper_url
@@ -189,6 +189,12 @@ def paper_table(c: Corpus, result: pd.DataFrame, prefix: str) -> None:
     state = st.session_state
     nonce = state.get(f"{prefix}_table_nonce", 0)
     table_key = f"{prefix}_table_{nonce}"
+    page, pages, start, stop = table_page(len(result), state.get(f"{prefix}_page", 1))
+    if pages > 1:  # a long selection is drawn a page at a time; the downloads still hold all of it
+        state[f"{prefix}_page"] = page
+        st.number_input(f"Page, of {pages}", min_value=1, max_value=pages, step=1, key=f"{prefix}_page")
+        st.caption(f"Papers {start + 1}–{stop} of {len(result)}. Narrow the filters to see fewer; the downloads below hold all of them.")
+    result = result.iloc[start:stop]
     keys = list(result["key"])
 
     def open_row() -> None:

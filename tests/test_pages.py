@@ -343,3 +343,19 @@ def test_the_sidebar_about_block_is_on_every_page_even_one_that_stops_early(page
     sidebar by a style rule, so the filters come first."""
     at = open_page(page)
     assert "**Small Models Atlas**" in [m.value for m in at.sidebar.markdown]
+
+
+def test_a_long_selection_is_drawn_a_page_at_a_time_in_the_librarys_order(tmp_path, monkeypatch):
+    """450 papers: Explore draws 200 rows, says which, and page 3 holds the last 50 in the order the library sorts."""
+    from benchmarks.synthetic import write_corpus
+
+    folder = write_corpus(tmp_path / "data", 450)
+    monkeypatch.setenv("SURVEY_DATA_DIR", str(folder))
+    expected = list(Selection().filter(load_corpus(folder).frame)["key"])
+    at = open_page("pages/explore.py")
+    shown = at.dataframe[0].value
+    assert len(shown) == 200 and any("Papers 1–200 of 450" in text for text in caption_texts(at))
+    at.number_input(key="explore_page").set_value(3).run()
+    assert not at.exception
+    last = at.dataframe[0].value
+    assert list(last["title"]) == [load_corpus(folder).by_key[k].title for k in expected[400:]]
