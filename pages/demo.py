@@ -50,7 +50,10 @@ SUPPORT_HELP = (
     "Read the passage beside each sentence, and the paper."
 )
 ASK_MODES = {"extractive": "Extractive (the papers' own sentences)", "small": "Small model", "large": "Large model", "cascade": "Cascade"}
-STREAM_EVERY_S = 0.1
+# Redraw a streaming answer at most 4 times a second. Measured in Chromium on the served app (benchmarks/ask_eval.py
+# --app-speed, 6 questions, 2 cores): redrawn on every token the page read 33-38 tokens/s while llama.cpp alone
+# decoded the same prompts at 62-79; every 0.1 s, 42-59 (0.7x the engine); every 0.25 s, 51-65 (0.85x).
+STREAM_EVERY_S = 0.25
 FLAGSHIP = "How can a small model make LLM decoding faster?"
 
 
@@ -76,7 +79,8 @@ def _stream(pieces: Iterator[str], keys: list[str] | None = None) -> tuple[str, 
     model failure is shown, not raised. Returns the text and its box, so a caller can redraw the finished answer.
 
     The box is redrawn at most every `STREAM_EVERY_S`: redrawing it for every token (each redraw escapes the whole
-    text again and sends it to the browser) made the page read the model's stream slower than llama.cpp wrote it.
+    text again, and the server and the browser render it on the cores llama.cpp decodes on) halved the speed a
+    reader got.
     """
     box = st.empty()
     box.caption("Waiting for the model's first words…")
