@@ -51,8 +51,9 @@ SUPPORT_HELP = (
 )
 ASK_MODES = {"extractive": "Extractive (the papers' own sentences)", "small": "Small model", "large": "Large model", "cascade": "Cascade"}
 # Redraw a streaming answer at most 4 times a second. Measured in Chromium on the served app (benchmarks/ask_eval.py
-# --app-speed, 6 questions, 2 cores): redrawn on every token the page read 33-38 tokens/s while llama.cpp alone
-# decoded the same prompts at 62-79; every 0.1 s, 42-59 (0.7x the engine); every 0.25 s, 51-65 (0.85x).
+# --app-speed, 2 cores, 6 questions a setting): redrawn on every token the page read 33-38 tokens/s while llama.cpp
+# alone decoded the same prompts at 62-79; every 0.1 s, 42-59 (0.7x the engine); every 0.25 s, 51-65 (0.85x; the 4
+# questions asked before another session's load made the engine itself drop to 7-37).
 STREAM_EVERY_S = 0.25
 FLAGSHIP = "How can a small model make LLM decoding faster?"
 
