@@ -41,7 +41,11 @@ SYSTEM = (
     "Cite every paper you use by its number in square brackets, like [1]. Answer in two or three sentences."
 )
 MODES = ("extractive", "small", "large", "cascade")
-DEFAULT_MODE = "extractive"  # see the README's ask table: no invented keys, every sentence the paper's own words
+# benchmarks/ask_eval.py on the 48 questions: the extractive answer cites the question's own papers more precisely
+# (key precision 0.85 against 0.61 for SmolLM2-135M, key recall 0.72 against 0.74), names no paper it was not given
+# (the small model wrote 26 source numbers out of range, 12 % of its references), every sentence is its paper's own
+# text (80 % of the small model's were not supported by what they cite), and its first word comes in 3 ms, not 7.7 s.
+DEFAULT_MODE = "extractive"
 EXTRACTIVE_LABEL = "extractive (the papers' own sentences)"
 EXTRACT_SENTENCES = 3
 # Quote a paper only if its text holds at least this share of the question words the best paper holds: chosen on
