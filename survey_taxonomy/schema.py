@@ -154,3 +154,12 @@ def container(paper: Paper) -> str:
     """
     field = entry_kind(paper).container
     return getattr(paper, field) if field else ""
+
+
+def fields_table() -> str:
+    """The README's table of the paper's fields, rendered from `FIELDS` (a test checks the README holds exactly this)."""
+    lines = ["| field | value | BibTeX | CSL-JSON | RIS (rispy) | CSV / JSON | form | citable |", "|---|---|---|---|---|---|---|---|"]
+    for spec in FIELDS:
+        names = " | ".join(f"`{name}`" if name else "–" for name in (spec.bibtex, spec.csl, spec.ris, spec.column))
+        lines.append(f"| `{spec.name}` | {spec.value} | {names} | {spec.label if spec.widget else '–'} | {'yes' if spec.citable else ''} |")
+    return "\n".join(lines) + "\n"

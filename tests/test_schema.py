@@ -95,3 +95,8 @@ def test_payload_reads_back_what_the_json_export_writes(corpus: Corpus) -> None:
             paper.doi,
             paper.note,
         )
+
+
+def test_the_readme_shows_the_field_table_as_the_code_declares_it() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert schema.fields_table() in readme
