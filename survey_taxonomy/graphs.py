@@ -409,7 +409,7 @@ EVIDENCE_KINDS = {
 }
 
 
-REFRESH_HINT = "`python -m survey_taxonomy citations refresh` fills in the rest from OpenAlex and Semantic Scholar (needs internet)."
+REFRESH_HINT = "The command python -m survey_taxonomy citations refresh fills in the rest from OpenAlex and Semantic Scholar (needs internet)."
 
 
 def describe_citation_links(corpus: Corpus) -> str:
@@ -425,7 +425,7 @@ def describe_citation_links(corpus: Corpus) -> str:
     for edge in between:
         row = rows.get(edge)
         if row is None:
-            kinds["the `cites` field of papers.bib"] += 1
+            kinds["the cites field of papers.bib"] += 1
         elif row.provider:
             kinds[f"from {PROVIDERS.get(row.provider, row.provider)}"] += 1
         else:
