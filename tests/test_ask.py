@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.models.rag import DEFAULT_MODE, MODES, answer_markdown, extract, rests_on_markdown, start_extract
-from survey_taxonomy.models.retrieval import build_retriever
+from survey_taxonomy.models.retrieval import Retriever, build_retriever
 from survey_taxonomy.models.support import (
     SUPPORT_THRESHOLD,
     check_answer,
@@ -22,6 +24,7 @@ from survey_taxonomy.models.support import (
     split_sentences,
     support_score,
 )
+from tests.conftest import CliRun
 
 EVIDENCE = {
     "leviathan2023fast": (
@@ -32,7 +35,7 @@ EVIDENCE = {
 
 
 @pytest.fixture(scope="module")
-def retriever(corpus):
+def retriever(corpus: Corpus) -> Retriever:
     return build_retriever(corpus)
 
 
@@ -48,7 +51,7 @@ def retriever(corpus):
     ],
     ids=["two", "abbreviations", "trailing-citations", "citation-opens-next", "marks-and-decimals", "empty"],
 )
-def test_sentences_split_where_a_reader_would(text, sentences):
+def test_sentences_split_where_a_reader_would(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
 
 
@@ -63,22 +66,22 @@ def test_sentences_split_where_a_reader_would(text, sentences):
     ],
     ids=["cut-mid-sentence", "citations-after-stop", "no-sentence", "complete", "list-number"],
 )
-def test_an_answer_cut_at_the_token_limit_keeps_only_whole_sentences(text, kept):
+def test_an_answer_cut_at_the_token_limit_keeps_only_whole_sentences(text: str, kept: str) -> None:
     assert complete_sentences(text) == kept
 
 
 @given(st.text(alphabet=st.sampled_from("ab .!?[]k1\n,"), max_size=60))
-def test_complete_sentences_is_a_prefix_that_ends_a_sentence(text):
+def test_complete_sentences_is_a_prefix_that_ends_a_sentence(text: str) -> None:
     kept = complete_sentences(text)
     assert text.startswith(kept)
     assert kept == "" or re.search(r"[.!?][\"'”’)]*(\s*\[[^\[\]]*\])*$", kept)
 
 
-def test_references_are_retrieved_keys_numbers_and_key_like_names():
+def test_references_are_retrieved_keys_numbers_and_key_like_names() -> None:
     assert references("See [leviathan2023fast; 7] and [CLS] [smith2020fast].", EVIDENCE.keys()) == ["leviathan2023fast", "7", "smith2020fast"]
 
 
-def test_a_sentence_backed_by_its_paper_is_supported_and_an_off_topic_one_is_not():
+def test_a_sentence_backed_by_its_paper_is_supported_and_an_off_topic_one_is_not() -> None:
     good = check_sentence("A small draft model proposes tokens that the large model verifies [leviathan2023fast].", EVIDENCE)
     bad = check_sentence("Birds migrate south in winter [leviathan2023fast].", EVIDENCE)
     assert good.supported and good.score >= SUPPORT_THRESHOLD and good.precise == ("leviathan2023fast",)
@@ -86,29 +89,29 @@ def test_a_sentence_backed_by_its_paper_is_supported_and_an_off_topic_one_is_not
     assert not bad.supported and bad.score < SUPPORT_THRESHOLD and bad.precise == ()
 
 
-def test_a_citation_that_adds_nothing_is_not_precise():
+def test_a_citation_that_adds_nothing_is_not_precise() -> None:
     check = check_sentence("A small draft model proposes tokens verified in parallel [leviathan2023fast, hu2024routerbench].", EVIDENCE)
     assert check.supported
     assert check.precise == ("leviathan2023fast",)  # the router benchmark neither supports it alone nor is needed
 
 
-def test_invented_references_are_never_counted_as_cited():
+def test_invented_references_are_never_counted_as_cited() -> None:
     check = check_sentence("Drafts propose tokens [7] [smith2020fast].", EVIDENCE)
     assert check.cited == () and check.invented == ("7", "smith2020fast") and not check.supported
 
 
-def test_a_sentence_without_a_citation_is_not_supported_even_when_true():
+def test_a_sentence_without_a_citation_is_not_supported_even_when_true() -> None:
     (check,) = check_answer("A small draft model proposes tokens that the large model verifies.", EVIDENCE)
     assert not check.supported and check.score == 0.0
 
 
-def test_support_is_the_share_of_content_words_and_ignores_framing():
+def test_support_is_the_share_of_content_words_and_ignores_framing() -> None:
     assert support_score("According to [k1], the paper proposes draft tokens.", "draft tokens") == 1.0
     assert support_score("Draft tokens and routers.", "draft tokens") == pytest.approx(2 / 3, abs=1e-4)
     assert support_score("", "anything") == 0.0
 
 
-def test_the_extractive_answer_quotes_retrieved_papers_each_with_its_own_key(corpus, retriever):
+def test_the_extractive_answer_quotes_retrieved_papers_each_with_its_own_key(corpus: Corpus, retriever: Retriever) -> None:
     extracted = start_extract("How can a small model make LLM decoding faster?", retriever, k=5)
     assert len(extracted.papers) == 5 and 1 <= len(extracted.sentences) <= 3
     for sentence, key in extracted.sentences:
@@ -120,13 +123,13 @@ def test_the_extractive_answer_quotes_retrieved_papers_each_with_its_own_key(cor
     assert result["invented"] == [] and set(result["cited"]) <= set(result["retrieved"]) and result["metrics"]["first_word_s"] < 5
 
 
-def test_the_extractive_answer_quotes_the_papers_closest_to_the_question_first(corpus):
+def test_the_extractive_answer_quotes_the_papers_closest_to_the_question_first(corpus: Corpus) -> None:
     near, far = corpus.by_key["hu2024routerbench"], corpus.by_key["leviathan2023fast"]
     extracted = extract("Which benchmark compares routers on cost and quality?", [far, near])
     assert [key for _, key in extracted.sentences] == [near.key]  # the decoding paper holds too few of its words
 
 
-def test_the_extractive_answer_picks_the_sentence_closest_to_the_question(corpus):
+def test_the_extractive_answer_picks_the_sentence_closest_to_the_question(corpus: Corpus) -> None:
     paper = corpus.by_key["leviathan2023fast"]
     abstracts = {paper.key: "Transformers are slow to sample from. Our drafts make decoding two to three times faster."}
     extracted = extract("How much faster is decoding with drafts?", [paper], abstracts)
@@ -134,7 +137,7 @@ def test_the_extractive_answer_picks_the_sentence_closest_to_the_question(corpus
     assert evidence_for([paper], abstracts)[paper.key].endswith("faster.")
 
 
-def test_what_an_answer_rests_on_is_inert_markdown():
+def test_what_an_answer_rests_on_is_inert_markdown() -> None:
     hostile = "Drafts propose tokens [leviathan2023fast] ![x](https://evil.example/a.png) <script>. Also [9]."
     shown = rests_on_markdown(check_answer(hostile, EVIDENCE))
     assert "](paper?key=leviathan2023fast)" in shown
@@ -143,18 +146,18 @@ def test_what_an_answer_rests_on_is_inert_markdown():
     assert "names no retrieved paper" in shown and "No source cited" in shown
 
 
-def test_only_retrieved_keys_become_links():
+def test_only_retrieved_keys_become_links() -> None:
     shown = answer_markdown("See [leviathan2023fast] and [smith2020fast].", ["leviathan2023fast"])
     assert shown.count("](paper?key=") == 1 and "\\[smith2020fast\\]" in shown
 
 
-def test_the_default_mode_is_one_of_the_modes_and_the_cli_offers_the_same(run_cli):
+def test_the_default_mode_is_one_of_the_modes_and_the_cli_offers_the_same(run_cli: Callable[..., CliRun]) -> None:
     assert DEFAULT_MODE in MODES
     done = run_cli("ask", "--help")
     assert "{" + ",".join(MODES) + "}" in done.stdout
 
 
-def test_cli_ask_is_extractive_by_default_and_needs_no_model(run_cli):
+def test_cli_ask_is_extractive_by_default_and_needs_no_model(run_cli: Callable[..., CliRun]) -> None:
     done = run_cli("ask", "What is speculative decoding?", "--k", "3", "--format", "json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -163,7 +166,7 @@ def test_cli_ask_is_extractive_by_default_and_needs_no_model(run_cli):
     assert set(result["cited"]) <= set(result["retrieved"]) and len(result["retrieved"]) == 3
 
 
-def test_the_support_check_agrees_with_a_reader_on_real_small_model_sentences(corpus):
+def test_the_support_check_agrees_with_a_reader_on_real_small_model_sentences(corpus: Corpus) -> None:
     from benchmarks.ask_eval import hand_labelled
 
     report = hand_labelled(corpus)
@@ -171,7 +174,7 @@ def test_the_support_check_agrees_with_a_reader_on_real_small_model_sentences(co
     assert report["agreement"] >= 0.7  # measured 0.72 at SUPPORT_THRESHOLD 0.5; the README reports its blind spots
 
 
-def test_cli_ask_text_says_how_many_sentences_their_papers_support(run_cli):
+def test_cli_ask_text_says_how_many_sentences_their_papers_support(run_cli: Callable[..., CliRun]) -> None:
     done = run_cli("ask", "Why do tree-based models still beat deep learning on tabular data?")
     assert done.returncode == 0, done.stderr
     assert "cited: grinsztajn2022tree" in done.stdout

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import AlertBase, Markdown
 
 from survey_taxonomy.config import Settings
 from survey_taxonomy.corpus import load_corpus
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def llm_server():
+def llm_server() -> LocalServer:
     return LocalServer(ServerSpec(find_small_gguf(Settings()), parallel=1, n_ctx=2048))
 
 
@@ -35,11 +37,12 @@ def llm_server():
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch, closed_port):
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closed_port: int) -> None:
     """A fresh store and caches; no large model (an endpoint on a closed port) unless a test configures one."""
     monkeypatch.setenv("SURVEY_DB_URL", f"sqlite:///{tmp_path / 'submissions.db'}")
     for name in LLM_ENV:
@@ -51,7 +54,7 @@ def isolated(tmp_path, monkeypatch, closed_port):
 
 
 @pytest.fixture
-def with_llm(monkeypatch, llm_server):
+def with_llm(monkeypatch: pytest.MonkeyPatch, llm_server: LocalServer) -> None:
     monkeypatch.setenv("SURVEY_LLM_BASE_URL", llm_server.base_url)
     monkeypatch.setenv("SURVEY_LLM_MODEL", "smollm2")
 
@@ -66,11 +69,11 @@ def open_demo(mode: str = "ask") -> AppTest:
     return at
 
 
-def texts(elements) -> list[str]:
+def texts(elements: Iterable[Markdown | AlertBase]) -> list[str]:
     return [e.value for e in elements]
 
 
-def test_every_mode_renders_and_says_the_small_model_is_weak():
+def test_every_mode_renders_and_says_the_small_model_is_weak() -> None:
     at = open_demo()
     assert any("weak" in w for w in texts(at.warning))
     assert any("No large model is reachable" in i for i in texts(at.info))
@@ -86,12 +89,12 @@ def test_every_mode_renders_and_says_the_small_model_is_weak():
     assert NEEDS in texts(at.info)
 
 
-def test_the_mode_comes_from_the_url():
+def test_the_mode_comes_from_the_url() -> None:
     at = open_demo("category")
     assert at.radio(key="demo_mode").value == "category"
 
 
-def test_ask_the_survey_answers_extractively_by_default_then_with_the_small_model_checked_sentence_by_sentence():
+def test_ask_the_survey_answers_extractively_by_default_then_with_the_small_model_checked_sentence_by_sentence() -> None:
     at = open_demo("ask")
     assert at.radio(key="demo_ask_model").value == DEFAULT_MODE == "extractive"
     at.button(key="demo_ask_run").click().run()
@@ -99,7 +102,9 @@ def test_ask_the_survey_answers_extractively_by_default_then_with_the_small_mode
     markdown = texts(at.markdown)
     answer = markdown[markdown.index(f"**Answer: {EXTRACTIVE_LABEL}**") + 1]
     corpus = load_corpus(Settings().data_dir)
-    expected = start_extract(at.text_input(key="demo_ask_question").value, build_retriever(corpus), k=5)
+    question = at.text_input(key="demo_ask_question").value
+    assert question, "the question box is empty"
+    expected = start_extract(question, build_retriever(corpus), k=5)
     assert re.findall(r"\]\(paper\?key=([^)]+)\)", answer) == [key for _, key in expected.sentences]
     n = len(expected.sentences)
     assert any(m.startswith(f"**What the answer rests on** · {n} of {n} sentences supported") for m in markdown)
@@ -119,7 +124,7 @@ def test_ask_the_survey_answers_extractively_by_default_then_with_the_small_mode
     assert any("cannot see a negation" in c for c in texts(at.caption))
 
 
-def test_cascade_at_threshold_zero_keeps_the_small_answer_and_logs_it():
+def test_cascade_at_threshold_zero_keeps_the_small_answer_and_logs_it() -> None:
     at = open_demo("cascade")
     at.slider(key="demo_threshold").set_value(0.0).run()
     at.button(key="demo_cascade_run").click().run()
@@ -129,7 +134,7 @@ def test_cascade_at_threshold_zero_keeps_the_small_answer_and_logs_it():
     assert at.button(key="demo_batch_run").disabled
 
 
-def test_category_suggestion_lists_three_nodes():
+def test_category_suggestion_lists_three_nodes() -> None:
     at = open_demo("category")
     at.text_input(key="demo_cat_title").input("Why do tree-based models still outperform deep learning on tabular data?").run()
     at.button(key="demo_cat_run").click().run()
@@ -138,7 +143,7 @@ def test_category_suggestion_lists_three_nodes():
     assert len(table) == 3 and set(table["id"]) <= set(load_corpus(Settings().data_dir).taxonomy.nodes)
 
 
-def test_side_by_side_and_batch_curve_with_a_large_model(with_llm):
+def test_side_by_side_and_batch_curve_with_a_large_model(with_llm: None) -> None:
     at = open_demo("side")
     assert any("Large model: **smollm2" in s for s in texts(at.success))
     at.checkbox(key="demo_side_ground").uncheck().run()

@@ -5,6 +5,7 @@ relevance and rejects out-of-scope submissions in bulk only with the admin token
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis.strategies import text as st_text
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.corpus import Corpus, load_corpus
 from survey_taxonomy.discovery import ORIGIN, Candidate, queue_candidates
 from survey_taxonomy.errors import ModelError, SubmissionError
 from survey_taxonomy.models.triage import EXAMPLES_PATH, PoolPaper, Triage, load_examples, load_pool, node_hit, screening_metrics, triage_for
@@ -21,6 +22,7 @@ from survey_taxonomy.records import Paper
 from survey_taxonomy.sources.base import Work
 from survey_taxonomy.submissions import Draft, SubmissionStore
 from tests.apptest import open_page
+from tests.conftest import CliRun
 
 POOL = Path(__file__).resolve().parent.parent / "benchmarks" / "triage_pool.yaml"
 OFF_TOPIC = "2604.17128"  # Deep Learning-Based Snow Depth Retrieval Using Sentinel-1 Repeat-Pass InSAR
@@ -29,13 +31,13 @@ TOKEN = "correct-horse-battery-staple"
 
 
 @pytest.fixture(scope="module")
-def triage(corpus) -> Triage:
+def triage(corpus: Corpus) -> Triage:
     """The triage of the shipped data, trained once for the module (as every process trains it once)."""
     return triage_for(corpus)
 
 
 @pytest.fixture(scope="module")
-def pool(corpus) -> dict[str, PoolPaper]:
+def pool(corpus: Corpus) -> dict[str, PoolPaper]:
     return {p.arxiv: p for p in load_pool(POOL, corpus.taxonomy)}
 
 
@@ -43,7 +45,7 @@ def bib_entry(key: str, paper: PoolPaper) -> str:
     return f"@misc{{{key},\n  title = {{{paper.title}}},\n  year = {{2026}},\n  abstract = {{{paper.abstract}}},\n}}\n"
 
 
-def test_the_pool_is_real_papers_outside_the_dataset_and_outside_the_training_examples(corpus, pool):
+def test_the_pool_is_real_papers_outside_the_dataset_and_outside_the_training_examples(corpus: Corpus, pool: dict[str, PoolPaper]) -> None:
     dataset = {p.arxiv for p in corpus.papers if p.arxiv}
     training = {e.arxiv for e in load_examples()}
     assert len(pool) >= 60 and not set(pool) & dataset and not set(pool) & training
@@ -52,7 +54,9 @@ def test_the_pool_is_real_papers_outside_the_dataset_and_outside_the_training_ex
     assert all(p.why for p in pool.values() if p.kind == "borderline")
 
 
-def test_triage_prints_one_json_object_per_entry_with_the_promised_fields(run_cli, tmp_path, pool, corpus):
+def test_triage_prints_one_json_object_per_entry_with_the_promised_fields(
+    run_cli: Callable[..., CliRun], tmp_path: Path, pool: dict[str, PoolPaper], corpus: Corpus
+) -> None:
     bib = tmp_path / "new.bib"
     bib.write_text(bib_entry("snow", pool[OFF_TOPIC]) + bib_entry("cascade", pool[ON_TOPIC]), encoding="utf-8")
     run = run_cli("triage", bib)
@@ -70,7 +74,7 @@ def test_triage_prints_one_json_object_per_entry_with_the_promised_fields(run_cl
     assert any(node_hit(n, pool[ON_TOPIC].nodes, corpus.taxonomy) for n in cascade["nodes"])
 
 
-def test_text_format_and_a_summary_when_there_is_no_abstract(run_cli, tmp_path, pool):
+def test_text_format_and_a_summary_when_there_is_no_abstract(run_cli: Callable[..., CliRun], tmp_path: Path, pool: dict[str, PoolPaper]) -> None:
     bib = tmp_path / "new.bib"
     summary = "A small model answers first and defers to a large one."
     bib.write_text(f"@misc{{cascade, title = {{{pool[ON_TOPIC].title}}}, summary = {{{summary}}}}}", encoding="utf-8")
@@ -87,7 +91,7 @@ def test_text_format_and_a_summary_when_there_is_no_abstract(run_cli, tmp_path, 
         pytest.param("just some text", "no BibTeX entry found", id="not-bibtex"),
     ],
 )
-def test_bad_input_gets_a_message_and_an_error_code_not_a_traceback(run_cli, tmp_path, content, expected):
+def test_bad_input_gets_a_message_and_an_error_code_not_a_traceback(run_cli: Callable[..., CliRun], tmp_path: Path, content: str | None, expected: str) -> None:
     bib = tmp_path / "new.bib"
     if content is not None:
         bib.write_text(content, encoding="utf-8")
@@ -95,25 +99,25 @@ def test_bad_input_gets_a_message_and_an_error_code_not_a_traceback(run_cli, tmp
     assert run.returncode == 1 and expected in run.stderr and "Traceback" not in run.stderr and run.stdout == ""
 
 
-def test_broken_entries_are_reported_and_the_good_ones_still_triaged(run_cli, fixtures_dir):
+def test_broken_entries_are_reported_and_the_good_ones_still_triaged(run_cli: Callable[..., CliRun], fixtures_dir: Path) -> None:
     run = run_cli("triage", fixtures_dir / "broken.bib")
     assert run.returncode == 1 and "broken.bib:12" in run.stderr
     assert {json.loads(line)["key"] for line in run.stdout.splitlines()} >= {"good2023first", "good2023third"}
 
 
-def test_an_almost_empty_entry_is_not_in_scope_for_being_short(triage):
+def test_an_almost_empty_entry_is_not_in_scope_for_being_short(triage: Triage) -> None:
     """The atlas's examples are one-line summaries: a short text must not look in scope for its length alone."""
     assert not triage.assess("x", "A Good First Entry").in_scope
 
 
 @settings(max_examples=25, deadline=None)
 @given(title=st_text(min_size=1, max_size=200), abstract=st_text(max_size=600))
-def test_any_text_gets_a_verdict_with_a_relevance_between_0_and_1(triage, title, abstract):
+def test_any_text_gets_a_verdict_with_a_relevance_between_0_and_1(triage: Triage, title: str, abstract: str) -> None:
     verdict = triage.assess("k", title, abstract)
     assert 0.0 <= verdict.relevance <= 1.0 and verdict.in_scope == (verdict.relevance >= triage.threshold) and len(verdict.nodes) == 3
 
 
-def test_bad_pool_and_example_files_are_refused_with_the_place_named(tmp_path, corpus):
+def test_bad_pool_and_example_files_are_refused_with_the_place_named(tmp_path: Path, corpus: Corpus) -> None:
     pool = tmp_path / "pool.yaml"
     pool.write_text("papers:\n- {arxiv: '1', label: maybe, kind: k, title: T, abstract: A}\n", encoding="utf-8")
     with pytest.raises(ModelError, match=r"paper 1 \(1\): label 'maybe'"):
@@ -124,7 +128,7 @@ def test_bad_pool_and_example_files_are_refused_with_the_place_named(tmp_path, c
         load_examples(examples)
 
 
-def test_the_pool_meets_the_targets_it_meets(triage, pool):
+def test_the_pool_meets_the_targets_it_meets(triage: Triage, pool: dict[str, PoolPaper]) -> None:
     """Measured on the pool (README): WSS@95 and node top-3 meet their targets; out-of-scope caught (88 %) and
     in-scope kept (89 %) do not, so they are reported, not asserted. Science and unrelated ML are all caught."""
     report, verdicts = screening_metrics(triage, list(pool.values()))
@@ -137,7 +141,9 @@ def work_of(paper: PoolPaper, work_id: str) -> Work:
     return Work("openalex", work_id, paper.title, 2026, arxiv=paper.arxiv, authors=("Ada Lovelace",), abstract=paper.abstract)
 
 
-def test_discover_triages_with_the_same_code_and_keeps_the_verdict_with_the_submission(tmp_path, data_copy, pool, triage):
+def test_discover_triages_with_the_same_code_and_keeps_the_verdict_with_the_submission(
+    tmp_path: Path, data_copy: Path, pool: dict[str, PoolPaper], triage: Triage
+) -> None:
     corpus = load_corpus(data_copy)
     store = SubmissionStore(f"sqlite:///{tmp_path / 'store.db'}")
     try:
@@ -161,7 +167,7 @@ def discovered(title: str, relevance: float, in_scope: bool) -> Draft:
 
 
 @pytest.fixture
-def queued(tmp_path: Path, tiny_copy: Path, monkeypatch: pytest.MonkeyPatch):
+def queued(tmp_path: Path, tiny_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SubmissionStore]:
     url = f"sqlite:///{tmp_path / 'submissions.db'}"
     store = SubmissionStore(url)
     drafts = [discovered("Lowly relevant paper", 0.2, False), discovered("Highly relevant paper", 0.9, True), discovered("Middling paper", 0.5, True)]
@@ -174,7 +180,7 @@ def queued(tmp_path: Path, tiny_copy: Path, monkeypatch: pytest.MonkeyPatch):
     store.close()
 
 
-def test_the_store_sorts_by_relevance_and_rejects_out_of_scope_only_with_the_token(queued):
+def test_the_store_sorts_by_relevance_and_rejects_out_of_scope_only_with_the_token(queued: SubmissionStore) -> None:
     assert [s.title for s in queued.queue_by_relevance(1).submissions] == ["Highly relevant paper", "Middling paper", "Lowly relevant paper"]
     with pytest.raises(SubmissionError):
         queued.reject_out_of_scope(token="wrong", admin_token=TOKEN)
@@ -183,7 +189,7 @@ def test_the_store_sorts_by_relevance_and_rejects_out_of_scope_only_with_the_tok
     assert [s.title for s in done] == ["Lowly relevant paper"] and queued.count("pending") == 2
 
 
-def test_the_review_page_shows_the_verdict_sorts_by_relevance_and_rejects_out_of_scope_in_bulk(queued):
+def test_the_review_page_shows_the_verdict_sorts_by_relevance_and_rejects_out_of_scope_in_bulk(queued: SubmissionStore) -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
     at = open_page("pages/review.py")
