@@ -71,7 +71,7 @@ def _large() -> LargeModelStatus:
 
 
 @st.cache_resource(show_spinner="Measuring leave-one-out accuracy (one model per paper)…", max_entries=2)
-def _loo(signature: tuple, _c: Corpus) -> LooReport:
+def _loo(signature: tuple[int, ...], _c: Corpus) -> LooReport:
     return leave_one_out(_c)
 
 
@@ -153,8 +153,8 @@ def _node_papers(c: Corpus, node_id: str) -> None:
     st.caption(f"Survey node: {markdown_text(path)}{section} — {markdown_text(node.description)}")
     st.page_link("pages/explore.py", label=f"Open this node in Explore ({plural(len(frame), 'paper')}) →", query_params={"node": node_id})
     with st.expander(f"The {plural(len(frame), 'paper')} of this node"):
-        for row in frame.itertuples():
-            st.markdown(f"- [{markdown_text(row.title)}]({cards.paper_url(row.key)}) ({row.year if pd.notna(row.year) else 'n.d.'})")
+        for key, title, year in zip(frame["key"], frame["title"], frame["year"], strict=True):
+            st.markdown(f"- [{markdown_text(title)}]({cards.paper_url(key)}) ({year if pd.notna(year) else 'n.d.'})")
 
 
 def _settings() -> tuple[int, int]:
@@ -224,13 +224,15 @@ if mode == "ask":
             )
             _rests_on(extracted.checks())
         else:
-            first = start_ask(question, large if choice == "large" else small, retriever, c.taxonomy, k, max_tokens, abstracts)
+            first = start_ask(question, large if choice == "large" and large is not None else small, retriever, c.taxonomy, k, max_tokens, abstracts)
             _retrieved(first.papers)
             if first.prefix:
                 st.caption("The small model's answer is started with “According to [” so that it names a source; it picks which one.")
             asked = {"first": first}
 
             def _ask_large() -> Answer | None:
+                if large is None:  # "cascade" is offered only with a large model
+                    return None
                 asked["second"] = start_ask(question, large, retriever, c.taxonomy, k, max_tokens, abstracts)
                 return _asked_block(f"Answer by {large.label}", asked["second"])
 
@@ -275,11 +277,18 @@ elif mode == "cascade":
     log = st.session_state.setdefault("demo_cascade_log", [])
     if st.button("Route this question", key="demo_cascade_run", type="primary") and question.strip():
         start = time.perf_counter()
+
+        def _ask_large_model() -> Answer | None:
+            return None if large is None else _asked_block(large.label, start_ask(question, large, retriever, c.taxonomy, k, max_tokens))
+
+        def _escalated(answer: Answer) -> None:
+            st.markdown(f"Token probability {answer.confidence or 0:.2f} < {threshold:.2f}: **escalated**")
+
         routed = route(
             lambda: _asked_block(small.label, start_ask(question, small, retriever, c.taxonomy, k, max_tokens), probability=True),
-            (lambda: _asked_block(large.label, start_ask(question, large, retriever, c.taxonomy, k, max_tokens))) if large is not None else None,
+            _ask_large_model if large is not None else None,
             threshold,
-            on_escalate=lambda answer: st.markdown(f"Token probability {answer.confidence or 0:.2f} < {threshold:.2f}: **escalated**"),
+            on_escalate=_escalated,
         )
         if routed is not None:
             if routed.escalated and large is None:
@@ -294,12 +303,18 @@ elif mode == "cascade":
     if st.button("Run the batch", key="demo_batch_run", disabled=large is None, help=None if large else "needs a large model"):
         bar = st.progress(0.0, text="Answering…")
         runs: list[PairedRun] = []
+
+        def _answer(question: str, which: str) -> Answer:
+            model = small if which == "small" else large
+            if model is None:  # the button is disabled without a large model
+                raise ModelError("the batch needs a large model")
+            return start_ask(question, model, retriever, c.taxonomy, k, max_tokens).answer()
+
+        def _progress(done: int, total: int) -> None:
+            bar.progress(done / total, text=f"Answered {done} of {total}")
+
         try:
-            runs = paired_runs(
-                [(q.question, q.answer) for q in questions[:n]],
-                lambda question, which: start_ask(question, small if which == "small" else large, retriever, c.taxonomy, k, max_tokens).answer(),
-                lambda done, total: bar.progress(done / total, text=f"Answered {done} of {total}"),
-            )
+            runs = paired_runs([(q.question, q.answer) for q in questions[:n]], _answer, _progress)
         except ModelError as exc:
             st.error(str(exc))
         st.session_state["demo_batch_runs"] = runs
@@ -360,11 +375,11 @@ else:
                 st.error(str(exc))
     if st.button("Measure leave-one-out accuracy", key="demo_cat_loo"):
         report = _loo(c.signature, c)
-        cols = st.columns(4)
-        cols[0].metric("LOO accuracy", f"{report.accuracy:.0%}")
-        cols[1].metric("Top-3 accuracy", f"{report.top3_accuracy:.0%}")
-        cols[2].metric("Majority baseline", f"{report.majority_baseline:.0%}")
-        cols[3].metric("Latency per paper", f"{report.latency_ms:.1f} ms")
+        loo_cols = st.columns(4)
+        loo_cols[0].metric("LOO accuracy", f"{report.accuracy:.0%}")
+        loo_cols[1].metric("Top-3 accuracy", f"{report.top3_accuracy:.0%}")
+        loo_cols[2].metric("Majority baseline", f"{report.majority_baseline:.0%}")
+        loo_cols[3].metric("Latency per paper", f"{report.latency_ms:.1f} ms")
         st.caption(f"{report.n} papers, each classified by a model trained on the {report.n - 1} others.")
     if large is not None and st.button("Measure the large model zero-shot (20 papers)", key="demo_cat_zero_shot"):
         try:

@@ -43,9 +43,9 @@ with right:
     top = metrics[metrics["node"] != (survey.key if survey is not None else "")].head(8)
     if top.empty or top["degree"].max() == 0:
         st.caption("No citation links recorded yet.")
-    for row in top.itertuples():
-        paper = c.by_key[row.node]
-        st.page_link("pages/paper.py", label=f"{plural(row.degree, 'link')} · {markdown_text(clipped(paper.title, 80))}", query_params={"key": paper.key})
+    for node, degree in zip(top["node"], top["degree"], strict=True):
+        paper = c.by_key[node]
+        st.page_link("pages/paper.py", label=f"{plural(degree, 'link')} · {markdown_text(clipped(paper.title, 80))}", query_params={"key": paper.key})
     st.caption("Ranked by PageRank over the citation links in this dataset (the survey itself left out).")
     widgets.citation_sources(c)
 

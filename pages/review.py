@@ -16,7 +16,7 @@ from survey_taxonomy.arxiv import verify_arxiv
 from survey_taxonomy.errors import SubmissionError
 from survey_taxonomy.export import markdown_text
 from survey_taxonomy.jobs import KINDS, current_job, start_discover, start_refresh
-from survey_taxonomy.submissions import ORIGINS, client_key, store_for
+from survey_taxonomy.submissions import ORIGINS, Submission, client_key, store_for
 from survey_taxonomy.submissions.store import triage_in_scope, triage_relevance
 from survey_taxonomy.validation import doi_url
 from survey_taxonomy.words import plural
@@ -105,7 +105,7 @@ def _verify(submission_id: int, arxiv_id: str, title: str) -> None:
     state[f"review_verified_{submission_id}"] = verify_arxiv(arxiv_id, title)
 
 
-def _identifiers(submission) -> None:
+def _identifiers(submission: Submission) -> None:
     """Badges that say which identifiers were checked against their source, and a button to check the arXiv id."""
     paper = submission.draft.paper
     if paper.arxiv:
