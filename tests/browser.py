@@ -78,11 +78,15 @@ window.WebSocket = class extends Socket {
 INPUT_GRACE = 1_000
 QUIET_MS = 100  # a run that another run requests starts within a few ms of its end
 POLL_MS = 10  # how often the page checks (in the page itself: a check costs microseconds, a late answer a step's time)
+# A run that has ended is not yet a page drawn: an element whose code the browser has not loaded yet (a table, a
+# select box, the page's style block, on a fresh page) stands as a skeleton until it has. With the caches filled
+# before the first visitor, a run now ends before those have loaded, and a click on a skeleton does nothing.
 QUIET = """([quiet, grace]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const now = performance.now(), runs = window.__runs;
   return app && app.getAttribute("data-test-script-state") === "notRunning" && now - runs.changed > quiet
-    && (!runs.input || now - runs.input > grace);
+    && (!runs.input || now - runs.input > grace)
+    && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]');
 }"""
 
 

@@ -220,7 +220,8 @@ def test_escalation_decisions_match_the_confidences(threshold: float, expected: 
 
 def test_thresholds_0_and_1_send_everything_to_one_side(small: ChatModel, large: ChatModel, retriever: Retriever, corpus: Corpus) -> None:
     kept = ask("What is a model cascade?", small, retriever, corpus.taxonomy, large, mode="cascade", k=2, threshold=0.0, max_tokens=12)
-    sent = ask("What is a model cascade?", small, retriever, corpus.taxonomy, large, mode="cascade", k=2, threshold=1.0, max_tokens=12)
+    # Enough tokens for the small model to end a sentence: an answer cut at the limit keeps only whole sentences.
+    sent = ask("What is a model cascade?", small, retriever, corpus.taxonomy, large, mode="cascade", k=2, threshold=1.0, max_tokens=64)
     assert kept["model_used"] == small.label and not kept["route"]["escalated"]
     assert sent["model_used"] == "test LLM" and sent["route"]["escalated"] and sent["route"]["small_answer"]
     assert sent["route"]["total_s"] > sent["metrics"]["total_s"]
