@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ..corpus import Corpus
 from ..taxonomy import Taxonomy
-from .chat import ChatModel
+from .chat import ChatModel, rounded
 from .retrieval import load_wordllama
 
 FEATURES = ("tfidf", "wordllama")
@@ -106,7 +106,7 @@ class LooReport:
     train_s: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+        return rounded(self.__dict__)
 
 
 def leave_one_out(corpus: Corpus, features: str = DEFAULT_FEATURES) -> LooReport:

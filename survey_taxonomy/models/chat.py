@@ -21,7 +21,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,6 +35,15 @@ Message = dict[str, str]
 # wordllama sets the root logger to INFO when imported, and the HTTP client then logs every request on stderr.
 logging.getLogger("httpx2").setLevel(logging.WARNING)
 
+
+
+def rounded(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's fields for JSON, floats to 4 decimals: the one rounding of every model report (answers, LOO, triage).
+
+    >>> rounded({"a": 0.123456, "n": 3})
+    {'a': 0.1235, 'n': 3}
+    """
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
 
 @dataclass(frozen=True)
 class Metrics:
@@ -50,7 +59,7 @@ class Metrics:
     cpu_s: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        return rounded(asdict(self))
 
     def describe(self) -> str:
         """One line for the UI.

@@ -26,17 +26,24 @@ class Question:
     node: str = ""
 
 
+def yaml_rows(path: Path, key: str, what: str) -> list[object]:
+    """The list under `key` of a labelled YAML file (the question set, the triage pool); `ModelError` naming the
+    file, and saying what it should hold, when it cannot be read or holds no such list."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelError(f"{path}: cannot read the {what}: {exc}") from exc
+    rows = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ModelError(f"{path}: expected a mapping with a '{key}' list")
+    return rows
+
+
 def load_questions(path: str | Path) -> list[Question]:
     """Read the question set (`Settings.questions_path`); raise `ModelError` naming the file and the entry when it
     is malformed."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelError(f"{path}: cannot read the question set: {exc}") from exc
-    rows = data.get("questions") if isinstance(data, dict) else None
-    if not isinstance(rows, list):
-        raise ModelError(f"{path}: expected a mapping with a 'questions' list")
+    rows = yaml_rows(path, "questions", "question set")
     out = []
     for i, row in enumerate(rows, 1):
         if not isinstance(row, dict) or not all(isinstance(row.get(f), str) and row[f].strip() for f in ("id", "question", "answer")):

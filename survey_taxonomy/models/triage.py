@@ -50,7 +50,6 @@ from typing import Any
 
 import bibtexparser
 import numpy as np
-import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
@@ -63,6 +62,8 @@ from ..records import Paper
 from ..sources.base import first_sentence
 from ..taxonomy import Taxonomy
 from .category import CategoryClassifier, classifier_for, paper_input, training_set
+from .chat import rounded
+from .questions import yaml_rows
 
 EXAMPLES_PATH = Path(__file__).with_name("triage_examples.jsonl")
 C = 10.0  # the logistic regression's inverse regularisation, chosen with the features by cross-validation
@@ -319,13 +320,7 @@ class PoolPaper:
 
 def load_pool(path: Path, taxonomy: Taxonomy) -> list[PoolPaper]:
     """The labelled papers of a pool file; raises `ModelError` naming the entry and field that are wrong."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ModelError(f"cannot read the triage pool {path}: {exc}") from exc
-    rows = raw.get("papers") if isinstance(raw, dict) else None
-    if not isinstance(rows, list):
-        raise ModelError(f"{path.name}: expected a mapping with a `papers` list")
+    rows = yaml_rows(path, "papers", "triage pool")
     pool = []
     for number, row in enumerate(rows, 1):
         where = f"{path.name}, paper {number}"
@@ -362,7 +357,7 @@ class ScreeningReport:
     seconds_per_paper: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+        return rounded(self.__dict__)
 
 
 def wss_at(labels: Sequence[bool], scores: Sequence[float], recall: float = 0.95) -> float:
