@@ -125,14 +125,21 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_bib(path: Path) -> str | None:
+    """The text of a .bib file a command was given, or None after saying on stderr why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {path}: {exc}; give the path of a UTF-8 .bib file", file=sys.stderr)
+        return None
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     data = _data_dir(args)
     corpus = load_corpus(data)
     path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {path}: {exc}", file=sys.stderr)
+    text = _read_bib(path)
+    if text is None:
         return 1
     if args.node and args.node not in corpus.taxonomy:
         print(f"error: no taxonomy node {args.node!r}; list them with `python -m survey_taxonomy taxonomy`", file=sys.stderr)
@@ -172,10 +179,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
     from .models.triage import bibtex_abstracts, triage_for, triage_papers  # scikit-learn loads only for this command
 
     path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {path}: {exc}; give the path of a UTF-8 .bib file", file=sys.stderr)
+    text = _read_bib(path)
+    if text is None:
         return 1
     parsed = parse_bibtex(text, path.name)
     untitled = [
