@@ -34,7 +34,7 @@ def main(argv: Sequence[str]) -> int:
     import atlas_ui.layout  # noqa: F401  (the preload: every module a page needs)
     from atlas_ui import cache, compat
     from survey_taxonomy.config import FEED_DIR, Settings
-    from survey_taxonomy.feeds import write_feeds
+    from survey_taxonomy.export.feeds import write_feeds
 
     write_feeds(cache.warm(Settings.from_env()), FEED_DIR)  # the caches filled, and the static feeds of the data served
     compat.route_through_app(rerun=False)

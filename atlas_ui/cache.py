@@ -1,11 +1,14 @@
 """The one cache layer of the app: the corpus, keyed on the signature of every data file and the store's
-approvals, and every view derived from it (retriever, classifier, graphs), keyed on `Corpus.signature`; the
-reading-list store. A failure is never cached: Streamlit caches no exception, and loaders raise.
+approvals, and every view derived from it (retriever, classifier, graphs, leave-one-out), keyed on
+`Corpus.signature`; and the objects that live as long as the server: the submission store, the reading lists,
+the background jobs, the local model servers and the models. A failure is never cached: Streamlit caches no
+exception, and loaders raise.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +18,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from atlas_ui import compat
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import Corpus, files_signature, load_corpus
+from survey_taxonomy.data.corpus import Corpus, files_signature, load_corpus
 from survey_taxonomy.errors import SettingsError, SurveyDataError
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.reading_list import ReadingLists, browser_secret
-from survey_taxonomy.submissions import approved_papers, store_for
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.sources.jobs import Jobs
+from survey_taxonomy.submissions import SubmissionStore, open_store
+from survey_taxonomy.submissions.reading_list import ReadingLists, browser_secret
 
 if TYPE_CHECKING:
     import networkx as nx
 
-    from survey_taxonomy.models.category import CategoryClassifier
+    from survey_taxonomy.models.category import CategoryClassifier, LooReport
+    from survey_taxonomy.models.chat import ChatModel
+    from survey_taxonomy.models.large import LargeModelStatus
     from survey_taxonomy.models.retrieval import Retriever
+    from survey_taxonomy.models.server import LocalServers
 
 
 def settings() -> Settings:
@@ -49,17 +56,37 @@ def browser_id() -> str:
     return browser_secret(cookie)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store_at(db_url: str) -> SubmissionStore:
+    """The submission store at `db_url`, open for the server's life and shared by every session (its engine pools
+    the connections). Opening raises while the database is down, and Streamlit caches no exception, so the next
+    view tries again."""
+    return open_store(replace(settings(), db_url=db_url))
+
+
+def store() -> SubmissionStore:
+    """The app's submission store; `SubmissionError` names the setting to fix when it cannot be opened."""
+    return _store_at(settings().db_url)
+
+
+@st.cache_resource(show_spinner=False)
+def jobs() -> Jobs:
+    """The app's background refresh and discovery runs, one set for the server's life, so every reviewer's page
+    shows the same runs."""
+    return Jobs()
+
+
 @st.cache_resource(show_spinner="Loading the papers…", max_entries=4)
 def _corpus(data_dir: str, signature: tuple[tuple[str, int | None, int | None], ...], approvals: int) -> Corpus:
     """`approvals` is the store's approval version, or -1 when the store is unreachable (dataset only)."""
-    extra = approved_papers(settings())[1] if approvals >= 0 else []
+    extra = store().approved() if approvals >= 0 else []
     return load_corpus(data_dir, extra_papers=extra)
 
 
 def _approvals(cfg: Settings) -> tuple[int, str]:
     """The store's approval version, or -1 with the reason when the store cannot be reached (the dataset alone is shown)."""
     try:
-        return store_for(cfg).version(), ""
+        return _store_at(cfg.db_url).version(), ""
     except SurveyDataError as exc:
         return -1, str(exc)
 
@@ -108,6 +135,44 @@ def retriever(c: Corpus) -> Retriever:
     return _retriever(c.signature, c)
 
 
+@st.cache_resource(show_spinner=False)
+def local_servers() -> LocalServers:
+    """The app's local model servers (llama.cpp in this process), one per GGUF file and setting, for the server's life."""
+    from survey_taxonomy.models.server import LocalServers
+
+    return LocalServers()
+
+
+@st.cache_resource(show_spinner="Starting the small model…")
+def small_model() -> ChatModel:
+    """The small model, its GGUF loaded now rather than inside the first answer's timings."""
+    from survey_taxonomy.models.local import small_model as build
+
+    model = build(settings(), local_servers())
+    model.endpoint()
+    return model
+
+
+@st.cache_resource(ttl=30, show_spinner=False)
+def large_model() -> LargeModelStatus:
+    """The configured large model or why there is none; probed again after 30 s, so a server started later is found."""
+    from survey_taxonomy.models.large import large_model as probe
+
+    return probe(settings(), local_servers())
+
+
+@st.cache_resource(show_spinner="Measuring leave-one-out accuracy (one model per paper)…", max_entries=2)
+def _loo(signature: tuple[int, ...], _c: Corpus) -> LooReport:
+    from survey_taxonomy.models.category import leave_one_out
+
+    return leave_one_out(_c)
+
+
+def loo(c: Corpus) -> LooReport:
+    """The category classifier's leave-one-out accuracy on the corpus, measured once per corpus."""
+    return _loo(c.signature, c)
+
+
 @st.cache_resource(show_spinner="Training the category classifier…", max_entries=2)
 def _classifier(signature: tuple[int, ...], _c: Corpus) -> CategoryClassifier:
     from survey_taxonomy.models.category import classifier_for  # scikit-learn and WordLlama, paid only by pages that suggest nodes
@@ -122,7 +187,7 @@ def classifier(c: Corpus) -> CategoryClassifier:
 
 @st.cache_resource(show_spinner="Measuring the graph…", max_entries=16)
 def _graph_and_metrics(mode: str, keys: tuple[str, ...], signature: tuple[int, ...], _corpus: Corpus) -> tuple[nx.Graph, pd.DataFrame]:
-    from survey_taxonomy.graphs import build_graph, graph_metrics  # networkx: ~0.5 s that Explore's first render need not pay
+    from survey_taxonomy.graphs.networks import build_graph, graph_metrics  # networkx: ~0.5 s that Explore's first render need not pay
 
     graph = build_graph(_corpus, mode, keys)
     return graph, graph_metrics(graph)
@@ -139,7 +204,7 @@ def _graph_and_layout(
 ) -> tuple[nx.Graph, pd.DataFrame, dict[str, tuple[float, float]]]:
     graph, metrics = _graph_and_metrics(mode, keys, signature, _corpus)
     center = _corpus.survey.key if mode == "citations" and _corpus.survey is not None else None
-    from survey_taxonomy.graphs import layout
+    from survey_taxonomy.graphs.networks import layout
 
     return graph, metrics, layout(graph, center=center)
 
@@ -153,7 +218,7 @@ def graph_and_layout(mode: str, keys: tuple[str, ...], c: Corpus) -> tuple[nx.Gr
 def _reading_lists_at(db_url: str) -> ReadingLists:
     """The reading lists of the store at `db_url`. A failure raises, and Streamlit caches no exception, so a
     database that was down is tried again on the next view (a cached None kept the lists off until a restart)."""
-    return ReadingLists(store_for(settings()).engine)
+    return ReadingLists(_store_at(db_url).engine)
 
 
 def reading_lists() -> ReadingLists | None:

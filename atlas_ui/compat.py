@@ -17,7 +17,6 @@ Streamlit version when an upgrade changes it. Public APIs are used wherever they
   token) and ignores it otherwise.
 """
 
-
 from __future__ import annotations
 
 import logging

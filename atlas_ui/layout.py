@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from atlas_ui.widgets import reading_list, safe_url
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.words import plural
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.words import plural
+from survey_taxonomy.export.writers import markdown_text
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.query import Selection
-from survey_taxonomy.records import RELATION_LABELS
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.records import RELATION_LABELS
+from survey_taxonomy.query.selection import Selection
 
 FILTERS = ("node", "facets", "years", "venues", "relations", "has_code", "query", "meaning")
 MAX_QUERY = 200

@@ -9,12 +9,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import streamlit as st
 
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.query import Selection
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.query.selection import Selection
 
 if TYPE_CHECKING:
-
     pass
 
 

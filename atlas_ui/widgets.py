@@ -14,20 +14,19 @@ import streamlit as st
 from atlas_ui.cache import browser_id, reading_lists, retriever
 from atlas_ui.state import FILTERS, reconcile, table_page
 from atlas_ui.url import open_paper, url_params
-from survey_taxonomy.abstracts import abstract_of
-from survey_taxonomy.cards import cards_html, paper_url
-from survey_taxonomy.cite import coins_span
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.export import export, markdown_text
-from survey_taxonomy.provenance import citation_counts, describe_sources
-from survey_taxonomy.query import Selection, facet_counts, node_counts
-from survey_taxonomy.reading_list import owner_id
-from survey_taxonomy.records import RELATION_LABELS, Paper, code_badge
-from survey_taxonomy.validation import clean_url
-from survey_taxonomy.words import clipped, plural
+from survey_taxonomy.data.abstracts import abstract_of
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.provenance import citation_counts, describe_sources
+from survey_taxonomy.data.records import RELATION_LABELS, Paper, code_badge
+from survey_taxonomy.data.validation import clean_url
+from survey_taxonomy.data.words import clipped, plural
+from survey_taxonomy.export.cards import cards_html, paper_url
+from survey_taxonomy.export.cite import coins_span
+from survey_taxonomy.export.writers import export, markdown_text
+from survey_taxonomy.query.selection import Selection, facet_counts, node_counts
+from survey_taxonomy.submissions.reading_list import owner_id
 
 if TYPE_CHECKING:
-
     pass
 
 

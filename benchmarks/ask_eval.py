@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
 from survey_taxonomy.config import Settings  # noqa: E402
-from survey_taxonomy.corpus import Corpus, load_corpus  # noqa: E402
+from survey_taxonomy.data.corpus import Corpus, load_corpus  # noqa: E402
 from survey_taxonomy.models.chat import ChatModel  # noqa: E402
 from survey_taxonomy.models.questions import Question, load_questions  # noqa: E402
 from survey_taxonomy.models.rag import ask  # noqa: E402
@@ -221,13 +221,14 @@ def app_speed(questions: Sequence[Question], corpus: Corpus, retriever: Retrieve
 
     from survey_taxonomy.models.local import SMALL_FREQUENCY_PENALTY, small_model
     from survey_taxonomy.models.rag import build_messages
-    from survey_taxonomy.models.server import local_server
+    from survey_taxonomy.models.server import LocalServers
     from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server, new_context, wait_for_app, warm_up
 
-    model = small_model(settings)
+    servers = LocalServers()
+    model = small_model(settings, servers)
     if model.server is None:
         raise RuntimeError("the small model runs on no local server: the engine's own speed cannot be measured")
-    url = local_server(model.server).base_url + "/chat/completions"
+    url = servers.get(model.server).base_url + "/chat/completions"
 
     def engine(messages: list[dict[str, str]]) -> float:
         body = {"model": model.model, "messages": messages, "max_tokens": 160, "temperature": 0.0, "frequency_penalty": SMALL_FREQUENCY_PENALTY}
@@ -368,14 +369,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(app_speed(questions, corpus, retriever, settings), indent=2))
         return 0
     from survey_taxonomy.models.local import find_small_gguf, small_model
+    from survey_taxonomy.models.server import LocalServers
 
-    small = small_model(settings)
+    servers = LocalServers()
+    small = small_model(settings, servers)
     large = None
     if "large" in args.modes:
         if args.large == "env":
             from survey_taxonomy.models.large import large_model
 
-            status = large_model(settings)
+            status = large_model(settings, servers)
             if status.model is None:
                 print(f"error: --large env: {status.message}", file=sys.stderr)
                 return 1

@@ -53,14 +53,14 @@ import plotly.graph_objects as go  # noqa: E402
 
 from benchmarks.synthetic import write_corpus  # noqa: E402
 from serve import served  # noqa: E402
-from survey_taxonomy import bibliography  # noqa: E402
 from survey_taxonomy.config import Settings  # noqa: E402
-from survey_taxonomy.corpus import Corpus, files_signature, load_corpus  # noqa: E402
-from survey_taxonomy.export import export  # noqa: E402
-from survey_taxonomy.figures import graph_figure  # noqa: E402
-from survey_taxonomy.graphs import build_graph, graph_metrics, layout  # noqa: E402
-from survey_taxonomy.query import Selection, facet_counts, node_counts  # noqa: E402
-from survey_taxonomy.schema import COLUMNS  # noqa: E402
+from survey_taxonomy.data import bibliography  # noqa: E402
+from survey_taxonomy.data.corpus import Corpus, files_signature, load_corpus  # noqa: E402
+from survey_taxonomy.data.schema import COLUMNS  # noqa: E402
+from survey_taxonomy.export.writers import export  # noqa: E402
+from survey_taxonomy.graphs.figures import graph_figure  # noqa: E402
+from survey_taxonomy.graphs.networks import build_graph, graph_metrics, layout  # noqa: E402
+from survey_taxonomy.query.selection import Selection, facet_counts, node_counts  # noqa: E402
 
 if TYPE_CHECKING:  # Playwright is imported where the browser rows need it
     from playwright.sync_api import Browser
@@ -323,7 +323,7 @@ def bench_network(folder: Path, size: int) -> list[Row]:
     """The Graph page's default view built from scratch, once (citation links, then the top-k similar papers of each
     paper with none, in blocks): time and peak memory, beside the dense n × n similarity matrix the similarity graph
     used to compute (measured up to DENSE_UP_TO papers)."""
-    from survey_taxonomy.search import SearchIndex
+    from survey_taxonomy.query.search import SearchIndex
 
     corpus = load_corpus(folder)
     keys = [p.key for p in corpus.papers if p.relation != "survey"]
@@ -371,14 +371,15 @@ def bench_model(plan: Plan) -> list[Row]:
     size = "SmolLM2-135M"
     try:
         from survey_taxonomy.models.local import SMALL_FREQUENCY_PENALTY, small_model
-        from survey_taxonomy.models.server import local_server
+        from survey_taxonomy.models.server import LocalServers
 
-        model = small_model(Settings.from_env())
+        servers = LocalServers()
+        model = small_model(Settings.from_env(), servers)
         messages = [{"role": "user", "content": PROMPT}]
         model.stream(messages, max_tokens=8).result()  # start the server and load the weights, untimed
         if model.server is None:
             raise RuntimeError("the small model runs on no local server")
-        url = local_server(model.server).base_url + "/chat/completions"
+        url = servers.get(model.server).base_url + "/chat/completions"
     except Exception as exc:  # any failure to start the model becomes the row's note, not a crash
         note = f"missing: {type(exc).__name__}: {exc}"
         return [

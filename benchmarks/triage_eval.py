@@ -23,7 +23,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import Corpus, load_corpus
+from survey_taxonomy.data.corpus import Corpus, load_corpus
 from survey_taxonomy.models.retrieval import load_wordllama
 from survey_taxonomy.models.triage import FOLDS, SEED, C, balanced_weights, load_examples, load_pool, screening_metrics, train_triage, training_texts
 

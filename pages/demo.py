@@ -1,6 +1,6 @@
 """Live demo: a small local model and a large model, side by side and in the survey's collaboration patterns.
 
-Thin over `survey_taxonomy.models`; the models, indexes and measurements are cached here with st.cache_resource.
+Thin over `survey_taxonomy.models`; the models, indexes and measurements come from `atlas_ui.cache`.
 """
 
 from __future__ import annotations
@@ -13,23 +13,21 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from atlas_ui import cache, layout
-from survey_taxonomy import cards
-from survey_taxonomy.corpus import Corpus
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.data.words import plural
 from survey_taxonomy.errors import ModelError
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.figures import route_curve_figure
+from survey_taxonomy.export import cards
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.graphs.figures import route_curve_figure
 from survey_taxonomy.models.cascade import PairedRun, paired_runs, route, route_curve, route_records
-from survey_taxonomy.models.category import LooReport, evaluate_zero_shot, leave_one_out, zero_shot_category
-from survey_taxonomy.models.chat import Answer, ChatModel, Reply
-from survey_taxonomy.models.large import LargeModelStatus, large_model
-from survey_taxonomy.models.local import small_model
+from survey_taxonomy.models.category import evaluate_zero_shot, zero_shot_category
+from survey_taxonomy.models.chat import Answer, Reply
 from survey_taxonomy.models.questions import load_questions
 from survey_taxonomy.models.rag import DEFAULT_MODE, EXTRACTIVE_LABEL, Asked, answer_markdown, rests_on_markdown, start_ask, start_extract
 from survey_taxonomy.models.speculative import SpeculativeRun, configured_models, prompt_messages, reported_speedups, speculative_requirements
 from survey_taxonomy.models.support import SUPPORT_THRESHOLD, SentenceCheck
-from survey_taxonomy.query import Selection
-from survey_taxonomy.records import Paper
-from survey_taxonomy.words import plural
+from survey_taxonomy.query.selection import Selection
 
 MODES = {
     "ask": ("Ask the survey", "collaboration/sm-enhance-llm/retrieval-augmented-generation"),
@@ -56,23 +54,6 @@ ASK_MODES = {"extractive": "Extractive (the papers' own sentences)", "small": "S
 # questions asked before another session's load made the engine itself drop to 7-37).
 STREAM_EVERY_S = 0.25
 FLAGSHIP = "How can a small model make LLM decoding faster?"
-
-
-@st.cache_resource(show_spinner="Starting the small model…")
-def _small() -> ChatModel:
-    model = small_model(cache.settings())
-    model.endpoint()  # load the GGUF now rather than inside the first answer's timings
-    return model
-
-
-@st.cache_resource(ttl=30, show_spinner=False)
-def _large() -> LargeModelStatus:
-    return large_model(cache.settings())
-
-
-@st.cache_resource(show_spinner="Measuring leave-one-out accuracy (one model per paper)…", max_entries=2)
-def _loo(signature: tuple[int, ...], _c: Corpus) -> LooReport:
-    return leave_one_out(_c)
 
 
 def _stream(pieces: Iterator[str], keys: list[str] | None = None) -> tuple[str, DeltaGenerator]:
@@ -176,11 +157,11 @@ st.warning(
     icon=":material/info:",
 )
 try:
-    small = _small()
+    small = cache.small_model()
 except ModelError as exc:
     st.error(f"The small model cannot start: {exc}")
     st.stop()
-status = _large()
+status = cache.large_model()
 large = status.model
 if large is not None:
     st.success(f"Large model: **{large.label}**", icon=":material/check_circle:")
@@ -331,7 +312,7 @@ elif mode == "speculative":
     if needs:
         st.info(needs)
     else:
-        alone, drafted = configured_models(cache.settings())
+        alone, drafted = configured_models(cache.settings(), cache.local_servers())
         prompt = st.text_input("Prompt", "Explain in three sentences why the sky is blue.", key="demo_spec_prompt")
         if st.button("Generate with and without the draft", key="demo_spec_run", type="primary"):
             left, right = st.columns(2)
@@ -374,7 +355,7 @@ else:
             except ModelError as exc:
                 st.error(str(exc))
     if st.button("Measure leave-one-out accuracy", key="demo_cat_loo"):
-        report = _loo(c.signature, c)
+        report = cache.loo(c)
         loo_cols = st.columns(4)
         loo_cols[0].metric("LOO accuracy", f"{report.accuracy:.0%}")
         loo_cols[1].metric("Top-3 accuracy", f"{report.top3_accuracy:.0%}")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from atlas_ui import cache, layout, url, widgets
-from survey_taxonomy.export import markdown_text
+from survey_taxonomy.export.writers import markdown_text
 
 c = cache.corpus()
 st.title("Explore papers")

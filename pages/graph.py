@@ -5,9 +5,11 @@ shown on request, not the hub."""
 import streamlit as st
 
 from atlas_ui import cache, layout, url, widgets
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.figures import graph_figure
-from survey_taxonomy.graphs import (
+from survey_taxonomy.data.provenance import highest_counts
+from survey_taxonomy.data.words import plural
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.graphs.figures import graph_figure
+from survey_taxonomy.graphs.networks import (
     LINK_KINDS,
     MODES,
     central_table,
@@ -20,8 +22,6 @@ from survey_taxonomy.graphs import (
     prior_works,
     search_label,
 )
-from survey_taxonomy.provenance import highest_counts
-from survey_taxonomy.words import plural
 
 MODE_LABELS = {"network": "Paper network", "citations": "Citation links only", "similarity": "Text similarity", "coauthors": "Co-authorship"}
 COLOUR_LABELS = {"category": "Taxonomy category", "relation": "Relation to the survey", "year": "Year"}

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from atlas_ui import cache, layout, widgets
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.figures import papers_per_year, taxonomy_sunburst
-from survey_taxonomy.query import facet_counts
-from survey_taxonomy.words import clipped, plural
+from survey_taxonomy.data.words import clipped, plural
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.graphs.figures import papers_per_year, taxonomy_sunburst
+from survey_taxonomy.query.selection import facet_counts
 
 c = cache.corpus()
 survey = c.survey

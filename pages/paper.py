@@ -3,7 +3,7 @@
 import streamlit as st
 
 from atlas_ui import cache, url, widgets
-from survey_taxonomy.export import markdown_text
+from survey_taxonomy.export.writers import markdown_text
 from survey_taxonomy.models.retrieval import similar_papers
 
 c = cache.corpus()

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from atlas_ui import cache, widgets
-from survey_taxonomy import cards
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.words import plural
+from survey_taxonomy.data.words import plural
+from survey_taxonomy.export import cards
+from survey_taxonomy.export.writers import markdown_text
 
 c = cache.corpus()
 st.title("Reading list")

@@ -12,14 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from atlas_ui import cache
-from survey_taxonomy.arxiv import verify_arxiv
+from survey_taxonomy.data.validation import doi_url
+from survey_taxonomy.data.words import plural
 from survey_taxonomy.errors import SubmissionError
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.jobs import KINDS, current_job, start_discover, start_refresh
-from survey_taxonomy.submissions import ORIGINS, Submission, client_key, store_for
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.sources.arxiv import verify_arxiv
+from survey_taxonomy.sources.jobs import KINDS
+from survey_taxonomy.submissions import ORIGINS, Submission, client_key
 from survey_taxonomy.submissions.store import triage_in_scope, triage_relevance
-from survey_taxonomy.validation import doi_url
-from survey_taxonomy.words import plural
 
 ORIGIN_LABELS = {"all": "All", "form": "Form", "bibtex": "BibTeX", "discovered": "Discovered"}
 ORDER_LABELS = {"oldest": "Oldest first", "relevance": "Most relevant first"}
@@ -37,7 +37,7 @@ if not settings.admin_token:
     )
     st.stop()
 
-store = store_for(settings)
+store = cache.store()
 if "review_token_ok" not in state:
     # A form that forgets its field: the token goes to the server once and is never kept in the page.
     with st.form("review_sign_in", clear_on_submit=True):
@@ -199,16 +199,16 @@ st.caption(
 )
 left, right = st.columns(2)
 if left.button(JOB_LABELS["refresh"], key="review_job_refresh"):
-    start_refresh(settings)
+    cache.jobs().start_refresh(settings)
 if right.button(JOB_LABELS["discover"], key="review_job_discover"):
-    start_discover(settings)
+    cache.jobs().start_discover(settings, store)
 
 
 @st.fragment(run_every=2)
 def _jobs() -> None:
     """The background runs' progress, redrawn every two seconds without rerunning the page."""
     for kind in KINDS:
-        job = current_job(kind)
+        job = cache.jobs().current(kind)
         if job is None:
             continue
         label = JOB_LABELS.get(kind, kind)

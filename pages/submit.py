@@ -8,13 +8,13 @@ from __future__ import annotations
 import streamlit as st
 
 from atlas_ui import cache, widgets
-from survey_taxonomy.arxiv import fetch_arxiv
+from survey_taxonomy.data.records import Problem
+from survey_taxonomy.data.validation import MAX_AUTHORS, MAX_ITEMS, MAX_LENGTH
+from survey_taxonomy.data.words import plural
 from survey_taxonomy.errors import SubmissionError, SurveyDataError
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.records import Problem
-from survey_taxonomy.submissions import FIELDS, MAX_INPUT_CHARS, Draft, client_key, read_bibtex, read_payload, store_for, with_default_node
-from survey_taxonomy.validation import MAX_AUTHORS, MAX_ITEMS, MAX_LENGTH
-from survey_taxonomy.words import plural
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.sources.arxiv import fetch_arxiv
+from survey_taxonomy.submissions import FIELDS, MAX_INPUT_CHARS, Draft, client_key, read_bibtex, read_payload, with_default_node
 
 TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
 state = st.session_state
@@ -32,7 +32,7 @@ def _send(drafts: list[Draft], problems: list[Problem], result_key: str) -> bool
     shows wherever the page is scrolled, says at once whether anything was stored.
     """
     try:
-        result = store_for(settings).submit(
+        result = cache.store().submit(
             drafts,
             corpus,
             session=client,

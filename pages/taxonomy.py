@@ -3,10 +3,10 @@
 import streamlit as st
 
 from atlas_ui import cache, widgets
-from survey_taxonomy import cards
-from survey_taxonomy.export import markdown_code, markdown_text, to_markdown
-from survey_taxonomy.query import node_counts, papers_by_node
-from survey_taxonomy.words import plural
+from survey_taxonomy.data.words import plural
+from survey_taxonomy.export import cards
+from survey_taxonomy.export.writers import markdown_code, markdown_text, to_markdown
+from survey_taxonomy.query.selection import node_counts, papers_by_node
 
 c = cache.corpus()
 st.title("The survey's taxonomy")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from atlas_ui import cache, layout, url, widgets
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.figures import code_share, node_trends, top_venues
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.graphs.figures import code_share, node_trends, top_venues
 
 c = cache.corpus()
 st.title("Trends")

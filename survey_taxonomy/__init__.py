@@ -1,11 +1,11 @@
 """Small Models Atlas: the data and logic behind the explorer of the survey
 "What is the Role of Small Models in the LLM Era" (Chen & Varoquaux, arXiv 2409.06857)."""
 
-from .corpus import Corpus, load_corpus
+from .data.corpus import Corpus, load_corpus
+from .data.records import RELATIONS, Paper, Problem, TaxonomyNode
+from .data.taxonomy import Taxonomy, load_taxonomy
 from .errors import BibliographyError, ModelError, SubmissionError, SurveyDataError, TaxonomyError
-from .query import Selection, facet_counts, node_counts
-from .records import RELATIONS, Paper, Problem, TaxonomyNode
-from .taxonomy import Taxonomy, load_taxonomy
+from .query.selection import Selection, facet_counts, node_counts
 
 __version__ = "0.1.0"
 __all__ = [

@@ -17,23 +17,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import citations_cli
-from .acceptance import check_papers
-from .bibliography import append_papers, parse_bibtex
 from .config import FEED_DIR, Settings
 from .console import print_problems, terminal_text, write_output
-from .corpus import load_corpus
+from .data.acceptance import check_papers
+from .data.bibliography import append_papers, parse_bibtex
+from .data.corpus import load_corpus
+from .data.records import RELATIONS, Paper, Problem
+from .data.validation import with_clean_links
+from .data.words import plural
 from .errors import ModelError, SettingsError, SurveyDataError
-from .export import FORMATS, export
-from .feeds import write_feeds
+from .export.feeds import write_feeds
+from .export.writers import FORMATS, export
 from .models import commands as model_commands
 from .models.questions import check_questions, load_questions
-from .query import Selection, node_counts
-from .records import RELATIONS, Paper, Problem
-from .search import SearchIndex
+from .query.search import SearchIndex
+from .query.selection import Selection, node_counts
+from .sources import commands as source_commands
 from .submissions import commands as submission_commands
-from .validation import with_clean_links
-from .words import plural
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -241,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "text"), default="json", help="json: one object per line with key, relevance, in_scope, nodes, reason")
     p.set_defaults(func=cmd_triage)
     submission_commands.register(sub)
-    citations_cli.register(sub)
+    source_commands.register(sub)
     model_commands.register(sub)
     return parser
 

@@ -86,7 +86,7 @@ def _token(raw: str) -> str:
 
 
 def _http_url(raw: str) -> str:
-    from .validation import clean_url  # validation imports nothing of the configuration; lazily to keep it so
+    from .data.validation import clean_url  # validation imports nothing of the configuration; lazily to keep it so
 
     if clean_url(raw) is None:
         raise ValueError("is not an http(s) URL; give e.g. http://127.0.0.1:11434/v1")

@@ -1,6 +1,6 @@
 """What every command of the CLI shares: problems printed to stderr, output written to a file or stdout.
 
-The command modules (`cli`, `submissions.commands`, `citations_cli`, `models.commands`) import this, and `cli`
+The command modules (`cli`, `submissions.commands`, `sources.commands`, `models.commands`) import this, and `cli`
 imports them to build its parser, so no command module needs `cli` and the imports stay acyclic.
 """
 
@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .data.records import Problem
 from .errors import DataWriteError
-from .records import Problem
 
 # ANSI/VT escape sequences (CSI, OSC, and two-character ones), then any other control character but newline and tab.
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")

@@ -24,7 +24,7 @@ from serve import free_port
 if TYPE_CHECKING:  # imported where used, so collecting the tests loads neither
     from playwright.sync_api import Browser, Page
 
-    from survey_taxonomy.corpus import Corpus
+    from survey_taxonomy.data.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -64,7 +64,7 @@ def data_copy(tmp_path: Path, data_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def corpus(data_dir: Path) -> Corpus:
     """The shipped dataset, loaded once (tests that need the real data compare pages with it)."""
-    from survey_taxonomy.corpus import load_corpus
+    from survey_taxonomy.data.corpus import load_corpus
 
     return load_corpus(data_dir)
 
@@ -72,7 +72,7 @@ def corpus(data_dir: Path) -> Corpus:
 @pytest.fixture(scope="session")
 def tiny(tiny_dir: Path) -> Corpus:
     """The tiny dataset (eight real papers), loaded once: logic tests use it, so new shipped papers cannot break them."""
-    from survey_taxonomy.corpus import load_corpus
+    from survey_taxonomy.data.corpus import load_corpus
 
     return load_corpus(tiny_dir)
 

@@ -32,7 +32,7 @@ from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 import pytest
 from rapidfuzz import fuzz
 
-from survey_taxonomy.duplicates import normalise_title
+from survey_taxonomy.data.duplicates import normalise_title
 
 WORLDS = Path(__file__).resolve().parent / "fixtures" / "scholarly"
 RECORDED = Path(__file__).resolve().parent / "fixtures" / "recorded"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from survey_taxonomy.abstracts import ABSTRACT_COLUMNS, LIMIT, Abstract, abstract_of, format_abstracts, plain_abstract, read_abstracts
-from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.data.abstracts import ABSTRACT_COLUMNS, LIMIT, Abstract, abstract_of, format_abstracts, plain_abstract, read_abstracts
+from survey_taxonomy.data.corpus import load_corpus
 
 GOOD = Abstract("leviathan2023fast", "openalex", "W4310000002", "2026-05-01", 'Drafts, "quoted", and commas, kept.')
 

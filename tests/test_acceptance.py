@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from survey_taxonomy.acceptance import check_papers, find_duplicates
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
-from survey_taxonomy.discovery import Candidate, queue_candidates
-from survey_taxonomy.records import Paper
+from survey_taxonomy.data.acceptance import check_papers, find_duplicates
+from survey_taxonomy.data.corpus import load_corpus
+from survey_taxonomy.data.records import Paper
 from survey_taxonomy.sources.base import Work
+from survey_taxonomy.sources.discovery import Candidate, queue_candidates
 from survey_taxonomy.submissions import SubmissionStore, read_text
 from tests.conftest import CliRun
 

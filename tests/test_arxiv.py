@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from survey_taxonomy.arxiv import ArxivError, _timed_out, fetch_arxiv, parse_feed, verify_arxiv
-from survey_taxonomy.validation import normalise_arxiv_id
+from survey_taxonomy.data.validation import normalise_arxiv_id
+from survey_taxonomy.sources.arxiv import ArxivError, _timed_out, fetch_arxiv, parse_feed, verify_arxiv
 
 FEED = (Path(__file__).parent / "fixtures" / "arxiv_feed.xml").read_text(encoding="utf-8")
 ERROR_FEED = (

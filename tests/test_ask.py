@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from survey_taxonomy.corpus import Corpus
+from survey_taxonomy.data.corpus import Corpus
 from survey_taxonomy.models.rag import DEFAULT_MODE, MODES, answer_markdown, extract, rests_on_markdown, start_extract
 from survey_taxonomy.models.retrieval import Retriever, build_retriever
 from survey_taxonomy.models.support import (

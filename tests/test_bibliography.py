@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_taxonomy.bibliography import append_papers, format_bibtex, load_bibliography, parse_bibtex, split_authors
+from survey_taxonomy.data.bibliography import append_papers, format_bibtex, load_bibliography, parse_bibtex, split_authors
+from survey_taxonomy.data.records import RELATIONS, Paper
 from survey_taxonomy.errors import BibliographyError
-from survey_taxonomy.records import RELATIONS, Paper
 
 
 def test_broken_bib_keeps_good_entries_and_reports_each_line(fixtures_dir: Path) -> None:

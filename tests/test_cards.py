@@ -5,9 +5,9 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import parse_qs
 
-from survey_taxonomy.cards import cards_html
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.records import Paper
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.export.cards import cards_html
 
 
 class Tags(HTMLParser):

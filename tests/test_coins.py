@@ -7,9 +7,9 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Page, expect
 
-from survey_taxonomy.cite import coins
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.records import Paper
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.export.cite import coins
 from tests.browser import wait_for_app
 
 

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from survey_taxonomy.corpus import DATA_FILES, files_signature, load_corpus, venue_name
-from survey_taxonomy.query import Selection
-from survey_taxonomy.records import Paper
+from survey_taxonomy.data.corpus import DATA_FILES, files_signature, load_corpus, venue_name
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.query.selection import Selection
 
 
 def test_tiny_corpus_loads_with_edges(tiny_dir: Path) -> None:

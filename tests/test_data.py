@@ -6,8 +6,8 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser.middlewares.names import split_multiple_persons_names
 
-from survey_taxonomy.bibliography import load_bibliography
-from survey_taxonomy.corpus import Corpus, read_citations
+from survey_taxonomy.data.bibliography import load_bibliography
+from survey_taxonomy.data.corpus import Corpus, read_citations
 from tests.test_data_sources import primary_hosts
 
 # Venues whose papers the ACL Anthology publishes with a 10.18653/v1/<Anthology id> DOI. LREC and COLING are

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from survey_taxonomy.corpus import Corpus
+from survey_taxonomy.data.corpus import Corpus
 
 # Hosts (and their subdomains) that publish papers themselves or hold the authors' code.
 PRIMARY_DOMAINS = (

@@ -13,20 +13,29 @@ from typing import Any
 import pytest
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
-from survey_taxonomy.discovery import DiscoverReport, discover
+from survey_taxonomy.data.corpus import load_corpus
+from survey_taxonomy.models.triage import Triage, triage_for
 from survey_taxonomy.sources import open_sources
+from survey_taxonomy.sources.discovery import DiscoverReport, discover
 from survey_taxonomy.submissions import SubmissionStore
 from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, recorded  # noqa: F401  (the fixture)
 
 TOKEN = "t" * 32
 
 
-def run(server: FakeScholarly, data: Path, store: SubmissionStore, tmp_path: Path, names: tuple[str, ...] = ("openalex", "semanticscholar")) -> DiscoverReport:
+@pytest.fixture(scope="module")
+def triage(tiny_dir: Path) -> Triage:
+    """The triage `discover` trains by default, trained once for the module (the CLI test below trains its own)."""
+    return triage_for(load_corpus(tiny_dir))
+
+
+def run(
+    server: FakeScholarly, data: Path, store: SubmissionStore, tmp_path: Path, triage: Triage, names: tuple[str, ...] = ("openalex", "semanticscholar")
+) -> DiscoverReport:
     settings = Settings(data_dir=data, openalex_url=server.openalex_url, s2_url=server.s2_url, scholarly_cache=str(tmp_path / "cache.sqlite"), http_timeout=5)
     http, sources = open_sources(settings, names, attempts=2, backoff=0.01)
     try:
-        return discover(load_corpus(data), sources, store, settings, min_links=2)
+        return discover(load_corpus(data), sources, store, settings, min_links=2, triage=triage)
     finally:
         http.close()
 
@@ -39,9 +48,9 @@ def store(tmp_path: Path) -> Iterator[SubmissionStore]:
 
 
 def test_discover_queues_the_expected_candidates_with_evidence_and_never_twice(
-    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path
+    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path, triage: Triage
 ) -> None:
-    report = run(fake_scholarly, tiny_copy, store, tmp_path)
+    report = run(fake_scholarly, tiny_copy, store, tmp_path, triage)
     queued = {s.title: s for s in store.find(origin="discovered")}
     assert set(queued) == {
         "Attention Based Drafting for Faster Generation",  # cited by 3 dataset papers
@@ -64,12 +73,14 @@ def test_discover_queues_the_expected_candidates_with_evidence_and_never_twice(
     assert (queued["Small Models as Curators of Scholarly Data"].evidence or {})["cites_survey"] is True
     # A rejected candidate is not queued again, nor is a pending one.
     store.review(phones.id, "reject", token=TOKEN, admin_token=TOKEN)
-    again = run(fake_scholarly, tiny_copy, store, tmp_path)
+    again = run(fake_scholarly, tiny_copy, store, tmp_path, triage)
     assert again.queued == [] and len(store.find(origin="discovered")) == 5
 
 
-def test_approving_a_discovered_paper_goes_through_the_merge(fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path) -> None:
-    run(fake_scholarly, tiny_copy, store, tmp_path, names=("openalex",))
+def test_approving_a_discovered_paper_goes_through_the_merge(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path, triage: Triage
+) -> None:
+    run(fake_scholarly, tiny_copy, store, tmp_path, triage, names=("openalex",))
     submission = next(s for s in store.find(origin="discovered") if s.title.startswith("Speculative Decoding with Tiny"))
     store.review(submission.id, "approve", token=TOKEN, admin_token=TOKEN, corpus=load_corpus(tiny_copy))
     written, problems = store.merge(tiny_copy)
@@ -106,7 +117,7 @@ def _settings(server: FakeScholarly, data: Path, tmp_path: Path, **more: Any) ->
 
 
 def test_a_paper_only_semantic_scholar_finds_is_queued_with_its_full_record(
-    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path
+    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path, triage: Triage
 ) -> None:
     """Recorded S2 papers cite two dataset papers; the citations endpoint gives only the fields asked for."""
     papers = [p for p in recorded("s2_batch_full_records.json")["body"] if p]
@@ -118,7 +129,7 @@ def test_a_paper_only_semantic_scholar_finds_is_queued_with_its_full_record(
     settings = _settings(fake_scholarly, tiny_copy, tmp_path, s2_api_key=key)
     http, sources = open_sources(settings, ("semanticscholar",), attempts=2, backoff=0.01)
     try:
-        discover(load_corpus(tiny_copy), sources, store, settings, min_links=2)
+        discover(load_corpus(tiny_copy), sources, store, settings, min_links=2, triage=triage)
     finally:
         http.close()
     queued = {s.title: s for s in store.find(origin="discovered")}
@@ -132,11 +143,13 @@ def test_a_paper_only_semantic_scholar_finds_is_queued_with_its_full_record(
     assert key.encode() not in stored and b"Echoed key: ***" in stored
 
 
-def test_a_merged_prior_work_is_followed_and_queued_once(fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path) -> None:
+def test_a_merged_prior_work_is_followed_and_queued_once(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path, triage: Triage
+) -> None:
     """Dataset papers still list prior1 under a merged id; the API answers with the canonical work."""
     fake_scholarly.world["prior1"].oa = "W4999999999"
     fake_scholarly.merge_openalex("W2900000101", "W4999999999")
-    run(fake_scholarly, tiny_copy, store, tmp_path, names=("openalex",))
+    run(fake_scholarly, tiny_copy, store, tmp_path, triage, names=("openalex",))
     drafting = next(s for s in store.find(origin="discovered") if s.title == "Attention Based Drafting for Faster Generation")
     assert drafting.evidence is not None
     assert drafting.evidence["work_id"] == "W4999999999"
@@ -144,7 +157,7 @@ def test_a_merged_prior_work_is_followed_and_queued_once(fake_scholarly: FakeSch
 
 
 def test_a_preprint_and_its_journal_version_are_one_candidate_with_both_ids(
-    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path
+    fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path, triage: Triage
 ) -> None:
     """Recorded ChemCrow: OpenAlex's journal work (no arXiv id) and Semantic Scholar's record (arXiv id and DOI)."""
     fake_scholarly.add_openalex(recorded("openalex_chemcrow_two_versions.json")["body"]["results"])
@@ -152,7 +165,7 @@ def test_a_preprint_and_its_journal_version_are_one_candidate_with_both_ids(
     fake_scholarly.add_s2([match])
     for cited in ("leviathan2023fast", "chen2023accelerating"):
         fake_scholarly.s2_cite(fake_scholarly.world[cited].s2, [match["paperId"]])
-    run(fake_scholarly, tiny_copy, store, tmp_path)
+    run(fake_scholarly, tiny_copy, store, tmp_path, triage)
     chem = [s for s in store.find(origin="discovered") if "chemistry tools" in s.title]
     assert len(chem) == 1
     paper = chem[0].paper
@@ -165,7 +178,8 @@ def test_since_is_inclusive_at_its_precision_and_notes_and_output_are_clean(
     fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`--since 2025` keeps a preprint dated 2025-01-01 (a year-only date); a capped S2 paper stops nothing else."""
-    from survey_taxonomy import citations_cli, cli
+    from survey_taxonomy import cli
+    from survey_taxonomy.sources import commands as source_commands
 
     world = fake_scholarly.world
     world["newB"].date = "2025-01-01"
@@ -176,7 +190,7 @@ def test_since_is_inclusive_at_its_precision_and_notes_and_output_are_clean(
         monkeypatch.setenv(name, str(value))
     monkeypatch.setenv("SURVEY_SCHOLARLY_CACHE", str(tmp_path / "cache.sqlite"))
     monkeypatch.setenv("SURVEY_DB_URL", f"sqlite:///{tmp_path / 'cli-store.db'}")
-    monkeypatch.setattr(citations_cli, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
+    monkeypatch.setattr(source_commands, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
     assert cli.main(["discover", "--source", "all", "--since", "2025", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "Speculative Decoding with Tiny Draft Models on Phones" in out and "\x1b" not in out and "\x07" not in out

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from survey_taxonomy.bibliography import parse_bibtex
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.query import Selection
+from survey_taxonomy.data.bibliography import parse_bibtex
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.query.selection import Selection
 from survey_taxonomy.submissions.store import retry_delay
 from tests.browser import ADMIN_TOKEN, bbox, choose, shoot, wait_for_app
 

@@ -32,9 +32,9 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from survey_taxonomy.corpus import Corpus
+from survey_taxonomy.data.corpus import Corpus
 from survey_taxonomy.models.retrieval import build_retriever, filter_by_meaning
-from survey_taxonomy.query import Selection
+from survey_taxonomy.query.selection import Selection
 from tests.browser import as_shown, bbox, new_context, runs, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser

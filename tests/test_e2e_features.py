@@ -13,10 +13,10 @@ import pytest
 import rispy
 from playwright.sync_api import Browser, FloatRect, Page, expect
 
-from survey_taxonomy.bibliography import parse_bibtex
-from survey_taxonomy.corpus import Corpus
+from survey_taxonomy.data.bibliography import parse_bibtex
+from survey_taxonomy.data.corpus import Corpus
 from survey_taxonomy.models.retrieval import build_retriever, similar_papers
-from survey_taxonomy.query import Selection
+from survey_taxonomy.query.selection import Selection
 from tests.browser import bbox, choose, new_context, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.graphs import LINK_KINDS, NetworkFigures, build_graph, network_figures, node_name
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.graphs.networks import LINK_KINDS, NetworkFigures, build_graph, network_figures, node_name
 from tests.browser import bbox, choose, new_context, runs, shoot, wait_for_app
 
 pytestmark = pytest.mark.browser

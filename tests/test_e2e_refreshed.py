@@ -12,15 +12,15 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Browser, expect
 
-from survey_taxonomy.abstracts import abstract_of
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
-from survey_taxonomy.graphs import build_graph, derivative_works, describe_citation_links, prior_works
-from survey_taxonomy.provenance import freshness
-from survey_taxonomy.query import Selection
-from survey_taxonomy.refresh import refresh_citations
+from survey_taxonomy.data.abstracts import abstract_of
+from survey_taxonomy.data.corpus import load_corpus
+from survey_taxonomy.data.provenance import freshness
+from survey_taxonomy.data.words import plural
+from survey_taxonomy.graphs.networks import build_graph, derivative_works, describe_citation_links, prior_works
+from survey_taxonomy.query.selection import Selection
 from survey_taxonomy.sources import open_sources
-from survey_taxonomy.words import plural
+from survey_taxonomy.sources.refresh import refresh_citations
 from tests.browser import ADMIN_TOKEN, app_server, new_context, shoot, wait_for_app
 from tests.fake_scholarly import (
     FakeScholarly,

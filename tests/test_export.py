@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from survey_taxonomy.bibliography import parse_bibtex
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.export import export, to_markdown
-from survey_taxonomy.records import Paper
-from survey_taxonomy.schema import COLUMNS
+from survey_taxonomy.data.bibliography import parse_bibtex
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.data.schema import COLUMNS
+from survey_taxonomy.export.writers import export, to_markdown
 
 
 def test_bibtex_export_parses_back_to_the_same_papers(corpus: Corpus) -> None:

@@ -12,8 +12,8 @@ import feedparser
 import pytest
 
 from serve import served
-from survey_taxonomy.corpus import Corpus, load_corpus
-from survey_taxonomy.feeds import FEED_ROUTE, feed_path, node_feed
+from survey_taxonomy.data.corpus import Corpus, load_corpus
+from survey_taxonomy.export.feeds import FEED_ROUTE, feed_path, node_feed
 from tests.conftest import CliRun
 
 SPECULATIVE = "collaboration/efficient-inference/speculative-decoding"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from survey_taxonomy.corpus import Corpus, build_corpus
-from survey_taxonomy.figures import code_share, graph_figure, node_trends, papers_per_year, taxonomy_sunburst, top_venues
-from survey_taxonomy.graphs import build_graph, graph_metrics, layout
-from survey_taxonomy.query import Selection
+from survey_taxonomy.data.corpus import Corpus, build_corpus
+from survey_taxonomy.graphs.figures import code_share, graph_figure, node_trends, papers_per_year, taxonomy_sunburst, top_venues
+from survey_taxonomy.graphs.networks import build_graph, graph_metrics, layout
+from survey_taxonomy.query.selection import Selection
 
 LINK = '<a href="https://evil.example">click</a>'
 

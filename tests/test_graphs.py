@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from survey_taxonomy import graphs
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.graphs import (
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.graphs import networks
+from survey_taxonomy.graphs.networks import (
     author_groups,
     build_graph,
     central_table,
@@ -72,7 +72,7 @@ def test_paper_network_links_papers_without_citations_to_similar_ones_and_never_
     assert cited == {"xia2024unlocking", "leviathan2023fast", "chen2023accelerating"}
     similar = [(a, b, data) for a, b, data in graph.edges(data=True) if data["kind"] == "similar"]
     assert similar and all(a not in cited for a, _, _ in similar)  # only a paper without citation links asks for neighbours
-    assert all("not a citation" in data["note"] and data["weight"] >= graphs.SIMILARITY_THRESHOLD for _, _, data in similar)
+    assert all("not a citation" in data["note"] and data["weight"] >= networks.SIMILARITY_THRESHOLD for _, _, data in similar)
     assert set(neighbours(graph, "chen2023frugalgpt")) == {"similar"}  # not listed as cites or cited by
     metrics = graph_metrics(graph).set_index("node")
     assert list(metrics.loc["chen2023frugalgpt", ["cites", "cited_by"]]) == [0, 0]
@@ -104,7 +104,7 @@ def test_network_figures_count_papers_and_links_as_the_page_says() -> None:
 
 @pytest.mark.parametrize("block", [1 << 22, 7], ids=["one-block", "many-blocks"])
 def test_top_k_similar_finds_the_same_neighbours_as_the_dense_matrix(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
-    monkeypatch.setattr(graphs, "BLOCK_CELLS", block)
+    monkeypatch.setattr(networks, "BLOCK_CELLS", block)
     matrix = sparse.random(60, 40, density=0.2, random_state=np.random.RandomState(3), format="csr")
     dense = (matrix @ matrix.T).toarray()
     np.fill_diagonal(dense, -np.inf)
@@ -120,7 +120,7 @@ def test_top_k_similar_finds_the_same_neighbours_as_the_dense_matrix(monkeypatch
 
 
 def test_top_k_similar_never_holds_the_whole_score_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(graphs, "BLOCK_CELLS", 1 << 16)
+    monkeypatch.setattr(networks, "BLOCK_CELLS", 1 << 16)
     n = 3000
     matrix = sparse.random(n, 300, density=0.05, random_state=np.random.RandomState(1), format="csr", dtype=np.float32)
     tracemalloc.start()
@@ -134,7 +134,7 @@ def test_nearest_papers_gives_the_bonus_of_a_shared_node(tiny: Corpus) -> None:
     found = nearest_papers(tiny, papers_of(tiny), 2, threshold=0.0)
     first, score = found["leviathan2023fast"][0]
     assert first in {"chen2023accelerating", "xia2024unlocking"}  # the two other speculative-decoding papers
-    assert score >= graphs.TAXONOMY_BONUS
+    assert score >= networks.TAXONOMY_BONUS
 
 
 def test_coauthor_graph_joins_coauthors_and_counts_shared_papers(tiny: Corpus) -> None:
@@ -183,7 +183,7 @@ def test_the_line_on_citation_links_counts_them_by_evidence_and_names_the_refres
 def test_every_shipped_citation_link_names_its_page_its_evidence_kind_and_its_day(corpus: Corpus) -> None:
     """What the line above the graph counts: hand-curated rows with a URL, a known evidence kind and an ISO day."""
     assert corpus.survey is not None
-    kinds = tuple(f"{kind}:" for kind in graphs.EVIDENCE_KINDS)
+    kinds = tuple(f"{kind}:" for kind in networks.EVIDENCE_KINDS)
     for row in corpus.citations:
         assert row.source.startswith("https://"), row
         assert row.evidence.startswith(kinds), row

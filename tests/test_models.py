@@ -4,17 +4,19 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import sys
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import Corpus
+from survey_taxonomy.data.corpus import Corpus
 from survey_taxonomy.errors import ModelError
 from survey_taxonomy.models.cascade import answer_quality, paired_runs, route, route_curve, route_records, should_escalate
 from survey_taxonomy.models.category import classifier_for, evaluate_zero_shot, leave_one_out
@@ -24,7 +26,7 @@ from survey_taxonomy.models.local import find_small_gguf, small_model
 from survey_taxonomy.models.questions import Question, check_questions, load_questions
 from survey_taxonomy.models.rag import _keyed, ask, start_ask
 from survey_taxonomy.models.retrieval import DEFAULT_RETRIEVER, Retriever, best_retriever, build_retriever, evaluate_retrievers
-from survey_taxonomy.models.server import LocalServer, ServerSpec, local_server
+from survey_taxonomy.models.server import LocalServer, LocalServers, ServerSpec
 from survey_taxonomy.models.speculative import NEEDS, reported_speedups, run_speculative, speculative_models, speculative_requirements
 from survey_taxonomy.models.support import SUPPORT_THRESHOLD, complete_sentences
 from tests.conftest import CliRun
@@ -43,8 +45,14 @@ def questions() -> list[Question]:
 
 
 @pytest.fixture(scope="session")
-def small() -> ChatModel:
-    return small_model(Settings())
+def servers() -> Iterator[LocalServers]:
+    with LocalServers() as owned:
+        yield owned
+
+
+@pytest.fixture(scope="session")
+def small(servers: LocalServers) -> ChatModel:
+    return small_model(Settings(), servers)
 
 
 @pytest.fixture(scope="session")
@@ -125,10 +133,25 @@ def test_the_small_model_streams_with_token_counts_and_a_confidence(small: ChatM
     assert "tokens/s" in m.describe() and "CPU-s" in m.describe()
 
 
-def test_one_server_per_spec_per_process(small: ChatModel) -> None:
-    assert small.server is not None
-    assert local_server(small.server) is local_server(small.server)
+def test_one_server_per_spec_per_owner(small: ChatModel, servers: LocalServers) -> None:
+    assert small.server is not None and small.servers is servers
+    assert servers.get(small.server) is servers.get(small.server)
     assert small.endpoint().startswith("http://127.0.0.1:")
+
+
+def test_closing_the_owner_lets_its_servers_go() -> None:
+    spec = ServerSpec(find_small_gguf(Settings()), parallel=1, n_ctx=512)
+    with LocalServers() as servers:
+        server = weakref.ref(servers.get(spec))
+        assert len(servers) == 1 and server() is servers.get(spec)
+    gc.collect()
+    assert len(servers) == 0 and server() is None  # xllamacpp stops a server when its last reference goes
+
+
+def test_a_local_model_without_an_owner_says_how_to_build_one(tmp_path: Path) -> None:
+    orphan = ChatModel(label="orphan (local)", model="orphan", server=ServerSpec(tmp_path / "orphan.gguf"))
+    with pytest.raises(ModelError, match=r"orphan \(local\) is a local model without an owner.*gguf_model"):
+        orphan.endpoint()
 
 
 # --- the large model: a real server, a closed port, a server that never answers ------------------------------------
@@ -181,7 +204,7 @@ def test_large_model_from_the_environment(
     monkeypatch.setenv("SURVEY_LLM_BASE_URL", llm_server.base_url)
     monkeypatch.setenv("SURVEY_LLM_MODEL", "smollm2")
     monkeypatch.setenv("SURVEY_LLM_PRICE_IN", "3")
-    status = large_model(Settings.from_env())
+    status = large_model(Settings.from_env(), LocalServers())
     assert status.model is not None and status.available and status.source == "endpoint" and status.model.price_in == 3.0
     result = ask("What is speculative decoding?", small, retriever, corpus.taxonomy, status.model, mode="large", k=3, max_tokens=24)
     assert result["model_used"] == status.model.label and result["metrics"]["cost_usd"] > 0
@@ -191,7 +214,7 @@ def test_large_model_from_the_environment(
 
 def test_no_large_model_says_how_to_configure_one(no_llm_env: None, closed_port: int) -> None:
     start = time.perf_counter()
-    status = large_model(Settings(), ollama_url=f"http://127.0.0.1:{closed_port}")
+    status = large_model(Settings(), LocalServers(), ollama_url=f"http://127.0.0.1:{closed_port}")
     assert time.perf_counter() - start < 1.0
     assert not status.available and "Ollama does not answer" in status.message
     for way in ("SURVEY_LLM_BASE_URL", "SURVEY_LLM_API_KEY", "ollama pull", "SURVEY_LLM_GGUF"):
@@ -199,9 +222,9 @@ def test_no_large_model_says_how_to_configure_one(no_llm_env: None, closed_port:
 
 
 def test_an_unreachable_endpoint_is_not_available(closed_port: int) -> None:
-    status = large_model(Settings(llm_base_url=f"http://127.0.0.1:{closed_port}/v1", llm_model="m"))
+    status = large_model(Settings(llm_base_url=f"http://127.0.0.1:{closed_port}/v1", llm_model="m"), LocalServers())
     assert not status.available and "does not accept connections" in status.message
-    assert not large_model(Settings(llm_base_url="http://127.0.0.1:1/v1")).available  # no model name
+    assert not large_model(Settings(llm_base_url="http://127.0.0.1:1/v1"), LocalServers()).available  # no model name
 
 
 # --- cascade ------------------------------------------------------------------------------------------------------
@@ -317,9 +340,9 @@ def test_speculative_mode_explains_what_it_needs(tmp_path: Path) -> None:
     assert "is not a file" in (speculative_requirements(Settings(llm_gguf=str(tmp_path / "big.gguf"))) or "")
 
 
-def test_drafting_with_the_small_model_as_both_draft_and_target() -> None:
+def test_drafting_with_the_small_model_as_both_draft_and_target(servers: LocalServers) -> None:
     gguf = find_small_gguf(Settings())
-    alone, drafted = speculative_models(gguf, gguf, Settings())
+    alone, drafted = speculative_models(gguf, gguf, Settings(), servers)
     run = run_speculative("Say hello.", alone, drafted, max_tokens=16)
     assert run.drafted.drafted and run.acceptance is not None and 0 < run.acceptance <= 1
     assert run.alone.drafted is None and run.speedup is not None and run.speedup > 0

@@ -9,11 +9,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from atlas_ui import cache
-from survey_taxonomy.corpus import DATA_FILES, Corpus, load_corpus
-from survey_taxonomy.export import markdown_text
-from survey_taxonomy.graphs import build_graph
+from survey_taxonomy.data.corpus import DATA_FILES, Corpus, load_corpus
+from survey_taxonomy.export.writers import markdown_text
+from survey_taxonomy.graphs.networks import build_graph
 from survey_taxonomy.models.retrieval import MEANING_FLOOR, MEANING_MARGIN
-from survey_taxonomy.query import Selection
+from survey_taxonomy.query.selection import Selection
 from tests.apptest import APP, open_page
 
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"

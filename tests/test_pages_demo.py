@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import AlertBase, Markdown
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.data.corpus import load_corpus
 from survey_taxonomy.models.local import SMALL_LABEL, find_small_gguf
 from survey_taxonomy.models.rag import DEFAULT_MODE, EXTRACTIVE_LABEL, start_extract
 from survey_taxonomy.models.retrieval import build_retriever

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import AlertBase, Markdown
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.data.corpus import load_corpus
 from survey_taxonomy.submissions import SubmissionStore, read_payload
 from tests.apptest import open_page
 

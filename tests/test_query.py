@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.query import Selection, facet_counts, node_counts, topic_key, topic_label
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.words import topic_key, topic_label
+from survey_taxonomy.query.selection import Selection, facet_counts, node_counts
 
 SPECULATIVE = "collaboration/efficient-inference/speculative-decoding"
 

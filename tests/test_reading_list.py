@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from sqlalchemy import create_engine, select
 
-from survey_taxonomy.reading_list import MAX_PAPERS, READING_LISTS, ReadingLists, owner_id
+from survey_taxonomy.submissions.reading_list import MAX_PAPERS, READING_LISTS, ReadingLists, owner_id
 from tests.apptest import open_page
 
 

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from survey_taxonomy import citations_cli, cli
-from survey_taxonomy.abstracts import abstract_of
+from survey_taxonomy import cli
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus, read_citations
+from survey_taxonomy.data.abstracts import abstract_of
+from survey_taxonomy.data.corpus import load_corpus, read_citations
+from survey_taxonomy.data.provenance import citation_counts, edge_provenance, freshness
 from survey_taxonomy.errors import SourceError
-from survey_taxonomy.graphs import derivative_works, prior_works
-from survey_taxonomy.provenance import citation_counts, edge_provenance, freshness
-from survey_taxonomy.refresh import RefreshReport, refresh_citations
+from survey_taxonomy.graphs.networks import derivative_works, prior_works
+from survey_taxonomy.sources import commands as source_commands
 from survey_taxonomy.sources import open_sources
+from survey_taxonomy.sources.refresh import RefreshReport, refresh_citations
 from tests.fake_scholarly import FakeScholarly, fake_scholarly, recorded  # noqa: F401  (the fixture)
 
 FILES = ("papers.bib", "citations.csv", "citation_counts.csv", "abstracts.csv")
@@ -132,7 +133,7 @@ def test_a_failing_source_leaves_the_files_byte_identical_and_a_rerun_resumes(
     monkeypatch.setenv("SURVEY_OPENALEX_URL", fake_scholarly.openalex_url)
     monkeypatch.setenv("SURVEY_S2_URL", fake_scholarly.s2_url)
     monkeypatch.setenv("SURVEY_SCHOLARLY_CACHE", str(cache))
-    monkeypatch.setattr(citations_cli, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
+    monkeypatch.setattr(source_commands, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
     assert cli.main(["citations", "refresh", "--source", "semanticscholar"]) == 1
     err = capsys.readouterr().err
     assert "error: Semantic Scholar, looking up " in err and "127.0.0.1" in err and "server error 503" in err and "No file was written." in err
@@ -166,7 +167,7 @@ def test_dry_run_writes_nothing_and_prune_removes_only_stale_index_rows(fake_sch
 
 
 def test_validate_names_a_bad_provenance_row(tiny_copy: Path) -> None:
-    from survey_taxonomy.refresh import format_citations
+    from survey_taxonomy.sources.refresh import format_citations
 
     rows = read_citations(tiny_copy / "citations.csv")[0]
     text = format_citations(rows) + "xia2024unlocking,chen2024what,https://openalex.org/W1,scholarly index: x,openalex,W1,not-an-id,2026-01-01\n"
@@ -193,11 +194,13 @@ def test_provenance_counts_freshness_and_related_works(fake_scholarly: FakeSchol
 
 
 def test_a_background_refresh_reports_progress_and_its_result(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
-    from survey_taxonomy.jobs import current_job, start_refresh
+    from survey_taxonomy.sources.jobs import Jobs
 
     seen: list[str] = []
-    job = start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite"), ("openalex",))
-    assert job.wait(30) and current_job("refresh") is job
+    jobs = Jobs()
+    job = jobs.start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite"), ("openalex",))
+    assert job.wait(30) and jobs.current("refresh") is job and jobs.current("discover") is None
+    assert Jobs().current("refresh") is None  # another owner's runs are its own
     seen.append(job.stage)
     assert job.state == "done" and "wrote papers.bib, citations.csv, citation_counts.csv" in job.report, job.error
     assert job.summary.splitlines()[0].startswith("OpenAlex: ") and "edges: " in job.summary and " -> " not in job.summary
@@ -271,7 +274,7 @@ def _cli_env(monkeypatch: pytest.MonkeyPatch, server: FakeScholarly, data: Path,
     env = {"SURVEY_DATA_DIR": data, "SURVEY_OPENALEX_URL": server.openalex_url, "SURVEY_S2_URL": server.s2_url, "SURVEY_SCHOLARLY_CACHE": cache}
     for name, value in env.items():
         monkeypatch.setenv(name, str(value))
-    monkeypatch.setattr(citations_cli, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
+    monkeypatch.setattr(source_commands, "open_sources", functools.partial(open_sources, attempts=2, backoff=0.01))
 
 
 def test_max_age_zero_refetches_and_a_dry_run_caches_nothing(
@@ -294,17 +297,23 @@ def test_max_age_zero_refetches_and_a_dry_run_caches_nothing(
     assert bad.value.code == 2 and "'-1' is not a number of days" in capsys.readouterr().err
 
 
-def test_a_stuck_refresh_job_can_be_cancelled_and_writes_nothing(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
-    from survey_taxonomy.jobs import start_refresh
+@pytest.mark.parametrize("stop", ["cancel the job", "close its owner"])
+def test_a_stuck_refresh_job_can_be_stopped_and_writes_nothing(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path, stop: str) -> None:
+    from survey_taxonomy.sources.jobs import Jobs
 
     before = snapshot(tiny_copy)
     fake_scholarly.drip_every = 0.2
     fake_scholarly.script("/openalex", *["drip"] * 20)
-    job = start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite"), ("openalex",))
+    jobs = Jobs()
+    job = jobs.start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite"), ("openalex",))
     time.sleep(0.5)
     assert job.state == "running"
     # One at a time: a second start while a refresh runs (held here by the dripping server) returns the running job.
-    assert start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite"), ("semanticscholar",)) is job
-    job.cancel()
-    assert job.wait(5) and job.state == "cancelled" and "cancelled" in job.error
+    assert jobs.start_refresh(settings_for(fake_scholarly, tiny_copy, tmp_path / "cache.sqlite"), ("semanticscholar",)) is job
+    if stop == "cancel the job":
+        job.cancel()
+        assert job.wait(5)
+    else:
+        jobs.close(timeout=5)  # what ends the app's jobs with the server
+    assert job.state == "cancelled" and "cancelled" in job.error and job.thread is not None and not job.thread.is_alive()
     assert snapshot(tiny_copy) == before

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from survey_taxonomy.bibliography import load_bibliography
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import Corpus, load_corpus
-from survey_taxonomy.submissions import SubmissionStore, approved_papers, read_payload
+from survey_taxonomy.data.bibliography import load_bibliography
+from survey_taxonomy.data.corpus import Corpus, load_corpus
+from survey_taxonomy.submissions import SubmissionStore, open_store, read_payload
 from tests.browser import ADMIN_TOKEN, app_server, new_context, wait_for_app
 
 PAPER = {
@@ -63,7 +63,8 @@ def test_two_app_servers_agree_after_approve_and_merge(postgres: Callable[[], st
         assert submission.key in {p.key for p in load_bibliography(settings["a"].data_dir / "papers.bib").papers}
         assert submission.key not in {p.key for p in load_bibliography(settings["b"].data_dir / "papers.bib").papers}
         for name in ("a", "b"):  # what each replica loads: the file plus the store, the paper once
-            explore = load_corpus(settings[name].data_dir, extra_papers=approved_papers(settings[name])[1])
+            with open_store(settings[name]) as replica:
+                explore = load_corpus(settings[name].data_dir, extra_papers=replica.approved())
             assert shown_once(explore, PAPER["title"]), name
         seen_on(base_a)
         seen_on(base_b)  # before, b lost the paper: the store dropped merged rows and b's file did not have it

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from survey_taxonomy import schema
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.records import Paper
+from survey_taxonomy.data import schema
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.records import Paper
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = r"""
 import csv, io, json
 import rispy
-from survey_taxonomy.records import Paper
-from survey_taxonomy.bibliography import format_bibtex, parse_bibtex
-from survey_taxonomy.cite import csl_item, to_cite_bibtex, to_ris
-from survey_taxonomy.export import export
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.data.bibliography import format_bibtex, parse_bibtex
+from survey_taxonomy.export.cite import csl_item, to_cite_bibtex, to_ris
+from survey_taxonomy.export.writers import export
 from survey_taxonomy.submissions.payload import FIELDS, payload_of, read_payload
 paper = Paper("k2024x", "T", ("Ada Lovelace",), 2024, "ICML 2024", booktitle="Proc. ICML 2024", entry_type="inproceedings", isbn="978-3-16-148410-0")
 drafts, problems = read_payload({"title": "T", "authors": "Ada Lovelace", "isbn": "978-0-00-000000-2"})
@@ -42,9 +42,9 @@ print(json.dumps({
 def test_a_field_added_to_the_table_reaches_every_format(tmp_path: Path) -> None:
     package = tmp_path / "survey_taxonomy"
     shutil.copytree(ROOT / "survey_taxonomy", package, ignore=shutil.ignore_patterns("__pycache__"))
-    records = package / "records.py"
+    records = package / "data" / "records.py"
     records.write_text(records.read_text().replace('    s2: str = ""', '    s2: str = ""\n    isbn: str = ""', 1))
-    table = package / "schema.py"
+    table = package / "data" / "schema.py"
     row = '    FieldSpec("isbn", "raw", "isbn", "ISBN", "issn", "isbn", "isbn", "ISBN", 20, citable=True, widget="text"),\n'
     table.write_text(table.read_text().replace('    FieldSpec("openalex"', row + '    FieldSpec("openalex"', 1))
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -75,7 +75,7 @@ def test_every_field_names_an_attribute_of_paper_and_formats_do_not_collide() ->
 
 def test_payload_reads_back_what_the_json_export_writes(corpus: Corpus) -> None:
     """`export --format json` then `import`: every column is a payload field, an alias of one, or the atlas's own."""
-    from survey_taxonomy.export import export
+    from survey_taxonomy.export.writers import export
     from survey_taxonomy.submissions.payload import read_payload
 
     records = json.loads(export(corpus.papers[:20], "json"))

@@ -28,25 +28,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atlas_ui import compat
-from survey_taxonomy.bibliography import append_papers, format_bibtex, load_bibliography, parse_bibtex
-from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import Corpus, load_corpus, read_citations
+from survey_taxonomy.data.bibliography import append_papers, format_bibtex, load_bibliography, parse_bibtex
+from survey_taxonomy.data.corpus import Corpus, load_corpus, read_citations
+from survey_taxonomy.data.latex import decode
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.data.validation import clean_url, is_arxiv_id, is_doi, validate_paper
 from survey_taxonomy.errors import BibliographyError, DataWriteError, SubmissionError
-from survey_taxonomy.export import export, markdown_text, to_csv, to_markdown
-from survey_taxonomy.latex import decode
-from survey_taxonomy.records import Paper
+from survey_taxonomy.export.writers import export, markdown_text, to_csv, to_markdown
 from survey_taxonomy.submissions import (
     MAX_INPUT_CHARS,
     SUBMISSIONS,
     SubmissionStore,
     SubmitResult,
-    approved_papers,
     client_key,
     is_admin,
     read_payload,
     read_text,
 )
-from survey_taxonomy.validation import clean_url, is_arxiv_id, is_doi, validate_paper
 from tests.conftest import CliRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -337,7 +335,7 @@ def test_cites_from_a_submission_is_held_for_the_reviewer(store: SubmissionStore
     submission = store.get(submission_id)
     assert submission.claimed_cites == ("leviathan2023fast",) and submission.payload["cites"] == ["leviathan2023fast"]
     assert submission.paper.cites == () and "cites" not in submission.bibtex
-    (shown,) = approved_papers(Settings(db_url=store.url))[1]
+    (shown,) = store.approved()
     assert shown.cites == ()
     assert (shown.key, "leviathan2023fast") not in load_corpus(tiny_copy, extra_papers=[shown]).edges()
     (merged,), _ = store.merge(tiny_copy)
@@ -373,8 +371,8 @@ def _paper(i: int, prefix: str) -> Paper:
 WRITER = textwrap.dedent(
     """
     import sys
-    from survey_taxonomy.bibliography import append_papers
-    from survey_taxonomy.records import Paper
+    from survey_taxonomy.data.bibliography import append_papers
+    from survey_taxonomy.data.records import Paper
     path, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     for i in range(n):
         append_papers(path, [Paper(key=f"{prefix}{i}x", title=f"{prefix} paper {i}", authors=("Ada Lovelace",), year=2024)])

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import load_corpus
+from survey_taxonomy.data.corpus import load_corpus
+from survey_taxonomy.data.records import Paper
 from survey_taxonomy.errors import SourceError
-from survey_taxonomy.records import Paper
 from survey_taxonomy.sources import HttpClient, OpenAlex, SemanticScholar, open_sources
 from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, recorded  # noqa: F401  (the fixture)
 

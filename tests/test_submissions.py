@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from survey_taxonomy.bibliography import load_bibliography, parse_bibtex
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import Corpus, load_corpus
+from survey_taxonomy.data.bibliography import load_bibliography, parse_bibtex
+from survey_taxonomy.data.corpus import Corpus, load_corpus
+from survey_taxonomy.data.records import Paper
 from survey_taxonomy.errors import SubmissionError
-from survey_taxonomy.records import Paper
-from survey_taxonomy.submissions import MAX_INPUT_CHARS, SubmissionStore, SubmitResult, approved_papers, read_payload, read_text
+from survey_taxonomy.submissions import MAX_INPUT_CHARS, SubmissionStore, SubmitResult, open_store, read_payload, read_text
 from tests.conftest import CliRun
 
 NODE = "collaboration/sm-enhance-llm/efficient-inference/cascading-and-routing"
@@ -80,6 +80,12 @@ def shared_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     store = SubmissionStore(_url(request.param, tmp_path_factory.mktemp("refused"), request))
     yield store
     store.close()
+
+
+def approvals(db_url: str) -> tuple[int, list[Paper]]:
+    """The approval version and approved papers as another process sees them: through its own store."""
+    with open_store(Settings(db_url=db_url)) as other:
+        return other.version(), other.approved()
 
 
 def submit(store: SubmissionStore, corpus: Corpus, payload: object, session: str = "test", per_minute: int | None = None) -> SubmitResult:
@@ -330,9 +336,9 @@ def test_sqlite_store_uses_wal_and_creates_its_folder(tmp_path: Path) -> None:
     store.close()
 
 
-def test_approved_papers_on_a_database_that_does_not_exist_yet(tmp_path: Path) -> None:
+def test_a_store_opened_on_a_database_that_does_not_exist_yet_is_empty(tmp_path: Path) -> None:
     path = tmp_path / "var" / "fresh.db"
-    assert approved_papers(Settings(db_url=f"sqlite:///{path}")) == (0, [])
+    assert approvals(f"sqlite:///{path}") == (0, [])
     assert path.exists()
 
 
@@ -355,13 +361,12 @@ def test_review_needs_the_admin_token_and_approval_reaches_explore(db_url: str, 
         with pytest.raises(SubmissionError, match=message):
             store.review(submission.id, "approve", token=token, admin_token=configured, corpus=corpus)
     assert store.get(submission.id).status == "pending"
-    settings = Settings(db_url=db_url, admin_token="right")
-    before, papers = approved_papers(settings)
+    before, papers = approvals(db_url)
     assert papers == []
 
     done = store.review(submission.id, "approve", token="right", admin_token="right", corpus=corpus, reviewer="Grace Hopper", note="Fits the node.")
     assert (done.status, done.reviewer, done.review_note) == ("approved", "Grace Hopper", "Fits the node.") and done.reviewed_at is not None
-    after, papers = approved_papers(settings)
+    after, papers = approvals(db_url)
     assert after != before
     explore = load_corpus(data_dir, extra_papers=papers)
     assert explore.by_key[done.key].relation == "community" and done.key in set(explore.frame["key"])
@@ -374,7 +379,7 @@ def test_review_needs_the_admin_token_and_approval_reaches_explore(db_url: str, 
 def test_rejected_submissions_stay_out_and_can_be_resubmitted(db_url: str, store: SubmissionStore, corpus: Corpus) -> None:
     (submission,) = submit(store, corpus, form(arxiv="2501.00004")).submissions
     store.review(submission.id, "reject", token="t", admin_token="t", note="Out of scope.")
-    assert approved_papers(Settings(db_url=db_url))[1] == []
+    assert approvals(db_url)[1] == []
     assert submit(store, corpus, form(arxiv="2501.00004")).ok
 
 
@@ -397,7 +402,7 @@ def test_merge_writes_sorted_valid_entries_once(db_url: str, store: SubmissionSt
     ]
     for submission_id in ids:
         store.review(submission_id, "approve", token="t", admin_token="t", corpus=corpus, reviewer="Grace")
-    version = approved_papers(Settings(db_url=db_url))[0]
+    version = approvals(db_url)[0]
 
     papers, warnings = store.merge(data_copy)
     assert [p.key for p in papers] == ["celik2025aardvark", "lovelace2025zebra"] and warnings == []
@@ -405,7 +410,7 @@ def test_merge_writes_sorted_valid_entries_once(db_url: str, store: SubmissionSt
     assert merged.ok and [p.key for p in merged.papers][-2:] == ["celik2025aardvark", "lovelace2025zebra"]
     assert merged.papers[-2].authors == ("Zoë Çelik",) and merged.papers[-2].note.startswith("Community submission #2, approved by Grace")
     assert store.merge(data_copy) == ([], [])  # marked merged: never written twice
-    assert approved_papers(Settings(db_url=db_url))[0] != version
+    assert approvals(db_url)[0] != version
     assert load_corpus(data_copy).errors == []  # what `validate` checks; the CLI test runs it for real
 
 
@@ -508,12 +513,12 @@ VENUE_PAPERS = [
 def test_an_approved_submission_keeps_its_fields_and_is_exported_as_what_it_is(
     db_url: str, store: SubmissionStore, corpus: Corpus, data_copy: Path, payload: object, fields: dict[str, object], csl_type: str
 ) -> None:
-    from survey_taxonomy.export import export
+    from survey_taxonomy.export.writers import export
 
     (submission,) = submit(store, corpus, payload).submissions
     submitted = submission.paper
     store.review(submission.id, "approve", token="t", admin_token="t", corpus=corpus)
-    (approved,) = [p for p in approved_papers(Settings(db_url=db_url))[1] if p.key == submission.key]
+    (approved,) = [p for p in approvals(db_url)[1] if p.key == submission.key]
     assert approved == submitted and {name: getattr(approved, name) for name in fields} == fields
     assert export([approved], "cite").startswith(f"@{fields['entry_type']}{{")
     assert json.loads(export([approved], "csl"))[0]["type"] == csl_type

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from survey_taxonomy.data.taxonomy import load_taxonomy, parse_taxonomy
 from survey_taxonomy.errors import TaxonomyError
-from survey_taxonomy.taxonomy import load_taxonomy, parse_taxonomy
 
 
 def test_tiny_taxonomy_tree(tiny_dir: Path) -> None:

@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis.strategies import text as st_text
 
 from survey_taxonomy.config import Settings
-from survey_taxonomy.corpus import Corpus, load_corpus
-from survey_taxonomy.discovery import ORIGIN, Candidate, queue_candidates
+from survey_taxonomy.data.corpus import Corpus, load_corpus
+from survey_taxonomy.data.records import Paper
 from survey_taxonomy.errors import ModelError, SubmissionError
 from survey_taxonomy.models.triage import EXAMPLES_PATH, PoolPaper, Triage, load_examples, load_pool, node_hit, screening_metrics, triage_for
-from survey_taxonomy.records import Paper
 from survey_taxonomy.sources.base import Work
+from survey_taxonomy.sources.discovery import ORIGIN, Candidate, queue_candidates
 from survey_taxonomy.submissions import Draft, SubmissionStore
 from tests.apptest import open_page
 from tests.conftest import CliRun
@@ -32,7 +32,7 @@ TOKEN = "correct-horse-battery-staple"
 
 @pytest.fixture(scope="module")
 def triage(corpus: Corpus) -> Triage:
-    """The triage of the shipped data, trained once for the module (as every process trains it once)."""
+    """The triage of the shipped data, trained once for the module."""
     return triage_for(corpus)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from atlas_ui.state import reconcile, selection_from_widgets, widget_values
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.query import Selection
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.query.selection import Selection
 
 P = "explore"
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_taxonomy.records import Paper
-from survey_taxonomy.validation import INVISIBLE, doi_url, is_arxiv_id, is_doi, last_allowed_year, validate_paper
+from survey_taxonomy.data.records import Paper
+from survey_taxonomy.data.validation import INVISIBLE, doi_url, is_arxiv_id, is_doi, last_allowed_year, validate_paper
 
 GOOD = Paper(
     key="lovelace2023notes",
@@ -81,7 +81,7 @@ def test_validation_never_raises_on_arbitrary_text(title: str, url: str, year: i
 
 
 def test_codekind_names_whose_code_a_link_is() -> None:
-    from survey_taxonomy.bibliography import format_bibtex, parse_bibtex
+    from survey_taxonomy.data.bibliography import format_bibtex, parse_bibtex
 
     paper = Paper("a2024x", "T", ("A B",), 2024, url="https://e.org/a", code="https://github.com/a/b", code_kind="official")
     (again,) = parse_bibtex(format_bibtex([paper])).papers

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_taxonomy.corpus import Corpus
-from survey_taxonomy.query import Selection
-from survey_taxonomy.words import query_stems, stem_text
+from survey_taxonomy.data.corpus import Corpus
+from survey_taxonomy.data.words import query_stems, stem_text
+from survey_taxonomy.query.selection import Selection
 
 
 def keys(corpus: Corpus, query: str) -> set[str]:

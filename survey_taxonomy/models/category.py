@@ -28,8 +28,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from ..corpus import Corpus
-from ..taxonomy import Taxonomy
+from ..data.corpus import Corpus
+from ..data.taxonomy import Taxonomy
 from .chat import ChatModel, rounded
 from .retrieval import load_wordllama
 
@@ -140,7 +140,7 @@ def zero_shot_prompt(title: str, summary: str, taxonomy: Taxonomy) -> list[dict[
 def parse_node(text: str, taxonomy: Taxonomy) -> str | None:
     """The deepest node id named in a model's reply, if any.
 
-    >>> from survey_taxonomy.taxonomy import parse_taxonomy
+    >>> from survey_taxonomy.data.taxonomy import parse_taxonomy
     >>> tax = parse_taxonomy({"nodes": [{"id": "a", "label": "A", "description": "d", "children": [{"id": "a/b", "label": "B", "description": "d"}]}]})
     >>> parse_node("The answer is `a/b`.", tax), parse_node("none", tax)
     ('a/b', None)

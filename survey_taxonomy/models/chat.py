@@ -28,13 +28,12 @@ from typing import Any
 import openai
 
 from ..errors import ModelError
-from .server import ServerSpec, local_server
+from .server import LocalServers, ServerSpec
 
 Message = dict[str, str]
 
 # wordllama sets the root logger to INFO when imported, and the HTTP client then logs every request on stderr.
 logging.getLogger("httpx2").setLevel(logging.WARNING)
-
 
 
 def rounded(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,6 +43,7 @@ def rounded(record: Mapping[str, Any]) -> dict[str, Any]:
     {'a': 0.1235, 'n': 3}
     """
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
+
 
 @dataclass(frozen=True)
 class Metrics:
@@ -111,7 +111,8 @@ def _client(base_url: str, api_key: str, connect_s: float, read_s: float) -> ope
 
 @dataclass(frozen=True)
 class ChatModel:
-    """A model behind an OpenAI-compatible chat endpoint: a URL, or a local GGUF `server` started on first use.
+    """A model behind an OpenAI-compatible chat endpoint: a URL, or a local GGUF `server` that `servers` (its owner's
+    `LocalServers`) starts on first use.
 
     `read_timeout_s` bounds each wait for bytes (the first token included); `deadline_s` bounds a whole answer.
     `frequency_penalty` (OpenAI's parameter) curbs the loops tiny models fall into.
@@ -121,6 +122,7 @@ class ChatModel:
     model: str
     base_url: str = ""
     server: ServerSpec | None = None
+    servers: LocalServers | None = field(default=None, compare=False, repr=False)
     api_key: str = ""
     price_in: float = 0.0
     price_out: float = 0.0
@@ -135,7 +137,11 @@ class ChatModel:
         return self.server is not None
 
     def endpoint(self) -> str:
-        return local_server(self.server).base_url if self.server is not None else self.base_url
+        if self.server is None:
+            return self.base_url
+        if self.servers is None:
+            raise ModelError(f"{self.label} is a local model without an owner to start it; build it with `models.local.gguf_model`")
+        return self.servers.get(self.server).base_url
 
     def stream(self, messages: Sequence[Message], max_tokens: int = 256, temperature: float = 0.0) -> Reply:
         """Start a streamed answer; iterate the reply for text, then read `reply.answer`."""

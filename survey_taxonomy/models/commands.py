@@ -17,26 +17,29 @@ import json
 import sys
 
 from ..config import Settings
-from ..words import plural
+from ..data.words import plural
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from ..corpus import load_corpus
+    from ..data.corpus import load_corpus
     from .large import large_model
     from .local import small_model
     from .rag import ask
     from .retrieval import build_retriever
+    from .server import LocalServers
 
     settings: Settings = args.settings
     corpus = load_corpus(settings.data_dir)
-    large = None
-    if args.model in ("large", "cascade"):
-        status = large_model(settings)
-        if not status.available:
-            print(f"error: --model {args.model} needs a large model: {status.message}\n\n{status.help}", file=sys.stderr)
-            return 1
-        large = status.model
-    result = ask(args.text, small_model(settings), build_retriever(corpus), corpus.taxonomy, large, args.model, args.k, args.threshold, args.max_tokens)
+    with LocalServers() as servers:
+        large = None
+        if args.model in ("large", "cascade"):
+            status = large_model(settings, servers)
+            if not status.available:
+                print(f"error: --model {args.model} needs a large model: {status.message}\n\n{status.help}", file=sys.stderr)
+                return 1
+            large = status.model
+        small = small_model(settings, servers)
+        result = ask(args.text, small, build_retriever(corpus), corpus.taxonomy, large, args.model, args.k, args.threshold, args.max_tokens)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -50,10 +53,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest_category(args: argparse.Namespace) -> int:
-    from ..submissions import corpus_with_approved
+    from ..submissions import corpus_with_approved, open_store
     from .category import classifier_for
 
-    suggestions = classifier_for(corpus_with_approved(args.settings)).suggest(args.text, args.summary, n=args.n)
+    with open_store(args.settings) as store:
+        corpus = corpus_with_approved(args.settings, store)
+    suggestions = classifier_for(corpus).suggest(args.text, args.summary, n=args.n)
     if args.format == "json":
         print(json.dumps([{"id": node, "score": round(score, 4)} for node, score in suggestions], indent=2))
     else:

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..config import Settings
 from .chat import ChatModel
 from .local import gguf_model
+from .server import LocalServers
 
 OLLAMA_URL = "http://127.0.0.1:11434"
 CONFIGURE_HELP = """\
@@ -76,8 +77,9 @@ def _reachable(url: str, timeout_s: float) -> bool:
         return False
 
 
-def large_model(settings: Settings, ollama_url: str = OLLAMA_URL, probe_timeout_s: float = 0.5) -> LargeModelStatus:
-    """The configured large model (see the module docstring); never takes longer than `probe_timeout_s` to decide."""
+def large_model(settings: Settings, servers: LocalServers, ollama_url: str = OLLAMA_URL, probe_timeout_s: float = 0.5) -> LargeModelStatus:
+    """The configured large model (see the module docstring; a local GGUF is served by `servers`); never takes longer
+    than `probe_timeout_s` to decide."""
     if settings.llm_base_url:
         if not settings.llm_model:
             return LargeModelStatus(None, "none", f"SURVEY_LLM_BASE_URL is {settings.llm_base_url} but SURVEY_LLM_MODEL is not set")
@@ -97,7 +99,7 @@ def large_model(settings: Settings, ollama_url: str = OLLAMA_URL, probe_timeout_
         path = Path(settings.llm_gguf).expanduser()
         if not path.is_file():
             return LargeModelStatus(None, "none", f"SURVEY_LLM_GGUF={settings.llm_gguf} is not a file")
-        return LargeModelStatus(gguf_model(path, f"{path.stem} (local)", settings), "gguf", f"large model: local file {path}")
+        return LargeModelStatus(gguf_model(path, f"{path.stem} (local)", settings, servers), "gguf", f"large model: local file {path}")
     start = time.perf_counter()
     names = _ollama_models(ollama_url, probe_timeout_s)
     if names is None:

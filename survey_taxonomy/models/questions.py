@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from ..data.records import Problem
 from ..errors import ModelError
-from ..records import Problem
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from ..export import markdown_text
-from ..records import Paper
-from ..taxonomy import Taxonomy
+from ..data.records import Paper
+from ..data.taxonomy import Taxonomy
+from ..export.writers import markdown_text
 from .cascade import should_escalate
 from .chat import Answer, ChatModel, Message, Reply
 from .retrieval import Retriever, paper_text

@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ..corpus import Corpus
+from ..data.corpus import Corpus
+from ..data.records import Paper
+from ..data.taxonomy import Taxonomy
 from ..errors import ModelError
-from ..query import Selection
-from ..records import Paper
-from ..search import SearchIndex
-from ..taxonomy import Taxonomy
+from ..query.search import SearchIndex
+from ..query.selection import Selection
 from .questions import Question
 
 RETRIEVERS = ("tfidf", "wordllama", "hybrid")

@@ -5,6 +5,7 @@ Terms:
   how many CPU threads and how much context; equal specs share one server.
 - *local server*: an `xllamacpp.Server` listening on an ephemeral port of 127.0.0.1 and speaking the OpenAI
   chat API, so local and remote models go through the same client code (`chat.ChatModel`).
+- *local servers*: an owner's servers (`LocalServers`), one per spec; a local `ChatModel` holds its owner's.
 """
 
 from __future__ import annotations
@@ -66,14 +67,32 @@ class LocalServer:
         return f"{self.address}/v1"
 
 
-_SERVERS: dict[ServerSpec, LocalServer] = {}
-_LOCK = threading.Lock()
+class LocalServers:
+    """The local servers of one owner, one per spec, started on first use. The app keeps one for the server's life
+    (`atlas_ui.cache.local_servers`), each CLI command, benchmark or test its own; `close` (or leaving a `with`
+    block) drops them, and xllamacpp stops a server when its last reference goes."""
 
+    def __init__(self) -> None:
+        self._servers: dict[ServerSpec, LocalServer] = {}
+        self._lock = threading.Lock()
 
-def local_server(spec: ServerSpec) -> LocalServer:
-    """The process's one server for `spec`, started on first use; safe to call from many threads."""
-    with _LOCK:
-        server = _SERVERS.get(spec)
-        if server is None:
-            server = _SERVERS[spec] = LocalServer(spec)
-        return server
+    def get(self, spec: ServerSpec) -> LocalServer:
+        """The server for `spec`, started now if it is not running; safe to call from many threads."""
+        with self._lock:
+            server = self._servers.get(spec)
+            if server is None:
+                server = self._servers[spec] = LocalServer(spec)
+            return server
+
+    def __len__(self) -> int:
+        return len(self._servers)
+
+    def close(self) -> None:
+        with self._lock:
+            self._servers.clear()
+
+    def __enter__(self) -> LocalServers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..corpus import Corpus
-from ..query import Selection
+from ..data.corpus import Corpus
+from ..query.selection import Selection
 from .chat import Answer, ChatModel, Message
 from .local import find_small_gguf, gguf_model
+from .server import LocalServers
 
 NODE = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
 NEEDS = (
@@ -41,16 +42,16 @@ def speculative_requirements(settings: Settings) -> str | None:
     return None
 
 
-def speculative_models(target: Path, draft: Path, settings: Settings) -> tuple[ChatModel, ChatModel]:
-    """The target alone and the target with `draft` drafting for it (two local servers, started on first use)."""
-    alone = gguf_model(target, f"{target.stem} alone (local)", settings)
-    drafted = gguf_model(target, f"{target.stem} + {draft.stem} draft (local)", settings, draft=draft)
+def speculative_models(target: Path, draft: Path, settings: Settings, servers: LocalServers) -> tuple[ChatModel, ChatModel]:
+    """The target alone and the target with `draft` drafting for it (two local servers of `servers`, started on first use)."""
+    alone = gguf_model(target, f"{target.stem} alone (local)", settings, servers)
+    drafted = gguf_model(target, f"{target.stem} + {draft.stem} draft (local)", settings, servers, draft=draft)
     return alone, drafted
 
 
-def configured_models(settings: Settings) -> tuple[ChatModel, ChatModel]:
+def configured_models(settings: Settings, servers: LocalServers) -> tuple[ChatModel, ChatModel]:
     """`speculative_models` for `SURVEY_LLM_GGUF` drafted by the small model; check `speculative_requirements` first."""
-    return speculative_models(Path(settings.llm_gguf).expanduser(), find_small_gguf(settings), settings)
+    return speculative_models(Path(settings.llm_gguf).expanduser(), find_small_gguf(settings), settings, servers)
 
 
 @dataclass(frozen=True)

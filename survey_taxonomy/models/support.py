@@ -32,8 +32,8 @@ from typing import Any
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from ..records import Paper
-from ..words import stem
+from ..data.records import Paper
+from ..data.words import stem
 
 SUPPORT_THRESHOLD = 0.5  # see the module docstring; benchmarks/ask_eval.py --calibrate re-measures it
 _WORD = re.compile(r"[^\W_]+")

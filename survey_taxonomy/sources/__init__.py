@@ -3,6 +3,10 @@
 `open_sources` builds the clients a run asks for from the settings, sharing one `HttpClient` (one cache, one
 request counter). Only public ids and titles are sent; the contact e-mail goes to OpenAlex only when set, and
 both it and the Semantic Scholar key are the client's secrets (never stored or shown, see `http`).
+
+What runs on them: `refresh` (citations, ids and counts of dataset papers), `discovery` (papers the dataset lacks,
+queued for review), `jobs` (either one in a background thread for the Review page) and `commands` (their CLI).
+`arxiv` reads one paper's fields from arXiv's API for the submission form.
 """
 
 from __future__ import annotations

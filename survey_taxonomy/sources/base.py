@@ -40,11 +40,12 @@ from typing import Any, ClassVar, TypeVar
 
 from rapidfuzz import fuzz
 
-from ..abstracts import plain_abstract
-from ..counts import WORK_ID
-from ..duplicates import normalise_title
+from ..data.abstracts import plain_abstract
+from ..data.counts import WORK_ID
+from ..data.duplicates import normalise_title
+from ..data.records import Paper
+from ..data.words import first_sentence
 from ..errors import SourceError
-from ..records import Paper
 from .http import Cancelled, HttpClient
 
 Progress = Callable[[str, int, int], None]
@@ -368,20 +369,6 @@ def plural_keys(keys: Sequence[str], shown: int = 3) -> str:
     """
     head = ", ".join(keys[:shown])
     return head + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
-
-
-def first_sentence(text: str, limit: int = 400) -> str:
-    """The first sentence of `text` (at most `limit` characters, cut at a word), for a one-line summary.
-
-    >>> first_sentence("We route queries. Then we test it.")
-    'We route queries.'
-    """
-    text = " ".join(text.split())
-    match = re.search(r"(?<=[.!?])\s+(?=[A-Z])", text)
-    sentence = text[: match.start()] if match else text
-    if len(sentence) > limit:
-        sentence = sentence[:limit].rsplit(" ", 1)[0] + "…"
-    return sentence
 
 
 def merge_works(works: Mapping[str, Work], more: Sequence[Work]) -> dict[str, Work]:

@@ -31,11 +31,11 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from ..abstracts import plain_text
-from ..duplicates import normalise_title
+from ..data.abstracts import plain_text
+from ..data.duplicates import normalise_title
+from ..data.records import Paper
+from ..data.validation import OPENALEX_WORK
 from ..errors import SourceError
-from ..records import Paper
-from ..validation import OPENALEX_WORK
 from .base import Progress, ScholarlySource, Since, Work, as_list, bare_arxiv, chunks, is_same_paper, merge_works
 from .http import Answer, HttpClient
 

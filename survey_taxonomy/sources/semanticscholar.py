@@ -29,10 +29,10 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
-from ..abstracts import plain_text
+from ..data.abstracts import plain_text
+from ..data.records import Paper
+from ..data.validation import S2_PAPER
 from ..errors import SourceError
-from ..records import Paper
-from ..validation import S2_PAPER
 from .base import Progress, ScholarlySource, Since, Work, as_list, bare_arxiv, is_same_paper, merge_works
 from .http import Answer, AnswerTooLarge, HttpClient, RequestRefused
 

@@ -1,5 +1,6 @@
 """Submissions of new papers: read (`payload`), check (`checks`), store, review and merge (`store`), and the
-`submissions` commands of the CLI (`commands`).
+`submissions` commands of the CLI (`commands`); and the readers' own lists (`reading_list`), kept in the same
+database.
 
 Terms:
 - *payload*: what a submitter sends, as the form's fields (`FIELDS`); the CLI's JSON has the same shape.
@@ -33,8 +34,8 @@ duplicate (same arXiv id in any version, DOI in any case, or title) of the datas
 another paper of the same submission; near-duplicate titles are reported as warnings for the reviewer.
 """
 
-from ..records import STATUSES
-from ..validation import ENTRY_TYPES
+from ..data.records import STATUSES
+from ..data.validation import ENTRY_TYPES
 from .checks import MAX_PAPERS, check_drafts
 from .payload import (
     ALIASES,
@@ -58,15 +59,14 @@ from .store import (
     Submission,
     SubmissionStore,
     SubmitResult,
-    approved_papers,
     check_token,
     citation_key,
     client_key,
     corpus_with_approved,
     hash_client,
     is_admin,
+    open_store,
     retry_delay,
-    store_for,
     unique_key,
 )
 
@@ -88,7 +88,6 @@ __all__ = [
     "Submission",
     "SubmissionStore",
     "SubmitResult",
-    "approved_papers",
     "check_drafts",
     "check_token",
     "citation_key",
@@ -96,12 +95,12 @@ __all__ = [
     "corpus_with_approved",
     "hash_client",
     "is_admin",
+    "open_store",
     "payload_of",
     "read_bibtex",
     "read_payload",
     "read_text",
     "retry_delay",
-    "store_for",
     "unique_key",
     "with_default_node",
 ]

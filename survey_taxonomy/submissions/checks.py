@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ..acceptance import check_papers
-from ..corpus import Corpus
-from ..records import Paper, Problem, Where
-from ..validation import check_text
+from ..data.acceptance import check_papers
+from ..data.corpus import Corpus
+from ..data.records import Paper, Problem, Where
+from ..data.validation import check_text
 from .payload import Draft
 
 MAX_PAPERS = 50

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from ..config import FEED_DIR, Settings
 from ..console import print_problems
-from ..corpus import load_corpus
-from ..feeds import write_feeds
-from ..records import STATUSES
-from ..words import plural
+from ..data.corpus import load_corpus
+from ..data.records import STATUSES
+from ..data.words import plural
+from ..export.feeds import write_feeds
 from .payload import read_text, with_default_node
-from .store import DECISIONS, corpus_with_approved, store_for
+from .store import DECISIONS, corpus_with_approved, open_store
 
 
 def _login() -> str:
@@ -46,7 +46,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         return 1
     drafts, problems = read_text(text, source)
     drafts = with_default_node(drafts, args.node)
-    result = store_for(settings).submit(drafts, corpus_with_approved(settings), session="cli", per_minute=None, problems=problems, source=source)
+    with open_store(settings) as store:
+        result = store.submit(drafts, corpus_with_approved(settings, store), session="cli", per_minute=None, problems=problems, source=source)
     print_problems(result.problems)
     if not result.ok:
         print(f"{plural(len(result.errors), 'problem')} in {args.file}; nothing was stored", file=sys.stderr)
@@ -57,7 +58,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    submissions = store_for(args.settings).find(None if args.status == "all" else args.status)
+    with open_store(args.settings) as store:
+        submissions = store.find(None if args.status == "all" else args.status)
     if args.format == "json":
         print(json.dumps([s.as_dict() for s in submissions], ensure_ascii=False, indent=2))
         return 0
@@ -70,16 +72,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
-    corpus = corpus_with_approved(settings) if args.decision == "approve" else None
-    submission = store_for(settings).review(
-        args.id,
-        args.decision,
-        token=args.token or settings.admin_token,
-        admin_token=settings.admin_token,
-        corpus=corpus,
-        reviewer=args.reviewer or _login(),
-        note=args.note,
-    )
+    with open_store(settings) as store:
+        corpus = corpus_with_approved(settings, store) if args.decision == "approve" else None
+        submission = store.review(
+            args.id,
+            args.decision,
+            token=args.token or settings.admin_token,
+            admin_token=settings.admin_token,
+            corpus=corpus,
+            reviewer=args.reviewer or _login(),
+            note=args.note,
+        )
     then = "it shows in the app now; `submissions merge` writes it into papers.bib" if submission.status == "approved" else "it stays out of the dataset"
     print(f"submission #{submission.id} ({submission.key}) {submission.status}: {then}")
     return 0
@@ -88,7 +91,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     """Exit 1 when a submission was sent back to review (the others are written all the same)."""
     settings: Settings = args.settings
-    papers, problems = store_for(settings).merge(settings.data_dir, dry_run=args.dry_run)
+    with open_store(settings) as store:
+        papers, problems = store.merge(settings.data_dir, dry_run=args.dry_run)
     print_problems(problems)
     verb = "would add" if args.dry_run else "added"
     print(f"{verb} {plural(len(papers), 'approved submission')} to {settings.bib_path}" + "".join(f"\n  {p.key}: {p.title}" for p in papers))

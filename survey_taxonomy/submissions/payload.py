@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..bibliography import parse_bibtex
-from ..names import split_name
-from ..records import Paper, Problem, Where
-from ..schema import FIELDS as FIELD_TABLE
-from ..schema import FORM_FIELDS, PAYLOAD_ALIASES, PAYLOAD_EXTRA_FIELDS, PAYLOAD_IGNORED
-from ..validation import normalise_arxiv_id, normalise_doi, with_clean_links
+from ..data.bibliography import parse_bibtex
+from ..data.names import split_name
+from ..data.records import Paper, Problem, Where
+from ..data.schema import FIELDS as FIELD_TABLE
+from ..data.schema import FORM_FIELDS, PAYLOAD_ALIASES, PAYLOAD_EXTRA_FIELDS, PAYLOAD_IGNORED
+from ..data.validation import normalise_arxiv_id, normalise_doi, with_clean_links
 
 ORIGINS = ("form", "bibtex", "discovered")
 # The form's fields with their labels: the paper's, from the field table, then those only reviewers see.

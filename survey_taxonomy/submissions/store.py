@@ -19,7 +19,6 @@ import math
 import re
 import secrets
 import string
-import threading
 import unicodedata
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -51,13 +50,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 
-from ..acceptance import check_papers, find_duplicates
-from ..bibliography import append_papers, format_bibtex, parse_bibtex
 from ..config import Settings, check_database_url, database_url
-from ..corpus import Corpus, load_corpus
+from ..data.acceptance import check_papers, find_duplicates
+from ..data.bibliography import append_papers, format_bibtex, parse_bibtex
+from ..data.corpus import Corpus, load_corpus
+from ..data.records import Paper, Problem, Status
+from ..data.validation import check_text
 from ..errors import BibliographyError, SubmissionError
-from ..records import Paper, Problem, Status
-from ..validation import check_text
 from .checks import MAX_PAPERS, check_drafts, drop_redundant
 from .payload import Draft, payload_of, read_payload
 
@@ -425,7 +424,14 @@ class SubmissionStore:
         return hash_client(client, self.salt)
 
     def close(self) -> None:
+        """Close the database connections; the store is not used after this."""
         self.engine.dispose()
+
+    def __enter__(self) -> SubmissionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # reading
 
@@ -818,29 +824,13 @@ def _why_unwritable(paper: Paper, taxonomy_ids: set[str], source: str) -> str:
     return ""
 
 
-# --- one store per database URL: engines are shared resources ----------------------------------------------------------
-
-_STORES: dict[str, SubmissionStore] = {}
-_LOCK = threading.Lock()
-
-
-def store_for(settings: Settings) -> SubmissionStore:
-    """The process-wide store for `settings.db_url`, created (with its tables) on first use."""
-    url = database_url(settings.db_url)
-    with _LOCK:
-        if url not in _STORES:
-            _STORES[url] = SubmissionStore(url)
-        return _STORES[url]
+def open_store(settings: Settings) -> SubmissionStore:
+    """A store on `settings.db_url`, its tables created or migrated. Whoever opens one closes it (`with` or `close`):
+    the app keeps one for the server's life (`atlas_ui.cache.store`), each CLI command opens its own."""
+    return SubmissionStore(database_url(settings.db_url))
 
 
-def approved_papers(settings: Settings) -> tuple[int, list[Paper]]:
-    """The store's approval version and its approved papers (relation `community`); works on a fresh database
-    (the store creates its tables). Callers that keep the papers key them on the version (atlas_ui.cache does)."""
-    store = store_for(settings)
-    return store.version(), store.approved()
-
-
-def corpus_with_approved(settings: Settings) -> Corpus:
-    """The dataset with the approved submissions: what a new or approved submission is checked against (the app
-    checks against the same, so the CLI and the form agree)."""
-    return load_corpus(settings.data_dir, extra_papers=approved_papers(settings)[1])
+def corpus_with_approved(settings: Settings, store: SubmissionStore) -> Corpus:
+    """The dataset with the store's approved submissions: what a new or approved submission is checked against (the
+    app checks against the same, so the CLI and the form agree)."""
+    return load_corpus(settings.data_dir, extra_papers=store.approved())

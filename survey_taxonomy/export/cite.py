@@ -27,10 +27,10 @@ from urllib.parse import quote, urlencode
 
 from rispy.writer import RisWriter
 
-from .bibliography import format_bibtex
-from .names import PersonName
-from .records import Paper
-from .schema import CITE_BIBTEX_FIELDS, FIELDS, FieldSpec, container, entry_kind
+from ..data.bibliography import format_bibtex
+from ..data.names import PersonName
+from ..data.records import Paper
+from ..data.schema import CITE_BIBTEX_FIELDS, FIELDS, FieldSpec, container, entry_kind
 
 ARXIV_PUBLISHER = "arXiv"
 

@@ -74,7 +74,7 @@ def freshness(corpus: Corpus) -> list[Freshness]:
 def edge_note(corpus: Corpus, citing: str, cited: str) -> str:
     """One line on where an edge comes from, for a hover: "OpenAlex, 2026-11-30", or the page a person read.
 
-    >>> from survey_taxonomy.records import Citation
+    >>> from survey_taxonomy.data.records import Citation
     >>> class _C:  # the two attributes edge_provenance reads of a corpus
     ...     citations = (Citation("a", "b", "https://arxiv.org/abs/1", "reference list: entry [3]"),)
     ...     survey, by_key = None, {}

@@ -18,9 +18,9 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .corpus import Corpus
-from .files import write_atomic
-from .records import Paper
+from ..data.corpus import Corpus
+from ..data.files import write_atomic
+from ..data.records import Paper
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ROUTE = "app/static/feeds"  # where Streamlit's static serving puts `static/feeds/` of the app folder
@@ -103,4 +103,3 @@ def write_feeds(corpus: Corpus, folder: str | Path, today: dt.date | None = None
         write_atomic(path, node_feed(corpus, node_id, today))
         written.append(path)
     return written
-

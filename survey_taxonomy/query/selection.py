@@ -7,7 +7,7 @@ state round-trips through URL query parameters, which is how views are shared.
 
 Terms:
 - *topic key*: a topic's identity, its words case-folded with single spaces ("Model Routing" and "model
-  routing" are one topic); *topic label*: the one form it is shown in (`topic_label`, `topic_labels`).
+  routing" are one topic); *topic label*: the one form it is shown in (both in `data.words`).
 - *relations* of a paper (the frame's `relations` column): its own `relation` plus how it is linked to the
   survey by citation edges. A paper the survey cites that also cites the survey is both "cited by" and
   "citing" it, so every count of "papers citing the survey" is the relation filter's count.
@@ -25,45 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .records import RELATIONS, Paper, Relation, is_relation
-from .taxonomy import Taxonomy
-from .words import plural, query_stems
+from ..data.records import RELATIONS, Paper, Relation, is_relation
+from ..data.taxonomy import Taxonomy
+from ..data.words import plural, query_stems, topic_key
 
 _SLUG = re.compile(r"[^a-z0-9]+")
-_CAPITALISED = re.compile(r"^[A-Z][a-z]+$")  # "Routing", not "LLM", "MoE" or "CoT" (see `topic_label`)
-
-
-def topic_key(topic: str) -> str:
-    """A topic's identity: case-folded, with single spaces.
-
-    >>> topic_key("  Model   Routing "), topic_key("model routing") == topic_key("MODEL ROUTING")
-    ('model routing', True)
-    """
-    return " ".join(topic.split()).casefold()
-
-
-def topic_label(topic: str) -> str:
-    """A topic in the dataset's display form: lower case, except abbreviations and mixed-case names, which keep
-    their capitals. Capitalised words ("Chain-Of-Thought Distillation") are lowered part by part.
-
-    >>> topic_label("Chain-Of-Thought Distillation"), topic_label("LLM routing"), topic_label("MoE pruning")
-    ('chain-of-thought distillation', 'LLM routing', 'MoE pruning')
-    """
-    return " ".join("-".join(part.lower() if _CAPITALISED.match(part) else part for part in word.split("-")) for word in topic.split())
-
-
-def topic_labels(topics: Iterable[str]) -> dict[str, str]:
-    """Each topic key of `topics` with its one display form: the `topic_label` most of its spellings give (the
-    first seen on a tie), so "LLM routing" and "llm routing" are shown one way everywhere.
-
-    >>> topic_labels(["Model Routing", "model routing", "LLM routing", "llm routing", "LLM Routing"])
-    {'model routing': 'model routing', 'llm routing': 'LLM routing'}
-    """
-    spellings: dict[str, Counter[str]] = {}
-    for topic, n in Counter(topics).items():  # each spelling is labelled once
-        if topic.strip():
-            spellings.setdefault(topic_key(topic), Counter())[topic_label(topic)] += n
-    return {key: forms.most_common(1)[0][0] for key, forms in spellings.items()}
 
 
 # How each relation reads after "12 papers …" in `describe`.

@@ -8,7 +8,7 @@ Terms:
 - *counts*: per paper and provider, how many works cite it (`citation_counts.csv`, written by the refresh).
 - *signature*: a value computed from everything a corpus was built from (taxonomy, papers, citations, counts,
   abstracts), so that a view cached under it can never outlive a change of any input file.
-- *topics* are normalised once, here (`query.topic_labels`): one display form per case-folded topic.
+- *topics* are normalised once, here (`words.topic_labels`): one display form per case-folded topic.
 - *frame*: one row per paper with list columns kept as tuples and precomputed lowercase text columns
   (`search_text`, `taxonomy_text`, `topics_text`, `relations_text`) so that filters are vectorised string tests, and
   `sort_rank`, the row's place in the explorer's order (newest first, then by title), so that ordering a
@@ -28,16 +28,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import SurveyDataError
 from .abstracts import ABSTRACTS_FILE, Abstract, read_abstracts
 from .acceptance import check_papers
 from .bibliography import load_bibliography
 from .counts import COUNTS_FILE, CitationCount, check_provenance, read_citation_counts
-from .errors import SurveyDataError
 from .files import read_table
-from .query import topic_key, topic_labels
 from .records import Citation, Paper, Problem
 from .taxonomy import Taxonomy, load_taxonomy
-from .words import stem_text
+from .words import stem_text, topic_key, topic_labels
 
 # The last four are the provenance of an edge a scholarly index reported; empty in hand-curated rows, and
 # absent from files written before them, which stay valid.
@@ -208,7 +207,7 @@ def survey_relations(papers: Sequence[Paper]) -> list[tuple[str, ...]]:
 
 
 def normal_topics(papers: Sequence[Paper]) -> list[Paper]:
-    """The papers with every topic in its one display form (`query.topic_labels`), repeats within a paper
+    """The papers with every topic in its one display form (`words.topic_labels`), repeats within a paper
     dropped; papers whose topics are already so are returned as they are."""
     spellings = Counter(t for p in papers for t in p.topics)  # each spelling is labelled once, however many papers use it
     labels = topic_labels(spellings.elements())

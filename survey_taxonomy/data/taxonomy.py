@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .errors import TaxonomyError
+from ..errors import TaxonomyError
 from .records import TaxonomyNode
 
 _SEGMENT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

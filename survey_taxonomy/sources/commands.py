@@ -18,12 +18,12 @@ import sys
 from collections.abc import Callable
 from typing import Protocol
 
-from .config import Settings
-from .console import terminal_text
-from .errors import SourceError
-from .sources import CHOICES, Progress, ScholarlySource, Since, open_sources, source_names
-from .sources.http import HttpClient
-from .words import plural
+from ..config import Settings
+from ..console import terminal_text
+from ..data.words import plural
+from ..errors import SourceError
+from . import CHOICES, Progress, ScholarlySource, Since, open_sources, source_names
+from .http import HttpClient
 
 
 class Reported(Protocol):
@@ -97,18 +97,19 @@ def _days(value: str) -> int:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
-    from .corpus import load_corpus
+    from ..data.corpus import load_corpus
+    from ..submissions import open_store
     from .discovery import discover
-    from .submissions import store_for
 
     settings: Settings = args.settings
-    return _with_sources(
-        args,
-        "Nothing was queued",
-        lambda sources: discover(
-            load_corpus(settings.data_dir), sources, store_for(settings), settings, min_links=args.min_links, since=args.since, dry_run=args.dry_run
-        ),
-    )
+    with open_store(settings) as store:
+        return _with_sources(
+            args,
+            "Nothing was queued",
+            lambda sources: discover(
+                load_corpus(settings.data_dir), sources, store, settings, min_links=args.min_links, since=args.since, dry_run=args.dry_run
+            ),
+        )
 
 
 def _common(p: argparse.ArgumentParser, default_source: str) -> None:

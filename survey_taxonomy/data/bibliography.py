@@ -21,7 +21,7 @@ from bibtexparser.middlewares import RemoveEnclosingMiddleware
 from bibtexparser.middlewares.names import parse_single_name_into_parts
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field, ParsingFailedBlock
 
-from .errors import BibliographyError
+from ..errors import BibliographyError
 from .files import write_atomic, write_lock
 from .latex import decode, decode_short, escape
 from .names import PersonName, split_name

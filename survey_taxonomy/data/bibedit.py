@@ -15,8 +15,8 @@ from typing import Any, cast
 
 import bibtexparser
 
+from ..errors import BibliographyError
 from .bibliography import _RAW_FIELDS, _UNSAFE_RAW, parse_bibtex
-from .errors import BibliographyError
 
 
 def _set_field(raw: str, name: str, value: str) -> str:

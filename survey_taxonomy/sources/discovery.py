@@ -27,16 +27,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .acceptance import find_duplicates
-from .config import Settings
-from .corpus import Corpus
-from .errors import SubmissionError
-from .records import Paper
-from .sources.base import ScholarlySource, Since, Work, are_versions, fuller, join_versions, version_keys
-from .submissions import Draft, SubmissionStore
+from ..config import Settings
+from ..data.acceptance import find_duplicates
+from ..data.corpus import Corpus
+from ..data.records import Paper
+from ..errors import SubmissionError
+from ..submissions import Draft, SubmissionStore
+from .base import ScholarlySource, Since, Work, are_versions, fuller, join_versions, version_keys
 
 if TYPE_CHECKING:  # the model stack loads only when a discover run triages
-    from .models.triage import Triage
+    from ..models.triage import Triage
 
 ORIGIN = "discovered"
 
@@ -186,7 +186,7 @@ def queue_candidates(
     already has it. `triage` defaults to `models.triage.triage_for(corpus)`; a `suggest(title, summary)` given
     without it only proposes nodes, with no relevance (a cheap stand-in for tests)."""
     if suggest is None and triage is None:
-        from .models.triage import triage_for  # scikit-learn and the embeddings load only when discovering
+        from ..models.triage import triage_for  # scikit-learn and the embeddings load only when discovering
 
         triage = triage_for(corpus)
     report = DiscoverReport(found=len(candidates), dry_run=dry_run)
@@ -251,9 +251,11 @@ def discover(
     min_links: int = 2,
     since: Since | None = None,
     dry_run: bool = False,
+    triage: Triage | None = None,
 ) -> DiscoverReport:
-    """Find candidates in every source (one paper found by two sources counts once) and queue them."""
+    """Find candidates in every source (one paper found by two sources counts once) and queue them, judged by
+    `triage` (trained on `corpus` when not given)."""
     candidates = build_candidates(corpus, sources, min_links=min_links, since=since)
-    report = queue_candidates(candidates, corpus, store, settings, min_links=min_links, dry_run=dry_run)
+    report = queue_candidates(candidates, corpus, store, settings, min_links=min_links, dry_run=dry_run, triage=triage)
     report.notes = [note for source in sources for note in source.notes]
     return report

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DataWriteError
+from ..errors import DataWriteError
 from .records import Problem
 
 

@@ -21,8 +21,8 @@ from urllib.parse import urlencode
 
 from rapidfuzz import fuzz
 
-from .errors import SurveyDataError
-from .validation import is_arxiv_id, normalise_arxiv_id
+from ..data.validation import is_arxiv_id, normalise_arxiv_id
+from ..errors import SurveyDataError
 
 ARXIV_API = "https://export.arxiv.org/api/query"
 TIMEOUT_S = 3.0

@@ -35,13 +35,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .corpus import Corpus, category_of
-from .counts import PROVIDERS
-from .provenance import edge_notes
-from .records import Citation, Paper
+from ..data.corpus import Corpus, category_of
+from ..data.counts import PROVIDERS
+from ..data.provenance import edge_notes
+from ..data.records import Citation, Paper
 
 if TYPE_CHECKING:  # scikit-learn takes ~1 s to import; only the similarity links need it
-    from .search import SearchIndex
+    from ..query.search import SearchIndex
 
 MODES = ("network", "citations", "similarity", "coauthors")
 LINK_KINDS = {
@@ -138,7 +138,7 @@ def nearest_papers(
     corpus (built when None)."""
     wanted = set(keys)
     if index is None:
-        from .search import SearchIndex
+        from ..query.search import SearchIndex
 
         index = SearchIndex.build(corpus.papers)
     rows = [i for i, p in enumerate(index.papers) if p.key in wanted]
@@ -212,7 +212,7 @@ def author_groups(papers: Iterable[Paper]) -> dict[str, list[list[str]]]:
     changed teams; without author ids (ORCID) the data cannot tell, so the graph draws them apart rather than
     claim a collaboration it cannot show. Spelling variants of one name ("J. Smith") are never joined.
 
-    >>> from survey_taxonomy.records import Paper
+    >>> from survey_taxonomy.data.records import Paper
     >>> def p(key, *authors): return Paper(key=key, title=key, authors=authors)
     >>> author_groups([p("a", "Wei Li", "Ann Bo"), p("b", "Wei Li", "Ann Bo"), p("c", "Wei Li", "Cy Do")])["Wei Li"]
     [['a', 'b'], ['c']]

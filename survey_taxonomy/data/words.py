@@ -1,5 +1,5 @@
 """Word forms: stems for keyword search, the plural of a count in a sentence ("1 paper", "2 papers"), and text
-cut at a word's end.
+cut at a word's end; a topic's identity (`topic_key`) and display form (`topic_label`).
 
 Terms:
 - *stem*: what the Snowball English stemmer (Porter 2, the stemmer of Sphinx and Lucene) keeps of a word:
@@ -12,12 +12,15 @@ Terms:
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")
+_CAPITALISED = re.compile(r"^[A-Z][a-z]+$")  # "Routing", not "LLM", "MoE" or "CoT" (see `topic_label`)
 
 
 def plural(count: int, noun: str, nouns: str = "") -> str:
@@ -41,6 +44,20 @@ def clipped(text: str, limit: int) -> str:
     if text[limit - 1] != " " and " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,.:;-") + "…"
+
+
+def first_sentence(text: str, limit: int = 400) -> str:
+    """The first sentence of `text` (at most `limit` characters, cut at a word), for a one-line summary.
+
+    >>> first_sentence("We route queries. Then we test it.")
+    'We route queries.'
+    """
+    text = " ".join(text.split())
+    match = re.search(r"(?<=[.!?])\s+(?=[A-Z])", text)
+    sentence = text[: match.start()] if match else text
+    if len(sentence) > limit:
+        sentence = sentence[:limit].rsplit(" ", 1)[0] + "…"
+    return sentence
 
 
 @lru_cache(maxsize=65536)
@@ -70,3 +87,36 @@ def query_stems(query: str) -> list[str]:
     [' small', ' model', ' rout']
     """
     return [" " + stem(word) for word in _WORD.findall(query.lower())]
+
+
+def topic_key(topic: str) -> str:
+    """A topic's identity: case-folded, with single spaces.
+
+    >>> topic_key("  Model   Routing "), topic_key("model routing") == topic_key("MODEL ROUTING")
+    ('model routing', True)
+    """
+    return " ".join(topic.split()).casefold()
+
+
+def topic_label(topic: str) -> str:
+    """A topic in the dataset's display form: lower case, except abbreviations and mixed-case names, which keep
+    their capitals. Capitalised words ("Chain-Of-Thought Distillation") are lowered part by part.
+
+    >>> topic_label("Chain-Of-Thought Distillation"), topic_label("LLM routing"), topic_label("MoE pruning")
+    ('chain-of-thought distillation', 'LLM routing', 'MoE pruning')
+    """
+    return " ".join("-".join(part.lower() if _CAPITALISED.match(part) else part for part in word.split("-")) for word in topic.split())
+
+
+def topic_labels(topics: Iterable[str]) -> dict[str, str]:
+    """Each topic key of `topics` with its one display form: the `topic_label` most of its spellings give (the
+    first seen on a tie), so "LLM routing" and "llm routing" are shown one way everywhere.
+
+    >>> topic_labels(["Model Routing", "model routing", "LLM routing", "llm routing", "LLM Routing"])
+    {'model routing': 'model routing', 'llm routing': 'LLM routing'}
+    """
+    spellings: dict[str, Counter[str]] = {}
+    for topic, n in Counter(topics).items():  # each spelling is labelled once
+        if topic.strip():
+            spellings.setdefault(topic_key(topic), Counter())[topic_label(topic)] += n
+    return {key: forms.most_common(1)[0][0] for key, forms in spellings.items()}

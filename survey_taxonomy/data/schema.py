@@ -86,9 +86,7 @@ COLUMNS: tuple[str, ...] = tuple(spec.column for spec in FIELDS if spec.column)
 FORM_FIELDS: dict[str, str] = {spec.form: spec.label for spec in FIELDS if spec.widget}  # payload field -> label, in form order
 PAYLOAD_EXTRA_FIELDS: tuple[str, ...] = tuple(spec.form for spec in FIELDS if spec.form and not spec.widget)  # accepted, not asked
 # Other spellings a payload may use for a field: its JSON/CSV column and its BibTeX name (`export --format json` reads back).
-PAYLOAD_ALIASES: dict[str, str] = {
-    other: spec.form for spec in FIELDS if spec.form for other in (spec.column, spec.bibtex) if other and other != spec.form
-}
+PAYLOAD_ALIASES: dict[str, str] = {other: spec.form for spec in FIELDS if spec.form for other in (spec.column, spec.bibtex) if other and other != spec.form}
 # Columns of the exports that a payload may carry but that are the atlas's to set (ids, provenance kinds).
 PAYLOAD_IGNORED: tuple[str, ...] = tuple(spec.column for spec in FIELDS if spec.column and not spec.form)
 

@@ -15,10 +15,10 @@ import networkx as nx
 import pandas as pd
 import plotly.graph_objects as go
 
-from .query import Selection, facet_counts, node_counts
-from .records import RELATION_LABELS
-from .taxonomy import Taxonomy
-from .words import clipped
+from ..data.records import RELATION_LABELS
+from ..data.taxonomy import Taxonomy
+from ..data.words import clipped
+from ..query.selection import Selection, facet_counts, node_counts
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D", "#BAB0AC", "#EECA3B"]
 RELATION_COLOURS = {
@@ -177,7 +177,7 @@ def graph_figure(
 
     Each node trace's `customdata` holds the node ids, so a selection event maps back to nodes.
     """
-    from .graphs import LINK_KINDS, METRIC_LABELS, node_name
+    from .networks import LINK_KINDS, METRIC_LABELS, node_name
 
     fig = go.Figure()
     nodes = [n for n in graph if n in positions]

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from html import escape
 from urllib.parse import urlencode
 
+from ..data.records import Paper
 from .cite import coins_span
-from .records import Paper
 
 
 def paper_url(key: str) -> str:

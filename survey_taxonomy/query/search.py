@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .records import Paper
+from ..data.records import Paper
 
 
 def document(paper: Paper) -> str:

@@ -19,13 +19,13 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .bibliography import format_bibtex
+from ..data.bibliography import format_bibtex
+from ..data.records import Paper
+from ..data.schema import COLUMNS, FIELDS
+from ..data.taxonomy import Taxonomy
+from ..data.validation import clean_url
+from ..query.selection import papers_by_node
 from .cite import to_cite_bibtex, to_csl_json, to_ris
-from .query import papers_by_node
-from .records import Paper
-from .schema import COLUMNS, FIELDS
-from .taxonomy import Taxonomy
-from .validation import clean_url
 
 FORMATS = ("bibtex", "cite", "ris", "csl", "csv", "json", "markdown")
 # OWASP's list for CSV injection: a cell starting with one of these is run as a formula by spreadsheets.

@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from .abstracts import ABSTRACTS_FILE, Abstract, format_abstracts, read_abstracts
-from .bibedit import set_fields
-from .corpus import CITATION_COLUMNS, load_corpus, read_citations
-from .counts import COUNTS_FILE, PROVIDERS, CitationCount, format_citation_counts, read_citation_counts
-from .errors import SurveyDataError
-from .files import format_table, write_atomic, write_lock
-from .records import Citation, Paper
-from .sources.base import ScholarlySource
-from .words import plural
+from ..data.abstracts import ABSTRACTS_FILE, Abstract, format_abstracts, read_abstracts
+from ..data.bibedit import set_fields
+from ..data.corpus import CITATION_COLUMNS, load_corpus, read_citations
+from ..data.counts import COUNTS_FILE, PROVIDERS, CitationCount, format_citation_counts, read_citation_counts
+from ..data.files import format_table, write_atomic, write_lock
+from ..data.records import Citation, Paper
+from ..data.words import plural
+from ..errors import SurveyDataError
+from .base import ScholarlySource
 
 MATCHED_BY = {"arxiv": "arXiv id", "doi": "DOI", "title": "title", "arxiv+doi": "arXiv id and DOI"}  # how a paper was found in an index, as a report says it
 EVIDENCE = "scholarly index: {label} lists {cited_id} among the works that {citing_id} cites"
