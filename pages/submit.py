@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from atlas_ui import cache, widgets
+from atlas_ui import cache, form, widgets
 from survey_taxonomy.data.records import Problem
-from survey_taxonomy.data.validation import MAX_AUTHORS, MAX_ITEMS, MAX_LENGTH
+from survey_taxonomy.data.schema import FORM_SPECS
+from survey_taxonomy.data.validation import MAX_LENGTH
 from survey_taxonomy.data.words import plural
 from survey_taxonomy.errors import SubmissionError, SurveyDataError
 from survey_taxonomy.export.writers import markdown_text
 from survey_taxonomy.sources.arxiv import fetch_arxiv
 from survey_taxonomy.submissions import FIELDS, MAX_INPUT_CHARS, Draft, client_key, read_bibtex, read_payload, with_default_node
 
-TEXT_FIELDS = ("title", "authors", "venue", "arxiv", "doi", "url", "code", "summary", "why", "contact", "facets_other")
 state = st.session_state
 settings = cache.settings()
 corpus = cache.corpus()
@@ -56,14 +56,15 @@ def _send(drafts: list[Draft], problems: list[Problem], result_key: str) -> bool
 
 
 def _submit_form() -> None:
-    facets = [*state.get("submit_facets", []), state.get("submit_facets_other", "")]
+    facets = [*state.get("submit_facets", []), state.get(f"submit_{form.OTHER_FACETS}", "")]
     payload = {name: state.get(f"submit_{name}") for name in FIELDS if name not in ("facets", "taxonomy")}
     payload |= {"taxonomy": state.get("submit_taxonomy") or [], "facets": facets}
     drafts, problems = read_payload(payload, source="form")
     if _send(drafts, problems, "submit_form_result"):
-        for name in TEXT_FIELDS:
+        for spec in FORM_SPECS:
+            state[f"submit_{spec.form}"] = form.empty_value(spec)
+        for name in (form.OTHER_FACETS, "why", "contact"):
             state[f"submit_{name}"] = ""
-        state["submit_year"], state["submit_taxonomy"], state["submit_facets"] = "", None, []
 
 
 def _submit_bibtex() -> None:
@@ -137,52 +138,31 @@ st.write(
 )
 fill_tab, bibtex_tab = st.tabs(["Fill in", "Paste BibTeX"])
 
-with fill_tab:
-    problems = _outcome("submit_form_result")
-    st.text_input("Title", key="submit_title", max_chars=MAX_LENGTH["title"])
-    _field_problems(problems, "title")
-    st.text_area("Authors, one per line", key="submit_authors", height=100, max_chars=MAX_AUTHORS * (MAX_LENGTH["author"] + 1))
-    _field_problems(problems, "authors")
-    year_col, venue_col = st.columns([1, 3])
-    # Text, not a number widget: a number widget drops a year outside its range, and the form then said "missing".
-    year_col.text_input("Year", key="submit_year", max_chars=4, placeholder="2024")
-    venue_col.text_input("Venue (e.g. ACL 2024)", key="submit_venue", max_chars=MAX_LENGTH["venue"])
-    _field_problems(problems, "year")
-    _field_problems(problems, "venue")
-    arxiv_col, fill_col = st.columns([3, 1], vertical_alignment="bottom")
-    arxiv_col.text_input("arXiv id", key="submit_arxiv", placeholder="2211.17192", max_chars=MAX_LENGTH["eprint"] + 40)
-    fill_col.button("Fill from arXiv", key="submit_fill", on_click=_fill_from_arxiv, help="Looks the id up on arXiv (a few seconds at most)")
+
+def _after_arxiv() -> None:
+    st.button("Fill from arXiv", key="submit_fill", on_click=_fill_from_arxiv, help="Looks the id up on arXiv (a few seconds at most)")
     if message := state.pop("submit_arxiv_message", None):
         (st.error if message[0] == "error" else st.success)(markdown_text(message[1]))
-    _field_problems(problems, "arxiv")
-    st.text_input("DOI", key="submit_doi", placeholder="10.18653/v1/2023.acl-long.1", max_chars=MAX_LENGTH["doi"] + 20)
-    _field_problems(problems, "doi")
-    st.text_input("URL of the paper", key="submit_url", placeholder="https://…", max_chars=MAX_LENGTH["url"])
-    _field_problems(problems, "url")
-    st.text_input("Code URL (optional)", key="submit_code", placeholder="https://github.com/…", max_chars=MAX_LENGTH["code"])
-    _field_problems(problems, "code")
-    st.selectbox(
-        "Taxonomy node",
-        [n.id for n in taxonomy.walk()],
-        index=None,
-        format_func=lambda n: widgets.node_label(corpus, n),
-        key="submit_taxonomy",
-        placeholder="Choose a node",
-    )
+
+
+def _after_node() -> None:
     st.button("Suggest a node from the title and summary", key="submit_suggest", on_click=_suggest_node, disabled=not state.get("submit_title"))
     if suggestion := state.pop("submit_suggest_message", None):
         st.info(markdown_text(suggestion))
-    node_id = state.get("submit_taxonomy")
-    if node_id:
+    if node_id := state.get("submit_taxonomy"):
         st.caption(taxonomy[node_id].description)
-    _field_problems(problems, "taxonomy")
-    chosen = state.get("submit_facets", [])
-    options = [*(taxonomy[node_id].facets if node_id else ()), *chosen]
-    st.multiselect("Facets", list(dict.fromkeys(options)), key="submit_facets", placeholder="Method families of the node")
-    st.text_input("Other facets (separate with ;)", key="submit_facets_other", max_chars=MAX_ITEMS["topic"] * (MAX_LENGTH["topic"] + 2))
-    _field_problems(problems, "facets")
-    st.text_input("One-sentence summary, in your own words", key="submit_summary", max_chars=MAX_LENGTH["summary"])
-    _field_problems(problems, "summary")
+
+
+# What the page adds under a field of the table: the look-ups that fill it.
+AFTER = {"arxiv": _after_arxiv, "taxonomy": _after_node}
+
+with fill_tab:
+    problems = _outcome("submit_form_result")
+    for spec in FORM_SPECS:
+        form.form_field(spec, "submit", corpus)
+        if spec.form in AFTER:
+            AFTER[spec.form]()
+        _field_problems(problems, spec.form)
     st.text_area("Why it belongs in this node", key="submit_why", height=80, max_chars=MAX_LENGTH["why"])
     _field_problems(problems, "why")
     st.text_input("Contact (optional, seen only by maintainers)", key="submit_contact", max_chars=MAX_LENGTH["contact"])

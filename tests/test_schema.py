@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -38,10 +39,39 @@ print(json.dumps({
 }))
 """
 
+# The submit page of the same copy, under AppTest: the new field has its box, and what is typed there is stored.
+FORM_PROBE = r"""
+import json, os
+from streamlit.testing.v1 import AppTest
+from survey_taxonomy.submissions import SubmissionStore
+at = AppTest.from_file("app.py", default_timeout=60)
+at.run()
+at.switch_page("pages/submit.py").run()
+assert not at.exception, [e.value for e in at.exception]
+keys = [w.key for w in at.text_input if w.key and w.key.startswith("submit_")]
+box = at.text_input(key="submit_isbn")
+label = box.label
+box.input("978-0-00-000000-2")
+at.text_input(key="submit_title").input("Tiny routers")
+at.text_area(key="submit_authors").input("Ada Lovelace")
+at.text_input(key="submit_year").input("2025")
+at.text_input(key="submit_url").input("https://example.org/tiny")
+at.selectbox(key="submit_taxonomy").set_value("competition/task-specific")
+at.text_input(key="submit_summary").input("Routes each query to a small model first.")
+at.run()
+at.button(key="submit_send").click().run()
+assert not at.exception, [e.value for e in at.exception]
+(stored,) = SubmissionStore(os.environ["SURVEY_DB_URL"]).find("pending")
+print(json.dumps({"label": label, "after": keys[keys.index("submit_isbn") - 1], "stored": stored.paper.isbn}))
+"""
+
 
 def test_a_field_added_to_the_table_reaches_every_format(tmp_path: Path) -> None:
     package = tmp_path / "survey_taxonomy"
     shutil.copytree(ROOT / "survey_taxonomy", package, ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("atlas_ui", "pages", ".streamlit"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
     records = package / "data" / "records.py"
     records.write_text(records.read_text().replace('    s2: str = ""', '    s2: str = ""\n    isbn: str = ""', 1))
     table = package / "data" / "schema.py"
@@ -61,6 +91,10 @@ def test_a_field_added_to_the_table_reaches_every_format(tmp_path: Path) -> None
         "payload": "978-0-00-000000-2",
         "stored": "978-0-00-000000-2",
     }
+    env = os.environ | {"SURVEY_DATA_DIR": str(ROOT / "data"), "SURVEY_DB_URL": f"sqlite:///{tmp_path / 'submissions.db'}"}
+    done = subprocess.run([sys.executable, "-c", FORM_PROBE], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"label": "ISBN", "after": "submit_doi", "stored": "978-0-00-000000-2"}
 
 
 def test_every_field_names_an_attribute_of_paper_and_formats_do_not_collide() -> None:

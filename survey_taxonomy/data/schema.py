@@ -43,6 +43,8 @@ class FieldSpec:
     max_chars: int = 2000  # per value (per name for authors, per item for lists)
     citable: bool = False
     widget: Literal["", "text", "lines", "year", "node", "facets"] = ""  # the submission form's widget; "" = not in the form
+    prompt: str = ""  # the form's label when it says more than `label` ("Authors, one per line")
+    placeholder: str = ""  # the form's example value
     exported: Callable[[Paper], Any] | None = None  # what exports write, when it is not the attribute itself (url -> link)
 
     def read(self, paper: Paper) -> Any:
@@ -59,31 +61,86 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("key", "raw", column="key", label="Citation key", max_chars=80),
     FieldSpec("entry_type", "raw", column="entry_type", form="entry_type", label="Entry type", max_chars=20),
     FieldSpec("title", "text", "title", "title", "title", "title", "title", "Title", 300, citable=True, widget="text"),
-    FieldSpec("authors", "names", "author", "author", "authors", "authors", "authors", "Authors", 120, citable=True, widget="lines"),
-    FieldSpec("year", "year", "year", "issued", "year", "year", "year", "Year", 4, citable=True, widget="year"),
+    FieldSpec(
+        "authors", "names", "author", "author", "authors", "authors", "authors", "Authors", 120, citable=True, widget="lines", prompt="Authors, one per line"
+    ),
+    FieldSpec("year", "year", "year", "issued", "year", "year", "year", "Year", 4, citable=True, widget="year", placeholder="2024"),
     FieldSpec("booktitle", "short", "booktitle", "container-title", "secondary_title", "booktitle", "booktitle", "Proceedings", 300, citable=True),
     FieldSpec("journal", "short", "journal", "container-title", "secondary_title", "journal", "journal", "Journal", 300, citable=True),
-    FieldSpec("venue", "short", "venue", column="venue", form="venue", label="Venue", max_chars=200, widget="text"),
-    FieldSpec("arxiv", "raw", "eprint", ris="accession_number", column="arxiv", form="arxiv", label="arXiv id", max_chars=40, citable=True, widget="text"),
-    FieldSpec("doi", "raw", "doi", "DOI", "doi", "doi", "doi", "DOI", 200, citable=True, widget="text"),
+    FieldSpec("venue", "short", "venue", column="venue", form="venue", label="Venue", max_chars=200, widget="text", prompt="Venue (e.g. ACL 2024)"),
+    FieldSpec(
+        "arxiv",
+        "raw",
+        "eprint",
+        ris="accession_number",
+        column="arxiv",
+        form="arxiv",
+        label="arXiv id",
+        max_chars=40,
+        citable=True,
+        widget="text",
+        placeholder="2211.17192",
+    ),
+    FieldSpec("doi", "raw", "doi", "DOI", "doi", "doi", "doi", "DOI", 200, citable=True, widget="text", placeholder="10.18653/v1/2023.acl-long.1"),
     FieldSpec("openalex", "raw", "openalex", column="openalex", label="OpenAlex work", max_chars=20),
     FieldSpec("s2", "raw", "s2", column="s2", label="Semantic Scholar paper", max_chars=40),
     FieldSpec("added", "raw", "added", column="added", label="Added to the atlas", max_chars=10),
-    FieldSpec("url", "url", "url", "URL", "urls", "url", "url", "URL", 500, citable=True, widget="text", exported=_link),
-    FieldSpec("code", "url", "code", column="code", form="code", label="Code URL", max_chars=500, widget="text"),
+    FieldSpec(
+        "url",
+        "url",
+        "url",
+        "URL",
+        "urls",
+        "url",
+        "url",
+        "URL",
+        500,
+        citable=True,
+        widget="text",
+        prompt="URL of the paper",
+        placeholder="https://…",
+        exported=_link,
+    ),
+    FieldSpec(
+        "code",
+        "url",
+        "code",
+        column="code",
+        form="code",
+        label="Code URL",
+        max_chars=500,
+        widget="text",
+        prompt="Code URL (optional)",
+        placeholder="https://github.com/…",
+    ),
     FieldSpec("code_kind", "raw", "codekind", column="code_kind", label="Code kind", max_chars=20),
-    FieldSpec("taxonomy", "keys", "taxonomy", column="taxonomy", form="taxonomy", label="Taxonomy node", max_chars=200, widget="node"),
-    FieldSpec("topics", "texts", "topic", column="topics", form="facets", label="Facets", max_chars=80, widget="facets"),
+    FieldSpec(
+        "taxonomy", "keys", "taxonomy", column="taxonomy", form="taxonomy", label="Taxonomy node", max_chars=200, widget="node", placeholder="Choose a node"
+    ),
+    FieldSpec(
+        "topics", "texts", "topic", column="topics", form="facets", label="Facets", max_chars=80, widget="facets", placeholder="Method families of the node"
+    ),
     FieldSpec("relation", "raw", "relation", column="relation", label="Relation", max_chars=20),
     FieldSpec("cites", "keys", "cites", column="cites", form="cites", label="Cites", max_chars=80),
-    FieldSpec("summary", "text", "summary", column="summary", form="summary", label="One-sentence summary", max_chars=600, widget="text"),
+    FieldSpec(
+        "summary",
+        "text",
+        "summary",
+        column="summary",
+        form="summary",
+        label="One-sentence summary",
+        max_chars=600,
+        widget="text",
+        prompt="One-sentence summary, in your own words",
+    ),
     FieldSpec("note", "text", "note", column="note", form="note", label="Note", max_chars=2000),
 )
 BY_NAME: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS}
 BIBTEX_FIELDS: tuple[FieldSpec, ...] = tuple(spec for spec in FIELDS if spec.bibtex)
 CITE_BIBTEX_FIELDS: tuple[str, ...] = (*(spec.bibtex for spec in BIBTEX_FIELDS if spec.citable), "archiveprefix")
 COLUMNS: tuple[str, ...] = tuple(spec.column for spec in FIELDS if spec.column)
-FORM_FIELDS: dict[str, str] = {spec.form: spec.label for spec in FIELDS if spec.widget}  # payload field -> label, in form order
+FORM_SPECS: tuple[FieldSpec, ...] = tuple(spec for spec in FIELDS if spec.widget)  # the submission form's widgets, in order
+FORM_FIELDS: dict[str, str] = {spec.form: spec.label for spec in FORM_SPECS}  # payload field -> label
 PAYLOAD_EXTRA_FIELDS: tuple[str, ...] = tuple(spec.form for spec in FIELDS if spec.form and not spec.widget)  # accepted, not asked
 # Other spellings a payload may use for a field: its JSON/CSV column and its BibTeX name (`export --format json` reads back).
 PAYLOAD_ALIASES: dict[str, str] = {other: spec.form for spec in FIELDS if spec.form for other in (spec.column, spec.bibtex) if other and other != spec.form}
