@@ -99,8 +99,9 @@ def warm(cfg: Settings) -> Corpus:
     is shared by the whole process), so a page's first run finds them full; an edited file still changes the key.
     """
     data = Path(cfg.data_dir)
-    c = _corpus(str(data), files_signature(data), _approvals(cfg)[0])
-    graph_and_metrics("citations", tuple(c.frame["key"]), c)
+    with compat.outside_a_script_run():
+        c = _corpus(str(data), files_signature(data), _approvals(cfg)[0])
+        graph_and_metrics("citations", tuple(c.frame["key"]), c)
     return c
 
 

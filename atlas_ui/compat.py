@@ -15,12 +15,16 @@ Streamlit version when an upgrade changes it. Public APIs are used wherever they
   cache" sends one; anyone can send one by hand, the server does not ask who). `guard_cache_clearing` lets the
   message through only for a session that `allowed` approves (the app: one signed in to the review with the admin
   token) and ignores it otherwise.
+- *bare mode*: a cached function called outside a script run (the cache warm-up before the server starts) makes
+  Streamlit log "missing ScriptRunContext" on its logger `SCRIPT_RUN_LOGGER`, a warning it says can be ignored
+  there; `outside_a_script_run` silences that logger for the block.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -73,3 +77,18 @@ def route_through_app(rerun: bool = True) -> None:
         st.session_state["_app_handed_over"] = True
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+SCRIPT_RUN_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
+@contextmanager
+def outside_a_script_run() -> Iterator[None]:
+    """Run cached functions outside a script run without Streamlit's "missing ScriptRunContext" warnings."""
+    logger = logging.getLogger(SCRIPT_RUN_LOGGER)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 from pathlib import Path
 
 import streamlit
+import streamlit as st
 from playwright.sync_api import Browser
 
 from atlas_ui import compat
@@ -55,3 +57,32 @@ def test_compat_is_the_only_home_of_streamlit_privates() -> None:
     private = ("streamlit.runtime", "streamlit.web.server", "streamlit.elements.", "_streamlit_xsrf", "PagesManager", "AppSession")
     offenders = [str(f.relative_to(root)) for f in files if f.name != "compat.py" and any(p in f.read_text(encoding="utf-8") for p in private)]
     assert offenders == []
+
+
+def test_the_bare_mode_warning_comes_from_the_logger_compat_quiets() -> None:
+    """Called outside a script run, a cached function warns on `SCRIPT_RUN_LOGGER`, and only inside the block is
+    that warning gone (the logger's own level is restored after it)."""
+    records: list[logging.LogRecord] = []
+
+    class Kept(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Kept()
+    logger = logging.getLogger(compat.SCRIPT_RUN_LOGGER)
+    logger.addHandler(handler)
+    level = logger.level
+
+    @st.cache_resource
+    def cached(n: int) -> int:
+        return n
+
+    try:
+        cached(1)
+        assert any("missing ScriptRunContext" in r.getMessage() for r in records), f"{VERSION}: the bare-mode warning moved"
+        records.clear()
+        with compat.outside_a_script_run():
+            cached(2)
+        assert records == [] and logger.level == level
+    finally:
+        logger.removeHandler(handler)
