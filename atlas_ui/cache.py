@@ -162,6 +162,11 @@ def large_model() -> LargeModelStatus:
     return probe(settings(), local_servers())
 
 
+def recheck_large_model() -> None:
+    """Forget the large model's status, so the next view probes it again (a server started a moment ago)."""
+    large_model.clear()
+
+
 @st.cache_resource(show_spinner="Measuring leave-one-out accuracy (one model per paper)…", max_entries=2)
 def _loo(signature: tuple[int, ...], _c: Corpus) -> LooReport:
     from survey_taxonomy.models.category import leave_one_out

@@ -73,6 +73,17 @@ def texts(elements: Iterable[Markdown | AlertBase]) -> list[str]:
     return [e.value for e in elements]
 
 
+def test_check_again_finds_a_large_model_started_after_the_page_looked(monkeypatch: pytest.MonkeyPatch, llm_server: LocalServer) -> None:
+    at = open_demo()
+    assert any("No large model is reachable" in t for t in texts(at.info))
+    monkeypatch.setenv("SURVEY_LLM_BASE_URL", llm_server.base_url)  # the server an operator starts meanwhile
+    monkeypatch.setenv("SURVEY_LLM_MODEL", "smollm2")
+    at.run()
+    assert not at.success  # the status is kept 30 s ...
+    at.button(key="demo_large_recheck").click().run()
+    assert not at.exception and any("Large model: **smollm2" in t for t in texts(at.success))  # ... unless asked again
+
+
 def test_every_mode_renders_and_says_the_small_model_is_weak() -> None:
     at = open_demo()
     assert any("weak" in w for w in texts(at.warning))
