@@ -21,7 +21,6 @@ from survey_taxonomy.config import Settings
 from survey_taxonomy.data.corpus import Corpus, files_signature, load_corpus
 from survey_taxonomy.errors import SettingsError, SurveyDataError
 from survey_taxonomy.export.writers import markdown_text
-from survey_taxonomy.sources.jobs import Jobs
 from survey_taxonomy.submissions import SubmissionStore, open_store
 from survey_taxonomy.submissions.reading_list import ReadingLists, browser_secret
 
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from survey_taxonomy.models.large import LargeModelStatus
     from survey_taxonomy.models.retrieval import Retriever
     from survey_taxonomy.models.server import LocalServers
+    from survey_taxonomy.sources.jobs import Jobs
 
 
 def settings() -> Settings:
@@ -73,6 +73,8 @@ def store() -> SubmissionStore:
 def jobs() -> Jobs:
     """The app's background refresh and discovery runs, one set for the server's life, so every reviewer's page
     shows the same runs."""
+    from survey_taxonomy.sources.jobs import Jobs  # the HTTP stack loads only for the Review page
+
     return Jobs()
 
 
