@@ -33,6 +33,7 @@ test: $(VENV)/.installed-dev system-deps
 # The inner loop: the library, the CLI and the pages through AppTest, without Chromium, app servers or PostgreSQL.
 test-fast: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest -m "not browser and not postgres" -q
 
 lint: $(VENV)/.installed-dev

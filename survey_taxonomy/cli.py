@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import FEED_DIR, Settings
-from .console import print_problems, terminal_text, write_output
+from .console import print_problems, read_bib, write_output
 from .data.acceptance import check_papers
 from .data.bibliography import append_papers, parse_bibtex
 from .data.corpus import load_corpus
@@ -125,20 +125,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_bib(path: Path) -> str | None:
-    """The text of a .bib file a command was given, or None after saying on stderr why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {path}: {exc}; give the path of a UTF-8 .bib file", file=sys.stderr)
-        return None
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     data = _data_dir(args)
     corpus = load_corpus(data)
     path = Path(args.file)
-    text = _read_bib(path)
+    text = read_bib(path)
     if text is None:
         return 1
     if args.node and args.node not in corpus.taxonomy:
@@ -175,34 +166,6 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_triage(args: argparse.Namespace) -> int:
-    from .models.triage import bibtex_abstracts, triage_for, triage_papers  # scikit-learn loads only for this command
-
-    path = Path(args.file)
-    text = _read_bib(path)
-    if text is None:
-        return 1
-    parsed = parse_bibtex(text, path.name)
-    untitled = [
-        Problem("entry has no title; triage reads the title and abstract", path.name, p.line, p.key, "title", "add title = {...}")
-        for p in parsed.papers
-        if not p.title.strip()
-    ]
-    problems = [*parsed.problems, *untitled]
-    papers = [p for p in parsed.papers if p.title.strip()]
-    print_problems(problems)
-    if not papers:
-        print(f"error: no entry of {path} could be triaged; fix the problems above", file=sys.stderr)
-        return 1
-    verdicts = triage_papers(triage_for(load_corpus(_data_dir(args))), papers, bibtex_abstracts(text))
-    for verdict in verdicts:
-        if args.format == "json":
-            print(json.dumps(verdict.to_dict()))  # ASCII escapes: a hostile title cannot reach the terminal raw
-        else:
-            print(terminal_text(f"{verdict.key}: {'IN' if verdict.in_scope else 'OUT'} {verdict.relevance:.2f} {', '.join(verdict.nodes)}\n  {verdict.reason}"))
-    return 1 if any(p.severity == "error" for p in problems) else 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m survey_taxonomy", description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="data folder (default: SURVEY_DATA_DIR or the repository's data/)")
@@ -236,10 +199,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feeds", help="write the Atom feed of every taxonomy node (the app writes them at start, merge after merging)")
     p.add_argument("--out", default=str(FEED_DIR), help=f"folder to write them to (default: {FEED_DIR}, which the app serves)")
     p.set_defaults(func=cmd_feeds)
-    p = sub.add_parser("triage", help="is each entry of a .bib file in the survey's scope, and under which nodes")
-    p.add_argument("file", help="a .bib file; each entry is read by its title and its abstract field (else its summary)")
-    p.add_argument("--format", choices=("json", "text"), default="json", help="json: one object per line with key, relevance, in_scope, nodes, reason")
-    p.set_defaults(func=cmd_triage)
     submission_commands.register(sub)
     source_commands.register(sub)
     model_commands.register(sub)

@@ -45,3 +45,12 @@ def write_output(text: str, out: str | None) -> None:
         print(f"wrote {out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+
+
+def read_bib(path: Path) -> str | None:
+    """The text of a .bib file a command was given, or None after saying on stderr why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"error: cannot read {path}: {exc}; give the path of a UTF-8 .bib file", file=sys.stderr)
+        return None

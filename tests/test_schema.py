@@ -43,6 +43,7 @@ print(json.dumps({
 FORM_PROBE = r"""
 import json, os
 from streamlit.testing.v1 import AppTest
+from survey_taxonomy.data.schema import FORM_SPECS
 from survey_taxonomy.submissions import SubmissionStore
 at = AppTest.from_file("app.py", default_timeout=60)
 at.run()
@@ -62,7 +63,8 @@ at.run()
 at.button(key="submit_send").click().run()
 assert not at.exception, [e.value for e in at.exception]
 (stored,) = SubmissionStore(os.environ["SURVEY_DB_URL"]).find("pending")
-print(json.dumps({"label": label, "after": keys[keys.index("submit_isbn") - 1], "stored": stored.paper.isbn}))
+table = [f"submit_{spec.form}" for spec in FORM_SPECS if spec.widget in ("text", "year")]  # the one-line boxes
+print(json.dumps({"label": label, "in table order": [k for k in keys if k in table] == table, "stored": stored.paper.isbn}))
 """
 
 
@@ -94,7 +96,7 @@ def test_a_field_added_to_the_table_reaches_every_format(tmp_path: Path) -> None
     env = os.environ | {"SURVEY_DATA_DIR": str(ROOT / "data"), "SURVEY_DB_URL": f"sqlite:///{tmp_path / 'submissions.db'}"}
     done = subprocess.run([sys.executable, "-c", FORM_PROBE], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"label": "ISBN", "after": "submit_doi", "stored": "978-0-00-000000-2"}
+    assert json.loads(done.stdout) == {"label": "ISBN", "in table order": True, "stored": "978-0-00-000000-2"}
 
 
 def test_every_field_names_an_attribute_of_paper_and_formats_do_not_collide() -> None:
@@ -105,6 +107,11 @@ def test_every_field_names_an_attribute_of_paper_and_formats_do_not_collide() ->
         assert len(names) == len(set(names)), fmt
     csl = [spec.csl for spec in schema.FIELDS if spec.csl and spec.name not in ("booktitle", "journal")]
     assert len(csl) == len(set(csl))  # only the two containers share a variable: a paper has one of them
+
+
+def test_every_field_the_form_asks_for_has_a_payload_name_and_a_label() -> None:
+    missing = [spec.name for spec in schema.FORM_SPECS if not (spec.form and spec.label)]
+    assert missing == [], f"these rows have a widget: give each form= (the payload's name, which keys its box) and label=: {missing}"
 
 
 def test_payload_reads_back_what_the_json_export_writes(corpus: Corpus) -> None:
@@ -134,3 +141,10 @@ def test_payload_reads_back_what_the_json_export_writes(corpus: Corpus) -> None:
 def test_the_readme_shows_the_field_table_as_the_code_declares_it() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert schema.fields_table() in readme
+
+
+def test_the_data_folder_readme_explains_every_bibtex_field() -> None:
+    """data/README.md tells the people who edit papers.bib by hand what each field means."""
+    section = (ROOT / "data" / "README.md").read_text(encoding="utf-8").split("## Fields of `papers.bib`", 1)[1].split("\n## ", 1)[0]
+    missing = [spec.bibtex for spec in schema.BIBTEX_FIELDS if f"`{spec.bibtex}`" not in section]
+    assert missing == [], f"add a row for each to the field table of data/README.md: {missing}"

@@ -65,7 +65,7 @@ class Paper:
     taxonomy: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     # What the entry says: the parser keeps an empty or unknown value as it is (cast in `paper_from_entry`) for
-    # `validation.check_paper` to report; every paper the code builds names one of RELATIONS.
+    # `validation.validate_paper` to report; every paper the code builds names one of RELATIONS.
     relation: Relation = "curated"
     summary: str = ""
     note: str = ""

@@ -1,4 +1,5 @@
-"""The paper's fields, declared once: every reader, writer, form and card derives from this table.
+"""The paper's fields, declared once: the BibTeX reader and writer, CSV, JSON, CSL-JSON, RIS, the submission payload
+and the submission form derive from this table.
 
 Terms:
 - *field* (`FieldSpec`): one attribute of `records.Paper` with its name in each format: BibTeX field, CSL-JSON
@@ -38,8 +39,8 @@ class FieldSpec:
     csl: str = ""  # the CSL-JSON variable
     ris: str = ""  # the rispy name of the RIS tag (`secondary_title` is T2)
     column: str = ""  # CSV column and JSON key
-    form: str = ""  # the submission payload's field
-    label: str = ""  # what people read: the form's label, the detail panel's row
+    form: str = ""  # the submission payload's field; a field with a `widget` needs one (it keys the form's box)
+    label: str = ""  # what people read: the form's label and the field named in a problem
     max_chars: int = 2000  # per value (per name for authors, per item for lists)
     citable: bool = False
     widget: Literal["", "text", "lines", "year", "node", "facets"] = ""  # the submission form's widget; "" = not in the form

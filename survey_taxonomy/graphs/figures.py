@@ -147,7 +147,7 @@ def code_share(frame: pd.DataFrame, title: str = "Share of papers with released 
 
 
 LINKS_GROUP: dict[str, Any] = {"legendgroup": "links", "legendgrouptitle_text": "Links"}
-LINK_STYLES = {  # how each kind of link (graphs.LINK_KINDS) is drawn: a citation solid, a similarity dotted
+LINK_STYLES = {  # how each kind of link (networks.LINK_KINDS) is drawn: a citation solid, a similarity dotted
     "citation": {"width": 1.4, "color": "rgba(60,60,60,0.75)", "dash": "solid"},
     "similar": {"width": 1.0, "color": "rgba(76,120,168,0.6)", "dash": "dot"},
     "survey": {"width": 0.6, "color": "rgba(150,150,150,0.35)", "dash": "dash"},
@@ -168,7 +168,7 @@ def graph_figure(
 ) -> go.Figure:
     """Nodes coloured by a node attribute (`category`, `relation` or `year`) and sized by a metric column.
 
-    Links are drawn by their `kind` (LINK_STYLES), each kind a legend entry named by `graphs.LINK_KINDS`, so a
+    Links are drawn by their `kind` (LINK_STYLES), each kind a legend entry named by `networks.LINK_KINDS`, so a
     similarity is never drawn or named as a citation; hovering the middle of a link shows its `note` (where a
     citation comes from, or a similarity's score). `highlight` is circled with its links drawn in red; `labels`
     are the nodes whose short names are written beside them (the most central ones first, so the drawing can be

@@ -1,4 +1,4 @@
-"""`python -m survey_taxonomy ask ...` and `suggest-category ...`: the live demo's models from the command line.
+"""`python -m survey_taxonomy ask ...`, `suggest-category ...` and `triage ...`: the models from the command line.
 
 `cli.build_parser` adds them with `register`. The model stack is imported inside the handlers so that the other
 commands start without it. Both take the run's `Settings` from `args.settings`; `suggest-category` trains on the
@@ -8,6 +8,7 @@ dataset with the approved submissions, as the app's classifier does.
   `rag.answer_record`'s fields (+ `"route"` for the cascade); `extractive` (the default, `rag.DEFAULT_MODE`) quotes
   the retrieved papers and needs no model.
 - `suggest-category TEXT [--summary S] [--n 3] [--format json|text]`: `[{"id", "score"}]`.
+- `triage FILE.bib [--format json|text]`: per entry, `Verdict.to_dict()` (key, relevance, in_scope, nodes, reason).
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ..config import Settings
+from ..console import print_problems, read_bib, terminal_text
+from ..data.records import Problem
 from ..data.words import plural
 
 
@@ -74,8 +78,38 @@ def _threshold(text: str) -> float:
     return value
 
 
+def cmd_triage(args: argparse.Namespace) -> int:
+    from ..data.bibliography import parse_bibtex
+    from ..data.corpus import load_corpus
+    from .triage import bibtex_abstracts, triage_for, triage_papers  # scikit-learn loads only for this command
+
+    path = Path(args.file)
+    text = read_bib(path)
+    if text is None:
+        return 1
+    parsed = parse_bibtex(text, path.name)
+    untitled = [
+        Problem("entry has no title; triage reads the title and abstract", path.name, p.line, p.key, "title", "add title = {...}")
+        for p in parsed.papers
+        if not p.title.strip()
+    ]
+    problems = [*parsed.problems, *untitled]
+    papers = [p for p in parsed.papers if p.title.strip()]
+    print_problems(problems)
+    if not papers:
+        print(f"error: no entry of {path} could be triaged; fix the problems above", file=sys.stderr)
+        return 1
+    verdicts = triage_papers(triage_for(load_corpus(args.settings.data_dir)), papers, bibtex_abstracts(text))
+    for verdict in verdicts:
+        if args.format == "json":
+            print(json.dumps(verdict.to_dict()))  # ASCII escapes: a hostile title cannot reach the terminal raw
+        else:
+            print(terminal_text(f"{verdict.key}: {'IN' if verdict.in_scope else 'OUT'} {verdict.relevance:.2f} {', '.join(verdict.nodes)}\n  {verdict.reason}"))
+    return 1 if any(p.severity == "error" for p in problems) else 0
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `ask` and `suggest-category` to the main parser."""
+    """Add `ask`, `suggest-category` and `triage` to the main parser."""
     p = commands.add_parser("ask", help="answer a question from the survey's papers with the small or large model, citing keys")
     p.add_argument("text")
     p.add_argument("--model", choices=("extractive", "small", "large", "cascade"), default="extractive")  # rag.MODES, rag.DEFAULT_MODE
@@ -90,3 +124,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--n", type=int, default=3)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_suggest_category)
+    p = commands.add_parser("triage", help="is each entry of a .bib file in the survey's scope, and under which nodes")
+    p.add_argument("file", help="a .bib file; each entry is read by its title and its abstract field (else its summary)")
+    p.add_argument("--format", choices=("json", "text"), default="json", help="json: one object per line with key, relevance, in_scope, nodes, reason")
+    p.set_defaults(func=cmd_triage)
