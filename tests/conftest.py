@@ -21,6 +21,8 @@ from sqlalchemy import create_engine
 
 from serve import free_port
 
+pytest_plugins = ["tests.fake_scholarly"]  # its `fake_scholarly` fixture, for every test that asks for it
+
 if TYPE_CHECKING:  # imported where used, so collecting the tests loads neither
     from playwright.sync_api import Browser, Page
 

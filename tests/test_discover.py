@@ -1,6 +1,5 @@
 """`discover` against the local fake APIs and real recorded answers, queueing into a real SQLite store; and the
 store's `origin` column."""
-# ruff: noqa: F811  (the `fake_scholarly` fixture is imported from tests.fake_scholarly, then requested by name)
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from survey_taxonomy.models.triage import Triage, triage_for
 from survey_taxonomy.sources import open_sources
 from survey_taxonomy.sources.discovery import DiscoverReport, discover
 from survey_taxonomy.submissions import SubmissionStore
-from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, recorded  # noqa: F401  (the fixture)
+from tests.fake_scholarly import FakeScholarly, FakeWork, recorded
 
 TOKEN = "t" * 32
 

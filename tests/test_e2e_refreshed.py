@@ -2,7 +2,6 @@
 draws the refreshed network: the links the library counts, where each comes from, when the data was fetched,
 and the prior and derivative works of the selection."""
 
-# ruff: noqa: F811  (the `fake_scholarly` fixture is imported from tests.fake_scholarly, then requested by name)
 from __future__ import annotations
 
 import re
@@ -22,10 +21,7 @@ from survey_taxonomy.query.selection import Selection
 from survey_taxonomy.sources import open_sources
 from survey_taxonomy.sources.refresh import refresh_citations
 from tests.browser import ADMIN_TOKEN, app_server, new_context, shoot, wait_for_app
-from tests.fake_scholarly import (
-    FakeScholarly,
-    fake_scholarly,  # noqa: F401  (the fixture)
-)
+from tests.fake_scholarly import FakeScholarly
 
 pytestmark = pytest.mark.browser
 # In the fake world, the papers up to 2023: linked among themselves, and cited by later papers outside (derivative

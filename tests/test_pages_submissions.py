@@ -1,6 +1,7 @@
 """AppTest for the submit and review pages, opened through app.py's navigation: the form stores and
 confirms, bad input lists every problem and stores nothing, BibTeX paste works, user text is never
-rendered as markup, review is off without a token, refuses a wrong one, and an approval shows in Explore."""
+rendered as markup, review is off without a token, refuses a wrong one, an approval shows in Explore, and a
+background refresh is shared by every reviewer and can be cancelled."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from survey_taxonomy.config import Settings
 from survey_taxonomy.data.corpus import load_corpus
 from survey_taxonomy.submissions import SubmissionStore, read_payload
 from tests.apptest import open_page
+from tests.fake_scholarly import FakeScholarly
 
 NODE = "collaboration/sm-enhance-llm/efficient-inference/cascading-and-routing"
 TOKEN = "correct-horse-battery-staple"
@@ -271,3 +273,28 @@ def test_the_review_queue_stays_fast_with_5000_pending(store: SubmissionStore) -
     assert store.get(1).status == "rejected" and not at.exception
     print(f"review queue at 5000 pending: sign-in and draw {drawn:.2f} s, a click {clicked:.2f} s")
     assert drawn < 15 and clicked < 15
+
+
+def test_a_refresh_started_on_the_review_page_is_seen_by_every_reviewer_and_can_be_cancelled(
+    fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's jobs are one object for the server's life (`cache.jobs`): a second reviewer's page shows the run
+    the first one started, and its Cancel stops it before anything is written."""
+    from atlas_ui import cache
+
+    scholarly = {"SURVEY_OPENALEX_URL": fake_scholarly.openalex_url, "SURVEY_S2_URL": fake_scholarly.s2_url}
+    for name, value in {"SURVEY_DATA_DIR": str(tiny_copy), "SURVEY_SCHOLARLY_CACHE": str(tmp_path / "cache.sqlite"), **scholarly}.items():
+        monkeypatch.setenv(name, value)
+    before = {p.name: p.read_bytes() for p in tiny_copy.iterdir()}
+    fake_scholarly.drip_every = 0.2
+    fake_scholarly.script("/openalex", *["drip"] * 20)  # holds the run: an answer one byte every 0.2 s
+    first = sign_in(open_page("pages/review.py"), TOKEN)
+    first.button(key="review_job_refresh").click().run()
+    job = cache.jobs().current("refresh")
+    assert job is not None and job.state == "running"
+    second = sign_in(open_page("pages/review.py"), TOKEN)
+    second.button(key="review_job_cancel_refresh").click().run()
+    assert job.wait(10) and job.state == "cancelled"
+    first.run()
+    assert any("Refresh citations cancelled" in i.value for i in first.info)
+    assert {p.name: p.read_bytes() for p in tiny_copy.iterdir()} == before

@@ -1,5 +1,4 @@
 """`citations refresh` on copies of the tiny dataset, against the local fake APIs; and the library views of its data."""
-# ruff: noqa: F811  (the `fake_scholarly` fixture is imported from tests.fake_scholarly, then requested by name)
 
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ from survey_taxonomy.graphs.networks import derivative_works, prior_works
 from survey_taxonomy.sources import commands as source_commands
 from survey_taxonomy.sources import open_sources
 from survey_taxonomy.sources.refresh import RefreshReport, refresh_citations
-from tests.fake_scholarly import FakeScholarly, fake_scholarly, recorded  # noqa: F401  (the fixture)
+from tests.fake_scholarly import FakeScholarly, recorded
 
 FILES = ("papers.bib", "citations.csv", "citation_counts.csv", "abstracts.csv")
 

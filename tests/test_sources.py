@@ -1,6 +1,5 @@
 """The scholarly clients against the local fake APIs (tests/fake_scholarly.py): resolution, batching, paging, faults,
 real recorded answers (tests/fixtures/recorded) and a hostile server."""
-# ruff: noqa: F811  (the `fake_scholarly` fixture is imported from tests.fake_scholarly, then requested by name)
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from survey_taxonomy.data.corpus import load_corpus
 from survey_taxonomy.data.records import Paper
 from survey_taxonomy.errors import SourceError
 from survey_taxonomy.sources import HttpClient, OpenAlex, SemanticScholar, open_sources
-from tests.fake_scholarly import FakeScholarly, FakeWork, fake_scholarly, recorded  # noqa: F401  (the fixture)
+from tests.fake_scholarly import FakeScholarly, FakeWork, recorded
 
 CLIENTS: dict[str, type[OpenAlex] | type[SemanticScholar]] = {"openalex": OpenAlex, "semanticscholar": SemanticScholar}
 
