@@ -56,11 +56,11 @@ def browser_id() -> str:
     return browser_secret(cookie)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4, on_release=SubmissionStore.close)
 def _store_at(db_url: str) -> SubmissionStore:
     """The submission store at `db_url`, open for the server's life and shared by every session (its engine pools
-    the connections). Opening raises while the database is down, and Streamlit caches no exception, so the next
-    view tries again."""
+    the connections), closed when the cache lets it go. Opening raises while the database is down, and Streamlit
+    caches no exception, so the next view tries again."""
     return open_store(replace(settings(), db_url=db_url))
 
 
@@ -69,10 +69,14 @@ def store() -> SubmissionStore:
     return _store_at(settings().db_url)
 
 
-@st.cache_resource(show_spinner=False)
+def _stop_jobs(runs: Jobs) -> None:
+    runs.close(timeout=0)  # cancelled at once; a run ends before its next request, without writing
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop_jobs)
 def jobs() -> Jobs:
     """The app's background refresh and discovery runs, one set for the server's life, so every reviewer's page
-    shows the same runs."""
+    shows the same runs; clearing the cache cancels them."""
     from survey_taxonomy.sources.jobs import Jobs  # the HTTP stack loads only for the Review page
 
     return Jobs()
@@ -138,9 +142,14 @@ def retriever(c: Corpus) -> Retriever:
     return _retriever(c.signature, c)
 
 
-@st.cache_resource(show_spinner=False)
+def _stop_servers(servers: LocalServers) -> None:
+    servers.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop_servers)
 def local_servers() -> LocalServers:
-    """The app's local model servers (llama.cpp in this process), one per GGUF file and setting, for the server's life."""
+    """The app's local model servers (llama.cpp in this process), one per GGUF file and setting, for the server's
+    life; clearing the cache lets them stop."""
     from survey_taxonomy.models.server import LocalServers
 
     return LocalServers()

@@ -298,3 +298,20 @@ def test_a_refresh_started_on_the_review_page_is_seen_by_every_reviewer_and_can_
     first.run()
     assert any("Refresh citations cancelled" in i.value for i in first.info)
     assert {p.name: p.read_bytes() for p in tiny_copy.iterdir()} == before
+
+
+def test_clearing_the_app_caches_cancels_the_runs_they_held(fake_scholarly: FakeScholarly, tiny_copy: Path, tmp_path: Path) -> None:
+    """The jobs live as long as their cache entry: a maintainer's "Clear cache" (or a test's) cancels what runs."""
+    from atlas_ui import cache
+
+    fake_scholarly.drip_every = 0.2
+    fake_scholarly.script("/openalex", *["drip"] * 20)
+    settings = Settings(
+        data_dir=tiny_copy, openalex_url=fake_scholarly.openalex_url, s2_url=fake_scholarly.s2_url, scholarly_cache=str(tmp_path / "cache.sqlite")
+    )
+    job = cache.jobs().start_refresh(settings, ("openalex",))
+    time.sleep(0.5)
+    assert job.state == "running"
+    st.cache_resource.clear()
+    assert job.wait(5) and job.state == "cancelled"
+    assert cache.jobs().current("refresh") is None  # a new set of runs for the next view
