@@ -559,14 +559,15 @@ def bench_browser(folders: dict[int, Path], workdir: Path, plan: Plan) -> list[R
         try:
             floor = measure_app(browser, minimal, None, workdir, plan)
             real = load_corpus(ROOT / "data")
-            overview_note = "fresh server" if plan.server_per_page else "after Explore, on the same server"
+            fresh = f"median of {plan.render_repeats} fresh servers" if plan.render_repeats > 1 else "fresh server"
+            overview_note = fresh if plan.server_per_page else "after Explore, on the same server"
             datasets = [(f"real data ({len(real)} papers)", ROOT / "data", 0)] + [(label(size), folder, size) for size, folder in folders.items()]
             for name, data_dir, size in datasets:
                 app = measure_app(browser, ROOT / "app.py", data_dir, workdir, plan)
                 measured = [
                     ("browser", "first render, Overview", app.overview, floor.overview, "s", overview_note),
-                    ("browser", "first render, Explore", app.explore, floor.explore, "s", "fresh server"),
-                    ("browser", "page switch Overview → Explore", app.switch, floor.switch, "s", ""),
+                    ("browser", "first render, Explore", app.explore, floor.explore, "s", fresh),
+                    ("browser", "page switch Overview → Explore", app.switch, floor.switch, "s", f"median of {plan.browser_repeats}"),
                     ("memory", "peak RSS of the app", app.peak_mb, floor.peak_mb, "MB", "VmHWM after the walk"),
                 ]
                 for group, metric, ours, bare, unit, note in measured:
