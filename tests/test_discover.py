@@ -195,3 +195,16 @@ def test_since_is_inclusive_at_its_precision_and_notes_and_output_are_clean(
     assert "Speculative Decoding with Tiny Draft Models on Phones" in out and "\x1b" not in out and "\x07" not in out
     assert "An Older Paper Citing Two Drafting Works" not in out  # 2023
     assert "note: Semantic Scholar: xia2024unlocking (8c8134503bc4d22bca7d0076e1370f5a288d5420) has more citing works than its API lists" in out
+
+
+def test_a_background_discover_queues_what_a_direct_run_queues(fake_scholarly: FakeScholarly, tiny_copy: Path, store: SubmissionStore, tmp_path: Path) -> None:
+    """What the Review page's Discover button runs (`Jobs.start_discover`, the triage trained by the job itself)."""
+    from survey_taxonomy.sources.jobs import Jobs
+
+    settings = Settings(
+        data_dir=tiny_copy, openalex_url=fake_scholarly.openalex_url, s2_url=fake_scholarly.s2_url, scholarly_cache=str(tmp_path / "cache.sqlite")
+    )
+    job = Jobs().start_discover(settings, store, ("openalex", "semanticscholar"))
+    assert job.wait(120) and job.state == "done", job.error
+    assert len(store.find(origin="discovered")) == 5 and job.requests == fake_scholarly.count()
+    assert "queued" in job.report

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..config import Settings
 from ..errors import SurveyDataError
-from . import Since, open_sources
+from . import ScholarlySource, Since, open_sources
 from .http import Cancelled
 
 if TYPE_CHECKING:
@@ -103,17 +103,12 @@ class Jobs:
     def start_refresh(self, settings: Settings, sources: Sequence[str] = ("openalex", "semanticscholar"), *, prune: bool = False, max_age_days: int = 7) -> Job:
         """Start `citations refresh` on `settings.data_dir`; see `refresh.refresh_citations`."""
 
-        def work(job: Job) -> str:
+        def run(clients: list[ScholarlySource]) -> str:
             from .refresh import refresh_citations
 
-            http, clients = open_sources(settings, sources, max_age=dt.timedelta(days=max_age_days), progress=job.progress, cancel=job.stop)
-            try:
-                return refresh_citations(settings.data_dir, clients, prune=prune).describe()
-            finally:
-                job.requests = http.network_requests
-                http.close()
+            return refresh_citations(settings.data_dir, clients, prune=prune).describe()
 
-        return self.start("refresh", work)
+        return self._start_on_sources("refresh", settings, sources, max_age_days, run)
 
     def start_discover(
         self,
@@ -127,18 +122,26 @@ class Jobs:
     ) -> Job:
         """Start `discover`: candidates go to `store`, which must stay open while the job runs."""
 
-        def work(job: Job) -> str:
+        def run(clients: list[ScholarlySource]) -> str:
             from ..data.corpus import load_corpus
             from .discovery import discover
 
+            return discover(load_corpus(settings.data_dir), clients, store, settings, min_links=min_links, since=since).describe()
+
+        return self._start_on_sources("discover", settings, sources, max_age_days, run)
+
+    def _start_on_sources(self, kind: str, settings: Settings, sources: Sequence[str], max_age_days: int, run: Callable[[list[ScholarlySource]], str]) -> Job:
+        """Start `run` on the clients of `sources`, which report the job's progress and stop when it is cancelled."""
+
+        def work(job: Job) -> str:
             http, clients = open_sources(settings, sources, max_age=dt.timedelta(days=max_age_days), progress=job.progress, cancel=job.stop)
             try:
-                return discover(load_corpus(settings.data_dir), clients, store, settings, min_links=min_links, since=since).describe()
+                return run(clients)
             finally:
                 job.requests = http.network_requests
                 http.close()
 
-        return self.start("discover", work)
+        return self.start(kind, work)
 
     def close(self, timeout: float = 10.0) -> None:
         """Cancel the running jobs and wait up to `timeout` seconds for each to end."""
