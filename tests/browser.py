@@ -158,6 +158,21 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def fill_submit_form(page: Page, title: str, year: str, url: str, summary: str, arxiv: str = "") -> None:
+    """Fill the Submit page's form as a person does, by the labels they read, and press Submit."""
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_label("Authors, one per line").fill("Ada Lovelace\nAlan Turing")
+    page.get_by_label("Year").fill(year)
+    page.get_by_label("arXiv id").fill(arxiv)  # "" empties what an earlier try typed
+    page.get_by_label("URL of the paper").fill(url)
+    choose(page, "Taxonomy node", "cascading and routing")
+    page.get_by_label("One-sentence summary, in your own words").fill(summary)
+    page.keyboard.press("Tab")
+    wait_for_app(page)
+    page.get_by_role("button", name="Submit", exact=True).click()
+    wait_for_app(page)
+
+
 def choose(page: Page, label: str, text: str) -> None:
     """Pick an option of a Streamlit select box as a person does: click it, type, click the option by its label."""
     box = page.get_by_label(label, exact=False).first

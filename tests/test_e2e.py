@@ -16,7 +16,7 @@ from survey_taxonomy.data.bibliography import parse_bibtex
 from survey_taxonomy.data.corpus import Corpus
 from survey_taxonomy.query.selection import Selection
 from survey_taxonomy.submissions.store import retry_delay
-from tests.browser import ADMIN_TOKEN, bbox, choose, shoot, wait_for_app
+from tests.browser import ADMIN_TOKEN, bbox, choose, fill_submit_form, shoot, wait_for_app
 
 SPEC = "collaboration/sm-enhance-llm/efficient-inference/speculative-decoding"
 POINTS = ".js-plotly-plot .scatterlayer .trace .points path"
@@ -86,16 +86,7 @@ def test_submit_review_approve_then_explore(own_server: str, page: Page) -> None
     shoot(page, "submit-problems")
 
     title = "Quokka Routing: A Tiny Router for Large Models"
-    page.get_by_label("Title", exact=True).fill(title)
-    page.get_by_label("Authors, one per line").fill("Ada Lovelace\nAlan Turing")
-    page.get_by_label("Year").fill("2024")
-    page.get_by_label("URL of the paper").fill("https://example.org/quokka")
-    choose(page, "Taxonomy node", "cascading and routing")
-    page.get_by_label("One-sentence summary, in your own words").fill("A small router sends easy queries to a small model and hard ones to a large one.")
-    page.keyboard.press("Tab")
-    wait_for_app(page)
-    page.get_by_role("button", name="Submit", exact=True).click()
-    wait_for_app(page)
+    fill_submit_form(page, title, "2024", "https://example.org/quokka", "A small router sends easy queries to a small model and hard ones to a large one.")
     expect(page.get_by_text(re.compile(r"Submission #\d+")).first).to_be_visible()
     expect(page.get_by_test_id("stToast").filter(has_text=re.compile(r"Submission #\d+ is stored"))).to_be_in_viewport()
     shoot(page, "submit-done")

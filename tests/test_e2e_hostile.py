@@ -10,7 +10,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import ADMIN_TOKEN, choose, new_context, wait_for_app
+from tests.browser import ADMIN_TOKEN, fill_submit_form, new_context, wait_for_app
 
 pytestmark = pytest.mark.browser
 EVIL = "evil.example"
@@ -99,18 +99,7 @@ def test_hostile_text_is_inert_on_every_page(own_server: str, browser: Browser) 
 
 
 def fill(page: Page, title: str, year: str, arxiv: str = "") -> None:
-    """The submit form's fields, typed as a person does."""
-    page.get_by_label("Title", exact=True).fill(title)
-    page.get_by_label("Authors, one per line").fill("Ada Lovelace\nAlan Turing")
-    page.get_by_label("Year").fill(year)
-    page.get_by_label("arXiv id").fill(arxiv)
-    page.get_by_label("URL of the paper").fill(f"https://example.org/{abs(hash(title))}")
-    choose(page, "Taxonomy node", "cascading and routing")
-    page.get_by_label("One-sentence summary, in your own words").fill("A small router sends easy queries to a small model.")
-    page.keyboard.press("Tab")
-    wait_for_app(page)
-    page.get_by_role("button", name="Submit", exact=True).click()
-    wait_for_app(page)
+    fill_submit_form(page, title, year, f"https://example.org/{abs(hash(title))}", "A small router sends easy queries to a small model.", arxiv)
 
 
 def live_icons(page: Page) -> int:
