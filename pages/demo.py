@@ -166,7 +166,8 @@ large = status.model
 if large is not None:
     st.success(f"Large model: **{large.label}**", icon=":material/check_circle:")
 else:
-    st.info(f"No large model is reachable: {status.message}. The small-model parts work without one.", icon=":material/cloud_off:")
+    said = status.message if status.message.endswith((".", "?")) else status.message + "."  # "…is it running?." otherwise
+    st.info(f"No large model is reachable: {said} The small-model parts work without one.", icon=":material/cloud_off:")
     st.button("Check again", key="demo_large_recheck", on_click=cache.recheck_large_model, help="The answer is kept 30 seconds; this asks again now.")
     with st.expander("How to configure a large model"):
         st.markdown(status.help)

@@ -75,7 +75,8 @@ def texts(elements: Iterable[Markdown | AlertBase]) -> list[str]:
 
 def test_check_again_finds_a_large_model_started_after_the_page_looked(monkeypatch: pytest.MonkeyPatch, llm_server: LocalServer) -> None:
     at = open_demo()
-    assert any("No large model is reachable" in t for t in texts(at.info))
+    (said,) = [t for t in texts(at.info) if "No large model is reachable" in t]
+    assert "is the server running? The small-model parts" in said  # one sentence end, not "running?."
     monkeypatch.setenv("SURVEY_LLM_BASE_URL", llm_server.base_url)  # the server an operator starts meanwhile
     monkeypatch.setenv("SURVEY_LLM_MODEL", "smollm2")
     at.run()
